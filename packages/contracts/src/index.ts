@@ -1,0 +1,6 @@
+export * from './access';
+export * from './audit';
+export * from './errors';
+export * from './subscriptions';
+export * from './tenants';
+export * from './users';

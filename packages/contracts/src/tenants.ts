@@ -1,0 +1,76 @@
+import type { TenantRole } from './access';
+
+export const TENANT_STATUSES = ['pending', 'active', 'suspended', 'terminated'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export const PLANS = ['free', 'starter', 'business', 'enterprise'] as const;
+export type Plan = (typeof PLANS)[number];
+
+/** Slug rules, shared by the API and the apps' live check. */
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/;
+export const RESERVED_SLUGS: readonly string[] = [
+  'admin', 'api', 'app', 'assets', 'auth', 'billing', 'cdn', 'dashboard', 'dev', 'docs',
+  'help', 'internal', 'login', 'logout', 'mail', 'metrics', 'mx', 'ns1', 'ns2', 'oauth',
+  'operator', 'portal', 'root', 'smtp', 'sso', 'staging', 'static', 'status', 'support',
+  'system', 'tessera', 'traefik', 'www',
+];
+
+export type ProvisioningState = 'pending' | 'ok' | 'skipped' | 'error';
+export interface ProvisioningStep {
+  state: ProvisioningState;
+  handle?: string;
+  error?: string;
+  attempts: number;
+  updatedAt: string;
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatus;
+  plan: Plan;
+  domains: string[];
+  partnerId: string | null;
+  industry: string | null;
+  brandColor: string | null;
+  provisioning: Record<string, ProvisioningStep>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface CreateTenantRequest {
+  slug: string;
+  name: string;
+  plan?: Plan;
+  industry?: string;
+  brandColor?: string;
+}
+
+export interface UpdateTenantRequest {
+  name?: string;
+  plan?: Plan;
+  domains?: string[];
+  industry?: string;
+  brandColor?: string;
+}
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: TenantRole;
+  createdAt: string;
+}
+
+export interface AddMemberRequest {
+  email: string;
+  role: TenantRole;
+}

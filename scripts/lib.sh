@@ -1,0 +1,71 @@
+# Shared helpers for the two commands (scripts/dev.sh, scripts/test.sh).
+# Installs only what is missing, into version-keyed folders under $TESSERA_TOOLS
+# (default: .tools/ in the checkout), never into node_modules.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TESSERA_TOOLS="${TESSERA_TOOLS:-$ROOT/.tools}"
+NODE_VERSION="22.23.3"
+PNPM_VERSION="10.34.8"
+FERRETDB_VERSION="v1.24.2"
+
+log() { printf '\033[1;34m[tessera]\033[0m %s\n' "$*" >&2; }
+
+node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# Node 22 or newer first on PATH: the system one when new enough, else a
+# project-local copy installed from the npm registry's `node` package.
+ensure_node() {
+  if command -v node >/dev/null && [ "$(node_major)" -ge 22 ]; then return; fi
+  local dir="$TESSERA_TOOLS/node-$NODE_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/node" ]; then
+    log "installing Node $NODE_VERSION into $dir"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "node@$NODE_VERSION" >&2
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
+ensure_pnpm() {
+  local dir="$TESSERA_TOOLS/pnpm-$PNPM_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/pnpm" ]; then
+    log "installing pnpm $PNPM_VERSION into $dir"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
+
+# FerretDB v1 built from its module source. `go install …@version` is refused
+# here (the proxy will not list the module's versions for the deprecation
+# check), and the module zip lacks build/version/version.txt, which the binary
+# embeds; so we copy the source, write that file and `go build`.
+ensure_ferretdb() {
+  local dir="$TESSERA_TOOLS/ferretdb-$FERRETDB_VERSION"
+  export FERRETDB_BIN="$dir/ferretdb"
+  [ -x "$FERRETDB_BIN" ] && return
+  command -v go >/dev/null || { log "Go is needed to build FerretDB"; exit 1; }
+  log "building FerretDB $FERRETDB_VERSION into $dir (about a minute, once)"
+  local module="github.com/FerretDB/FerretDB@$FERRETDB_VERSION"
+  local src
+  src="$(GOFLAGS=-mod=mod go mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  local work; work="$(mktemp -d)"
+  cp -r "$src/." "$work/" && chmod -R u+w "$work"
+  echo "$FERRETDB_VERSION" > "$work/build/version/version.txt"
+  mkdir -p "$dir"
+  (cd "$work" && go build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb)
+  mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  rm -rf "$work"
+}
+
+install_dependencies() {
+  log "installing dependencies (pnpm install)"
+  (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)
+}
+
+ensure_toolchain() {
+  ensure_node
+  ensure_pnpm
+  ensure_ferretdb
+  install_dependencies
+}

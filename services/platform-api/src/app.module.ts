@@ -1,0 +1,57 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { CommonModule } from './common/common.module';
+import { RejectOperatorKeysMiddleware } from './common/http/reject-operator-keys.middleware';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { HealthModule } from './health/health.module';
+import { SeedModule } from './seed/seed.module';
+import { TenantsModule } from './tenants/tenants.module';
+import { MeModule } from './users/me.module';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Takes the caller's X-Request-Id when it looks like one, else makes one; echoes it in the answer. */
+export function requestIdOf(request: IncomingMessage, response: ServerResponse): string {
+  const given = request.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  response.setHeader('x-request-id', id);
+  return id;
+}
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule,
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: requestIdOf,
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            customProps: (request) => ({ requestId: request.id }),
+          },
+        }),
+        MongooseModule.forRoot(config.mongodbUri, { serverSelectionTimeoutMS: 5_000 }),
+        AuthModule,
+        TenantsModule,
+        MeModule,
+        AuditModule,
+        HealthModule,
+        SeedModule,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RejectOperatorKeysMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,33 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from '../common/http/paging.dto';
+
+export class AuditQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Tenant slug' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  tenant?: string;
+
+  @ApiPropertyOptional({ description: "Actor's token subject" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  actor?: string;
+
+  @ApiPropertyOptional({ example: 'tenant.update' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z]+(\.[a-z-]+)+$/)
+  action?: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 time, inclusive' })
+  @IsOptional()
+  @IsISO8601()
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 time, inclusive' })
+  @IsOptional()
+  @IsISO8601()
+  to?: string;
+}

@@ -1,0 +1,32 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { from, mergeMap, type Observable } from 'rxjs';
+import type { AuthenticatedRequest } from '../auth/access.decorator';
+import { AuditService } from './audit.service';
+import { isMutation } from './mutation';
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * The one place audit events are written. Every mutating route's handler
+ * returns a Mutation; this writes its AuditEvent and answers its result.
+ * A mutating route that returns anything else is a bug and answers 500.
+ */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(private readonly audit: AuditService) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (READ_METHODS.has(request.method)) return next.handle();
+    return next.handle().pipe(
+      mergeMap((value: unknown) => {
+        if (!isMutation(value)) {
+          throw new Error(`${request.method} ${request.route?.path as string} returned no audit description`);
+        }
+        const actor = request.actor;
+        if (!actor) throw new Error('A mutating route ran without an actor');
+        return from(this.audit.record(actor, String(request.id), value.audit).then(() => value.result));
+      }),
+    );
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { MongooseModule } from '@nestjs/mongoose';
+import { TenantsModule } from '../tenants/tenants.module';
+import { AuditEvent, AuditEventSchema } from './audit-event.schema';
+import { AuditController } from './audit.controller';
+import { AuditInterceptor } from './audit.interceptor';
+import { AuditRepository } from './audit.repository';
+import { AuditService } from './audit.service';
+
+@Module({
+  imports: [MongooseModule.forFeature([{ name: AuditEvent.name, schema: AuditEventSchema }]), TenantsModule],
+  controllers: [AuditController],
+  providers: [AuditRepository, AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  exports: [AuditService],
+})
+export class AuditModule {}

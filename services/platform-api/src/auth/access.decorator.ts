@@ -1,0 +1,60 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { TenantPermission } from '@tessera/contracts';
+import type { Request } from 'express';
+import type { Actor } from './actor';
+import type { MembershipDocument } from '../memberships/membership.schema';
+import type { TenantDocument } from '../tenants/tenant.schema';
+
+/**
+ * Who may call a route. Every route declares exactly one rule; a route
+ * without one is refused (and the route-table test fails).
+ */
+export type AccessRule =
+  | { kind: 'public' }
+  | { kind: 'authenticated' }
+  | { kind: 'operator'; tenant: boolean }
+  | { kind: 'machine'; orOperator: boolean }
+  | { kind: 'tenant'; permission: TenantPermission };
+
+export const ACCESS_RULE = 'tessera:access-rule';
+
+export const Access = {
+  /** No token needed (health, docs). */
+  public: () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule),
+  /** Any valid token from a trusted issuer for a trusted audience. */
+  authenticated: () => SetMetadata(ACCESS_RULE, { kind: 'authenticated' } satisfies AccessRule),
+  /** Operator-audience token AND platformAdmin in the database. */
+  operator: () => SetMetadata(ACCESS_RULE, { kind: 'operator', tenant: false } satisfies AccessRule),
+  /** As operator, on the tenant named by the `:slug` parameter. */
+  operatorOnTenant: () => SetMetadata(ACCESS_RULE, { kind: 'operator', tenant: true } satisfies AccessRule),
+  /** The CI audience; with orOperator, operators too. */
+  machine: (options: { orOperator?: boolean } = {}) =>
+    SetMetadata(ACCESS_RULE, { kind: 'machine', orOperator: options.orOperator ?? false } satisfies AccessRule),
+  /** A membership on the tenant named by the `:slug` parameter whose role grants `permission`, or an operator. */
+  tenant: (permission: TenantPermission) => SetMetadata(ACCESS_RULE, { kind: 'tenant', permission } satisfies AccessRule),
+};
+
+export interface AuthenticatedRequest extends Request {
+  actor?: Actor;
+  tenant?: TenantDocument;
+  membership?: MembershipDocument | null;
+}
+
+/** The Actor the AccessGuard resolved. */
+export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
+  const actor = context.switchToHttp().getRequest<AuthenticatedRequest>().actor;
+  if (!actor) throw new Error('CurrentActor used on a route without an authenticated access rule');
+  return actor;
+});
+
+/** The tenant the AccessGuard loaded for an `Access.tenant(...)` or `Access.operatorOnTenant()` route. */
+export const CurrentTenant = createParamDecorator((_data: unknown, context: ExecutionContext): TenantDocument => {
+  const tenant = context.switchToHttp().getRequest<AuthenticatedRequest>().tenant;
+  if (!tenant) throw new Error('CurrentTenant used on a route whose access rule loads no tenant');
+  return tenant;
+});
+
+/** The caller's own membership of that tenant (null for an operator who is not a member). */
+export const CurrentMembership = createParamDecorator((_data: unknown, context: ExecutionContext): MembershipDocument | null => {
+  return context.switchToHttp().getRequest<AuthenticatedRequest>().membership ?? null;
+});

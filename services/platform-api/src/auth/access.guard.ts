@@ -1,0 +1,78 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ROLE_PERMISSIONS, type TenantPermission } from '@tessera/contracts';
+import { DomainError } from '../common/errors/domain-error';
+import { MembershipsRepository } from '../memberships/memberships.repository';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
+import type { Actor } from './actor';
+import { ActorService } from './actor.service';
+import { TokenVerifier } from './token-verifier';
+
+/**
+ * The one guard every route passes. It reads the route's access rule, verifies
+ * the bearer token, resolves the actor from the database and applies the rule.
+ * A route that declares no rule is refused.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: TokenVerifier,
+    private readonly actors: ActorService,
+    private readonly tenants: TenantsRepository,
+    private readonly memberships: MembershipsRepository,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
+    if (!rule) throw DomainError.forbidden('This route declares no access rule');
+    if (rule.kind === 'public') return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = bearerToken(request.headers.authorization);
+    const actor = await this.actors.resolve(await this.verifier.verify(token));
+    request.actor = actor;
+
+    switch (rule.kind) {
+      case 'authenticated':
+        return true;
+      case 'operator':
+        if (!actor.isOperator) throw DomainError.forbidden('Only platform operators may do this');
+        if (rule.tenant) request.tenant = await this.loadTenant(request);
+        return true;
+      case 'machine':
+        if (actor.audiences.includes('ci') || (rule.orOperator && actor.isOperator)) return true;
+        throw DomainError.forbidden(rule.orOperator ? 'Only CI or platform operators may do this' : 'Only CI may do this');
+      case 'tenant':
+        return this.checkTenant(request, actor, rule.permission);
+      default: {
+        const unreachable: never = rule;
+        return unreachable;
+      }
+    }
+  }
+
+  private async checkTenant(request: AuthenticatedRequest, actor: Actor, permission: TenantPermission): Promise<boolean> {
+    const tenant = await this.loadTenant(request);
+    request.tenant = tenant;
+    const membership = actor.user ? await this.memberships.findActive(tenant._id, actor.user._id) : null;
+    request.membership = membership;
+    if (actor.isOperator) return true;
+    if (membership && ROLE_PERMISSIONS[membership.role].includes(permission)) return true;
+    throw DomainError.forbidden(membership ? `Your role on ${tenant.slug} does not allow this` : `You are not a member of ${tenant.slug}`);
+  }
+
+  private async loadTenant(request: AuthenticatedRequest) {
+    const slug = request.params['slug'];
+    const tenant = typeof slug === 'string' ? await this.tenants.findBySlug(slug) : null;
+    if (!tenant) throw DomainError.notFound(`The tenant "${String(slug)}"`);
+    return tenant;
+  }
+}
+
+function bearerToken(header: string | undefined): string {
+  const match = /^Bearer ([A-Za-z0-9\-_.]+)$/.exec(header ?? '');
+  if (!match?.[1]) throw DomainError.unauthenticated();
+  return match[1];
+}

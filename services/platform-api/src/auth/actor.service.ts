@@ -1,0 +1,65 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { TENANT_ROLES, type TenantRole } from '@tessera/contracts';
+import { AppConfig } from '../config/app-config';
+import { MembershipsRepository } from '../memberships/memberships.repository';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import type { UserDocument } from '../users/user.schema';
+import { UsersService } from '../users/users.service';
+import type { Actor } from './actor';
+import type { VerifiedToken } from './token-verifier';
+
+/**
+ * Turns a verified token into an Actor. Authorization comes from the database;
+ * the token's groups are read only when a user is first seen, through the
+ * documented mapping (docs/auth.md): the admin group bootstraps platformAdmin,
+ * and `<prefix><slug>:<role>` groups bootstrap memberships.
+ */
+@Injectable()
+export class ActorService {
+  private readonly logger = new Logger(ActorService.name);
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly tenants: TenantsRepository,
+    private readonly memberships: MembershipsRepository,
+    private readonly config: AppConfig,
+  ) {}
+
+  async resolve(token: VerifiedToken): Promise<Actor> {
+    const forPerson = token.audiences.includes('portal') || token.audiences.includes('operator');
+    let user: UserDocument | null = null;
+    if (forPerson) {
+      const synced = await this.users.syncFromToken(token);
+      user = synced.user;
+      if (synced.created) await this.bootstrapMemberships(user, token.groups);
+    }
+    return {
+      subject: token.subject,
+      audiences: token.audiences,
+      user,
+      isOperator: token.audiences.includes('operator') && user?.platformAdmin === true,
+      groups: token.groups,
+    };
+  }
+
+  private async bootstrapMemberships(user: UserDocument, groups: string[]): Promise<void> {
+    for (const grant of parseTenantGroups(groups, this.config.auth.tenantGroupPrefix)) {
+      const tenant = await this.tenants.findBySlug(grant.slug);
+      if (!tenant) continue;
+      await this.memberships.upsert(tenant._id, user._id, grant.role);
+      this.logger.log({ subject: user.subject, tenant: grant.slug, role: grant.role }, 'membership bootstrapped from a group claim');
+    }
+  }
+}
+
+/** `tenant:northwind:admin` → { slug: 'northwind', role: 'admin' }; `tenant:northwind` → member. */
+export function parseTenantGroups(groups: string[], prefix: string): { slug: string; role: TenantRole }[] {
+  const grants: { slug: string; role: TenantRole }[] = [];
+  for (const group of groups) {
+    if (!group.startsWith(prefix)) continue;
+    const [slug, role = 'member', ...rest] = group.slice(prefix.length).split(':');
+    if (!slug || rest.length > 0 || !(TENANT_ROLES as readonly string[]).includes(role)) continue;
+    grants.push({ slug, role: role as TenantRole });
+  }
+  return grants;
+}

@@ -1,0 +1,162 @@
+/**
+ * Configuration, parsed and validated once at boot. `loadConfig` checks every
+ * variable and throws a ConfigError that lists all problems at once.
+ */
+export interface TrustedIssuer {
+  issuer: string;
+  jwksUrl: string;
+}
+
+export class AppConfig {
+  readonly port!: number;
+  readonly mongodbUri!: string;
+  readonly baseDomain!: string;
+  readonly logLevel!: string;
+  readonly auth!: {
+    issuers: TrustedIssuer[];
+    audiences: { portal: string; operator: string; ci: string };
+    clockToleranceSeconds: number;
+    /** Least time between two JWKS fetches of one issuer (unknown `kid`s). */
+    jwksCooldownMs: number;
+    jwksTimeoutMs: number;
+    /** Group whose members become platform admins when first seen. */
+    adminGroup: string;
+    /** Groups named `<prefix><slug>:<role>` grant a membership when a user is first seen. */
+    tenantGroupPrefix: string;
+  };
+  readonly rateLimit!: { mutationsPerMinute: number };
+  readonly seed!: { defaultTenantSlug: string; demo: boolean };
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
+
+  const text = (name: string, fallback?: string): string => {
+    const value = env[name]?.trim() || fallback;
+    if (value === undefined) {
+      problems.push(`${name} is required`);
+      return '';
+    }
+    return value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const url = (name: string, value: string, protocols: string[]): void => {
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name} must use ${protocols.join(' or ')}, got "${value}"`);
+      }
+    } catch {
+      problems.push(`${name} must be a URL, got "${value}"`);
+    }
+  };
+  const flag = (name: string): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (!raw) return false;
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return false;
+  };
+
+  const port = integer('PORT', 3000, 1, 65535);
+  const mongodbUri = text('MONGODB_URI');
+  if (mongodbUri) url('MONGODB_URI', mongodbUri, ['mongodb:', 'mongodb+srv:']);
+
+  const issuers = parseIssuers(env['AUTH_ISSUERS'], problems);
+  for (const [index, issuer] of issuers.entries()) {
+    url(`AUTH_ISSUERS[${index}].issuer`, issuer.issuer, ['https:', 'http:']);
+    url(`AUTH_ISSUERS[${index}].jwksUrl`, issuer.jwksUrl, ['https:', 'http:']);
+  }
+  const audiences = {
+    portal: text('AUTH_AUDIENCE_PORTAL'),
+    operator: text('AUTH_AUDIENCE_OPERATOR'),
+    ci: text('AUTH_AUDIENCE_CI'),
+  };
+  const distinct = new Set(Object.values(audiences).filter(Boolean));
+  if (distinct.size !== 3 && Object.values(audiences).every(Boolean)) {
+    problems.push('AUTH_AUDIENCE_PORTAL, AUTH_AUDIENCE_OPERATOR and AUTH_AUDIENCE_CI must differ');
+  }
+
+  const baseDomain = text('BASE_DOMAIN', 'localhost').toLowerCase();
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(baseDomain)) {
+    problems.push(`BASE_DOMAIN must be a domain name, got "${baseDomain}"`);
+  }
+  const logLevel = text('LOG_LEVEL', 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+
+  const config = new AppConfig({
+    port,
+    mongodbUri,
+    baseDomain,
+    logLevel,
+    auth: {
+      issuers,
+      audiences,
+      clockToleranceSeconds: integer('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+      jwksCooldownMs: integer('AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+      jwksTimeoutMs: integer('AUTH_JWKS_TIMEOUT_MS', 5_000, 100, 60_000),
+      adminGroup: text('AUTH_ADMIN_GROUP', 'platform-admins'),
+      tenantGroupPrefix: text('AUTH_TENANT_GROUP_PREFIX', 'tenant:'),
+    },
+    rateLimit: { mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 120, 1, 100_000) },
+    seed: {
+      defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),
+      demo: flag('SEED_DEMO'),
+    },
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** AUTH_ISSUERS is a JSON array of `{ "issuer": "...", "jwksUrl": "..." }`. */
+function parseIssuers(raw: string | undefined, problems: string[]): TrustedIssuer[] {
+  if (!raw?.trim()) {
+    problems.push('AUTH_ISSUERS is required: a JSON array of {"issuer","jwksUrl"}');
+    return [];
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('AUTH_ISSUERS must be JSON: an array of {"issuer","jwksUrl"}');
+    return [];
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    problems.push('AUTH_ISSUERS must be a non-empty JSON array of {"issuer","jwksUrl"}');
+    return [];
+  }
+  const issuers: TrustedIssuer[] = [];
+  for (const [index, entry] of parsed.entries()) {
+    const candidate = entry as Partial<Record<'issuer' | 'jwksUrl', unknown>> | null;
+    if (typeof candidate?.issuer !== 'string' || typeof candidate.jwksUrl !== 'string') {
+      problems.push(`AUTH_ISSUERS[${index}] needs string "issuer" and "jwksUrl"`);
+      continue;
+    }
+    issuers.push({ issuer: candidate.issuer, jwksUrl: candidate.jwksUrl });
+  }
+  return issuers;
+}

@@ -1,0 +1,69 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Plan, SubscriptionStatus, TenantStatus } from '@tessera/contracts';
+import { AuditService } from '../audit/audit.service';
+import { AppConfig } from '../config/app-config';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { TenantsRepository } from '../tenants/tenants.repository';
+
+interface SeedTenant {
+  slug: string;
+  name: string;
+  plan: Plan;
+  status: TenantStatus;
+  subscriptionStatus?: SubscriptionStatus;
+  industry: string | null;
+}
+
+/** Demo tenants for local runs (SEED_DEMO=true). Memberships come from dev-idp's groups. */
+const DEMO_TENANTS: SeedTenant[] = [
+  { slug: 'northwind', name: 'Northwind Traders', plan: 'business', status: 'active', subscriptionStatus: 'active', industry: 'retail' },
+  { slug: 'globex', name: 'Globex Corporation', plan: 'starter', status: 'active', subscriptionStatus: 'past_due', industry: 'manufacturing' },
+  { slug: 'initech', name: 'Initech', plan: 'enterprise', status: 'suspended', subscriptionStatus: 'active', industry: 'software' },
+];
+
+/**
+ * At every start, idempotently: the default tenant and its subscription, and,
+ * when SEED_DEMO is on, the demo tenants. Existing records are left as they are.
+ */
+@Injectable()
+export class SeedService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SeedService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tenants: TenantsRepository,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const wanted: SeedTenant[] = [
+      { slug: this.config.seed.defaultTenantSlug, name: 'Default workspace', plan: 'free', status: 'active', industry: null },
+      ...(this.config.seed.demo ? DEMO_TENANTS : []),
+    ];
+    for (const seed of wanted) await this.ensure(seed);
+  }
+
+  private async ensure(seed: SeedTenant): Promise<void> {
+    const { tenant, created } = await this.tenants.ensure({
+      slug: seed.slug,
+      name: seed.name,
+      plan: seed.plan,
+      status: seed.status,
+      industry: seed.industry,
+      brandColor: null,
+    });
+    const subscription = await this.subscriptions.open(tenant);
+    if (!created) return;
+    if (seed.subscriptionStatus && subscription.status !== seed.subscriptionStatus) {
+      await this.subscriptions.setStatus(tenant, seed.subscriptionStatus);
+    }
+    await this.audit.recordSystem('seed', {
+      action: 'tenant.create',
+      target: { type: 'tenant', id: tenant._id.toHexString() },
+      tenantId: tenant._id.toHexString(),
+      changes: { slug: { from: null, to: tenant.slug }, status: { from: null, to: tenant.status } },
+    });
+    this.logger.log({ tenant: tenant.slug }, 'seeded tenant');
+  }
+}

@@ -1,0 +1,50 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { SUBSCRIPTION_STATUSES, type Subscription as SubscriptionShape, type SubscriptionStatus } from '@tessera/contracts';
+import { IsIn, IsInt, IsISO4217CurrencyCode, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import type { SubscriptionDocument } from './subscription.schema';
+
+/** What an operator may change on a subscription; the plan follows the tenant's plan. */
+export class UpdateSubscriptionDto {
+  @ApiPropertyOptional({ enum: SUBSCRIPTION_STATUSES })
+  @IsOptional()
+  @IsIn(SUBSCRIPTION_STATUSES)
+  status?: SubscriptionStatus;
+
+  @ApiPropertyOptional({ description: 'Minor units per month', example: 4900 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100_000_000)
+  monthlyPrice?: number;
+
+  @ApiPropertyOptional({ example: 'EUR' })
+  @IsOptional()
+  @IsISO4217CurrencyCode()
+  currency?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  externalCustomerId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  externalSubscriptionId?: string;
+}
+
+export function mapSubscription(subscription: SubscriptionDocument): SubscriptionShape {
+  return {
+    id: subscription._id.toHexString(),
+    tenantId: subscription.tenantId.toHexString(),
+    plan: subscription.plan,
+    status: subscription.status,
+    monthlyPrice: subscription.monthlyPrice,
+    currency: subscription.currency,
+    externalCustomerId: subscription.externalCustomerId,
+    externalSubscriptionId: subscription.externalSubscriptionId,
+    updatedAt: subscription.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,40 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PLANS, SUBSCRIPTION_STATUSES, type Plan, type SubscriptionStatus } from '@tessera/contracts';
+import { Types, type HydratedDocument } from 'mongoose';
+
+/** One per tenant. MRR is computed from these at query time, never stored. */
+@Schema({ collection: 'subscriptions', timestamps: true })
+export class Subscription {
+  @Prop({ type: Types.ObjectId, required: true })
+  tenantId: Types.ObjectId;
+
+  @Prop({ type: String, required: true, enum: PLANS })
+  plan: Plan;
+
+  @Prop({ type: String, required: true, enum: SUBSCRIPTION_STATUSES })
+  status: SubscriptionStatus;
+
+  /** Minor units (cents) of `currency` per month. */
+  @Prop({ required: true, min: 0 })
+  monthlyPrice: number;
+
+  @Prop({ required: true })
+  currency: string;
+
+  @Prop({ type: String, default: null })
+  externalCustomerId: string | null;
+
+  @Prop({ type: String, default: null })
+  externalSubscriptionId: string | null;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SubscriptionDocument = HydratedDocument<Subscription>;
+export const SubscriptionSchema = SchemaFactory.createForClass(Subscription);
+
+// Serves subscriptions.findOne({ tenantId }) and keeps it one per tenant.
+SubscriptionSchema.index({ tenantId: 1 }, { unique: true });
+// Serves MRR and past-due lists: subscriptions.find({ status }).
+SubscriptionSchema.index({ status: 1 });

@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, Types } from 'mongoose';
+import { Subscription, type SubscriptionDocument } from './subscription.schema';
+
+export type SubscriptionFields = Pick<Subscription, 'plan' | 'status' | 'monthlyPrice' | 'currency'>;
+export type SubscriptionChanges = Partial<SubscriptionFields & Pick<Subscription, 'externalCustomerId' | 'externalSubscriptionId'>>;
+
+@Injectable()
+export class SubscriptionsRepository {
+  constructor(@InjectModel(Subscription.name) private readonly subscriptions: Model<Subscription>) {}
+
+  findByTenant(tenantId: Types.ObjectId): Promise<SubscriptionDocument | null> {
+    return this.subscriptions.findOne({ tenantId }).exec();
+  }
+
+  /** Creates the tenant's subscription unless it has one; idempotent. */
+  ensure(tenantId: Types.ObjectId, fields: SubscriptionFields): Promise<SubscriptionDocument> {
+    return this.subscriptions
+      .findOneAndUpdate({ tenantId }, { $setOnInsert: { tenantId, ...fields } }, { upsert: true, new: true })
+      .orFail()
+      .exec();
+  }
+
+  update(tenantId: Types.ObjectId, changes: SubscriptionChanges): Promise<SubscriptionDocument | null> {
+    return this.subscriptions.findOneAndUpdate({ tenantId }, { $set: changes }, { new: true }).exec();
+  }
+}

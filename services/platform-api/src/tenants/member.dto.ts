@@ -1,0 +1,32 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { TENANT_ROLES, type Member, type TenantRole } from '@tessera/contracts';
+import { IsEmail, IsIn, MaxLength } from 'class-validator';
+import type { MembershipDocument } from '../memberships/membership.schema';
+import type { UserDocument } from '../users/user.schema';
+
+export class AddMemberDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @ApiProperty({ enum: TENANT_ROLES })
+  @IsIn(TENANT_ROLES)
+  role: TenantRole;
+}
+
+export class ChangeMemberRoleDto {
+  @ApiProperty({ enum: TENANT_ROLES })
+  @IsIn(TENANT_ROLES)
+  role: TenantRole;
+}
+
+export function mapMember(membership: MembershipDocument, user: UserDocument | undefined): Member {
+  return {
+    userId: membership.userId.toHexString(),
+    email: user?.email ?? '',
+    name: user?.name ?? '',
+    role: membership.role,
+    createdAt: membership.createdAt.toISOString(),
+  };
+}

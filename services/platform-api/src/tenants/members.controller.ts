@@ -1,0 +1,45 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentActor, CurrentMembership, CurrentTenant } from '../auth/access.decorator';
+import type { Actor } from '../auth/actor';
+import type { MembershipDocument } from '../memberships/membership.schema';
+import { AddMemberDto, ChangeMemberRoleDto } from './member.dto';
+import { MembersService } from './members.service';
+import type { TenantDocument } from './tenant.schema';
+
+@ApiTags('members')
+@ApiBearerAuth()
+@Controller('tenants/:slug/members')
+export class MembersController {
+  constructor(private readonly members: MembersService) {}
+
+  @Get()
+  @Access.tenant('members.read')
+  list(@CurrentTenant() tenant: TenantDocument) {
+    return this.members.list(tenant);
+  }
+
+  @Post()
+  @Access.tenant('members.manage')
+  add(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Body() dto: AddMemberDto) {
+    return this.members.add(actor, own, tenant, dto);
+  }
+
+  @Patch(':userId')
+  @Access.tenant('members.manage')
+  changeRole(
+    @CurrentActor() actor: Actor,
+    @CurrentMembership() own: MembershipDocument | null,
+    @CurrentTenant() tenant: TenantDocument,
+    @Param('userId') userId: string,
+    @Body() dto: ChangeMemberRoleDto,
+  ) {
+    return this.members.changeRole(actor, own, tenant, userId, dto.role);
+  }
+
+  @Delete(':userId')
+  @Access.tenant('members.manage')
+  remove(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('userId') userId: string) {
+    return this.members.remove(actor, own, tenant, userId);
+  }
+}

@@ -1,0 +1,130 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATUSES, type Plan, type Tenant as TenantShape, type TenantStatus } from '@tessera/contracts';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsFQDN,
+  IsHexColor,
+  IsIn,
+  IsMongoId,
+  IsNotIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { PageQuery } from '../common/http/paging.dto';
+import type { TenantDocument } from './tenant.schema';
+
+const SLUG_RULE = '3–32 lowercase letters, digits and hyphens, not starting or ending with a hyphen';
+
+export class CreateTenantDto {
+  @ApiProperty({ example: 'northwind', description: SLUG_RULE })
+  @IsString()
+  @Matches(SLUG_PATTERN, { message: `slug must be ${SLUG_RULE}` })
+  @IsNotIn(RESERVED_SLUGS, { message: 'slug is reserved' })
+  slug: string;
+
+  @ApiProperty({ example: 'Northwind Traders' })
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  @ApiPropertyOptional({ enum: PLANS, default: 'free' })
+  @IsOptional()
+  @IsIn(PLANS)
+  plan?: Plan;
+
+  @ApiPropertyOptional({ example: 'retail' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 60)
+  industry?: string;
+
+  @ApiPropertyOptional({ example: '#3355ff' })
+  @IsOptional()
+  @IsHexColor()
+  brandColor?: string;
+}
+
+export class UpdateTenantDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: PLANS })
+  @IsOptional()
+  @IsIn(PLANS)
+  plan?: Plan;
+
+  @ApiPropertyOptional({ type: [String], example: ['workspace.northwind.example'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsFQDN({ require_tld: true }, { each: true })
+  domains?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 60)
+  industry?: string;
+
+  @ApiPropertyOptional({ example: '#3355ff' })
+  @IsOptional()
+  @IsHexColor()
+  brandColor?: string;
+}
+
+export class ListTenantsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: TENANT_STATUSES })
+  @IsOptional()
+  @IsIn(TENANT_STATUSES)
+  status?: TenantStatus;
+
+  @ApiPropertyOptional({ enum: PLANS })
+  @IsOptional()
+  @IsIn(PLANS)
+  plan?: Plan;
+
+  @ApiPropertyOptional({ description: 'Partner id' })
+  @IsOptional()
+  @IsMongoId()
+  partner?: string;
+
+  @ApiPropertyOptional({ description: 'Start of the slug or part of the name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  search?: string;
+}
+
+export function mapTenant(tenant: TenantDocument): TenantShape {
+  const provisioning: TenantShape['provisioning'] = {};
+  for (const [step, record] of tenant.provisioning ?? new Map()) {
+    provisioning[step] = {
+      state: record.state,
+      ...(record.handle ? { handle: record.handle } : {}),
+      ...(record.error ? { error: record.error } : {}),
+      attempts: record.attempts,
+      updatedAt: record.updatedAt.toISOString(),
+    };
+  }
+  return {
+    id: tenant._id.toHexString(),
+    slug: tenant.slug,
+    name: tenant.name,
+    status: tenant.status,
+    plan: tenant.plan,
+    domains: [...tenant.domains],
+    partnerId: tenant.partnerId?.toHexString() ?? null,
+    industry: tenant.industry,
+    brandColor: tenant.brandColor,
+    provisioning,
+    createdAt: tenant.createdAt.toISOString(),
+    updatedAt: tenant.updatedAt.toISOString(),
+  };
+}

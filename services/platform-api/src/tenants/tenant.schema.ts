@@ -1,0 +1,70 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { PLANS, TENANT_STATUSES, type Plan, type ProvisioningState, type TenantStatus } from '@tessera/contracts';
+import { Types, type HydratedDocument } from 'mongoose';
+
+@Schema({ _id: false })
+export class ProvisioningStepRecord {
+  @Prop({ type: String, required: true, enum: ['pending', 'ok', 'skipped', 'error'] })
+  state: ProvisioningState;
+
+  @Prop({ type: String })
+  handle?: string;
+
+  @Prop({ type: String })
+  error?: string;
+
+  @Prop({ required: true, default: 0 })
+  attempts: number;
+
+  @Prop({ type: Date, required: true })
+  updatedAt: Date;
+}
+const ProvisioningStepRecordSchema = SchemaFactory.createForClass(ProvisioningStepRecord);
+
+@Schema({ collection: 'tenants', timestamps: true })
+export class Tenant {
+  /** DNS-safe and unique: the workspace lives at `<slug>.<base domain>`. */
+  @Prop({ required: true })
+  slug: string;
+
+  @Prop({ required: true })
+  name: string;
+
+  @Prop({ type: String, required: true, enum: TENANT_STATUSES, default: 'pending' })
+  status: TenantStatus;
+
+  @Prop({ type: String, required: true, enum: PLANS })
+  plan: Plan;
+
+  @Prop({ type: [String], default: [] })
+  domains: string[];
+
+  @Prop({ type: Types.ObjectId, default: null })
+  partnerId: Types.ObjectId | null;
+
+  @Prop({ type: String, default: null })
+  industry: string | null;
+
+  @Prop({ type: String, default: null })
+  brandColor: string | null;
+
+  @Prop({ type: Object, default: {} })
+  billingInfo: Record<string, string>;
+
+  /** One record per provisioning step, keyed by step name. */
+  @Prop({ type: Map, of: ProvisioningStepRecordSchema, default: {} })
+  provisioning: Map<string, ProvisioningStepRecord>;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type TenantDocument = HydratedDocument<Tenant>;
+export const TenantSchema = SchemaFactory.createForClass(Tenant);
+
+// Serves every `/tenants/:slug` lookup and enforces one tenant per slug.
+TenantSchema.index({ slug: 1 }, { unique: true });
+// Serves the operator list filtered by status and/or plan, newest first.
+TenantSchema.index({ status: 1, plan: 1, createdAt: -1 });
+// Serves a partner's tenants: tenants.find({ partnerId }).
+TenantSchema.index({ partnerId: 1, createdAt: -1 });

@@ -1,0 +1,59 @@
+import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentActor, CurrentTenant } from '../auth/access.decorator';
+import type { Actor } from '../auth/actor';
+import { CreateTenantDto, ListTenantsQuery, UpdateTenantDto } from './tenant.dto';
+import type { TenantDocument } from './tenant.schema';
+import { TenantsService } from './tenants.service';
+
+@ApiTags('tenants')
+@ApiBearerAuth()
+@Controller('tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @Access.authenticated()
+  create(@CurrentActor() actor: Actor, @Body() dto: CreateTenantDto) {
+    return this.tenants.create(actor, dto);
+  }
+
+  @Get()
+  @Access.authenticated()
+  list(@CurrentActor() actor: Actor, @Query() query: ListTenantsQuery) {
+    return this.tenants.list(actor, query);
+  }
+
+  @Get(':slug')
+  @Access.tenant('tenant.read')
+  read(@CurrentTenant() tenant: TenantDocument) {
+    return this.tenants.read(tenant);
+  }
+
+  @Patch(':slug')
+  @Access.tenant('tenant.update')
+  update(@CurrentTenant() tenant: TenantDocument, @Body() dto: UpdateTenantDto) {
+    return this.tenants.update(tenant, dto);
+  }
+
+  @Post(':slug/suspend')
+  @HttpCode(200)
+  @Access.operatorOnTenant()
+  suspend(@CurrentTenant() tenant: TenantDocument) {
+    return this.tenants.changeStatus(tenant, 'suspend');
+  }
+
+  @Post(':slug/resume')
+  @HttpCode(200)
+  @Access.operatorOnTenant()
+  resume(@CurrentTenant() tenant: TenantDocument) {
+    return this.tenants.changeStatus(tenant, 'resume');
+  }
+
+  @Post(':slug/terminate')
+  @HttpCode(200)
+  @Access.operatorOnTenant()
+  terminate(@CurrentTenant() tenant: TenantDocument) {
+    return this.tenants.changeStatus(tenant, 'terminate');
+  }
+}

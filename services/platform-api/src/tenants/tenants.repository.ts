@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Plan, TenantStatus } from '@tessera/contracts';
+import type { Model, Types } from 'mongoose';
+import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
+import { Tenant, type TenantDocument } from './tenant.schema';
+
+export interface TenantFilter {
+  status?: TenantStatus;
+  plan?: Plan;
+  partnerId?: Types.ObjectId;
+  /** Matches the start of the slug or any part of the name, case-insensitively. */
+  search?: string;
+  /** Restricts the list to these tenants (a non-operator's own). */
+  onlyIds?: Types.ObjectId[];
+}
+
+export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'>;
+export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'status' | 'partnerId'>>;
+
+@Injectable()
+export class TenantsRepository {
+  constructor(@InjectModel(Tenant.name) private readonly tenants: Model<Tenant>) {}
+
+  findBySlug(slug: string): Promise<TenantDocument | null> {
+    return this.tenants.findOne({ slug }).exec();
+  }
+
+  findByIds(ids: Types.ObjectId[]): Promise<TenantDocument[]> {
+    return this.tenants.find({ _id: { $in: ids } }).exec();
+  }
+
+  /** Inserts a tenant; a taken slug is a CONFLICT, decided by the unique index. */
+  async create(tenant: NewTenant): Promise<TenantDocument> {
+    try {
+      return await this.tenants.create(tenant);
+    } catch (error: unknown) {
+      if (isDuplicateKeyError(error)) throw DomainError.conflict(`The slug "${tenant.slug}" is taken`);
+      throw error;
+    }
+  }
+
+  /** Inserts the tenant unless one with its slug exists; returns whichever is stored. */
+  async ensure(tenant: NewTenant): Promise<{ tenant: TenantDocument; created: boolean }> {
+    const existing = await this.findBySlug(tenant.slug);
+    if (existing) return { tenant: existing, created: false };
+    try {
+      return { tenant: await this.tenants.create(tenant), created: true };
+    } catch (error: unknown) {
+      const raced = isDuplicateKeyError(error) ? await this.findBySlug(tenant.slug) : null;
+      if (!raced) throw error;
+      return { tenant: raced, created: false };
+    }
+  }
+
+  async list(filter: TenantFilter, skip: number, limit: number): Promise<{ items: TenantDocument[]; total: number }> {
+    const query: Record<string, unknown> = {};
+    if (filter.status) query['status'] = filter.status;
+    if (filter.plan) query['plan'] = filter.plan;
+    if (filter.partnerId) query['partnerId'] = filter.partnerId;
+    if (filter.onlyIds) query['_id'] = { $in: filter.onlyIds };
+    if (filter.search) {
+      const escaped = escapeRegExp(filter.search);
+      query['$or'] = [{ slug: { $regex: `^${escaped}`, $options: 'i' } }, { name: { $regex: escaped, $options: 'i' } }];
+    }
+    const [items, total] = await Promise.all([
+      this.tenants.find(query).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).exec(),
+      this.tenants.countDocuments(query).exec(),
+    ]);
+    return { items, total };
+  }
+
+  update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
+    return this.tenants.findByIdAndUpdate(id, { $set: changes }, { new: true }).exec();
+  }
+
+  /** Changes the status only if it is still `from`; null when it moved meanwhile. */
+  transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
+    return this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { new: true }).exec();
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

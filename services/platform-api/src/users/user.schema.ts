@@ -1,0 +1,36 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { HydratedDocument } from 'mongoose';
+
+@Schema({ collection: 'users', timestamps: true })
+export class User {
+  /** The identity provider's subject (`sub`). */
+  @Prop({ required: true })
+  subject: string;
+
+  @Prop({ required: true, default: '' })
+  email: string;
+
+  @Prop({ required: true, default: '' })
+  name: string;
+
+  @Prop({ type: String, default: null })
+  username: string | null;
+
+  /** The database, not the token, says who is a platform admin. */
+  @Prop({ required: true, default: false })
+  platformAdmin: boolean;
+
+  @Prop({ type: Date, default: null })
+  lastSeenAt: Date | null;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type UserDocument = HydratedDocument<User>;
+export const UserSchema = SchemaFactory.createForClass(User);
+
+// Serves the per-request actor lookup: users.findOne({ subject }).
+UserSchema.index({ subject: 1 }, { unique: true });
+// Serves adding a member by email: users.findOne({ email }).
+UserSchema.index({ email: 1 });

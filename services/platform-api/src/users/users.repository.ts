@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, Types } from 'mongoose';
+import { isDuplicateKeyError } from '../common/errors/domain-error';
+import { User, type UserDocument } from './user.schema';
+
+export type UserProfile = Pick<User, 'email' | 'name' | 'username'>;
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+
+  findBySubject(subject: string): Promise<UserDocument | null> {
+    return this.users.findOne({ subject }).exec();
+  }
+
+  findByEmail(email: string): Promise<UserDocument | null> {
+    return this.users.findOne({ email: email.toLowerCase() }).exec();
+  }
+
+  findByIds(ids: Types.ObjectId[]): Promise<UserDocument[]> {
+    return this.users.find({ _id: { $in: ids } }).exec();
+  }
+
+  /**
+   * Inserts the user; when another request inserted the same subject first,
+   * returns that one instead (created = false).
+   */
+  async insert(user: Pick<User, 'subject' | 'email' | 'name' | 'username' | 'platformAdmin' | 'lastSeenAt'>): Promise<{ user: UserDocument; created: boolean }> {
+    try {
+      return { user: await this.users.create(user), created: true };
+    } catch (error: unknown) {
+      const existing = isDuplicateKeyError(error) ? await this.findBySubject(user.subject) : null;
+      if (!existing) throw error;
+      return { user: existing, created: false };
+    }
+  }
+
+  updateProfile(id: Types.ObjectId, profile: UserProfile & { lastSeenAt: Date }): Promise<UserDocument | null> {
+    return this.users.findByIdAndUpdate(id, { $set: profile }, { new: true }).exec();
+  }
+}

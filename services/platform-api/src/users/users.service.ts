@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { VerifiedToken } from '../auth/token-verifier';
+import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import type { UserDocument } from './user.schema';
+import { UsersRepository, type UserProfile } from './users.repository';
+
+/** How stale lastSeenAt may grow before a request refreshes it. */
+const LAST_SEEN_RESOLUTION_MS = 60 * 60 * 1000;
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Finds the user behind a token, creating it on first sight and updating its
+   * profile when the token's claims changed. Writes nothing otherwise.
+   * `platformAdmin` is taken from the admin group only on creation; after
+   * that the database is the authority.
+   */
+  async syncFromToken(token: VerifiedToken): Promise<{ user: UserDocument; created: boolean }> {
+    const profile = profileOf(token);
+    const now = this.clock.now();
+    const existing = await this.users.findBySubject(token.subject);
+    if (!existing) {
+      return this.users.insert({
+        subject: token.subject,
+        ...profile,
+        platformAdmin: token.groups.includes(this.config.auth.adminGroup),
+        lastSeenAt: now,
+      });
+    }
+    const stale = !existing.lastSeenAt || now.getTime() - existing.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS;
+    const changed = existing.email !== profile.email || existing.name !== profile.name || existing.username !== profile.username;
+    if (!changed && !stale) return { user: existing, created: false };
+    const updated = await this.users.updateProfile(existing._id, { ...profile, lastSeenAt: now });
+    return { user: updated ?? existing, created: false };
+  }
+}
+
+function profileOf(token: VerifiedToken): UserProfile {
+  return {
+    email: (token.email ?? '').toLowerCase(),
+    name: token.name ?? token.username ?? token.email ?? token.subject,
+    username: token.username,
+  };
+}
