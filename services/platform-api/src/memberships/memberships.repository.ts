@@ -27,16 +27,16 @@ export class MembershipsRepository {
   /** Creates the membership, or revives a removed one with the given role. */
   upsert(tenantId: Types.ObjectId, userId: Types.ObjectId, role: TenantRole): Promise<MembershipDocument> {
     return this.memberships
-      .findOneAndUpdate({ tenantId, userId }, { $set: { role, removedAt: null } }, { upsert: true, new: true })
+      .findOneAndUpdate({ tenantId, userId }, { $set: { role, removedAt: null } }, { upsert: true, returnDocument: 'after' })
       .orFail()
       .exec();
   }
 
   setRole(id: Types.ObjectId, role: TenantRole): Promise<MembershipDocument | null> {
-    return this.memberships.findByIdAndUpdate(id, { $set: { role } }, { new: true }).exec();
+    return this.memberships.findByIdAndUpdate(id, { $set: { role } }, { returnDocument: 'after' }).exec();
   }
 
   markRemoved(id: Types.ObjectId, at: Date): Promise<MembershipDocument | null> {
-    return this.memberships.findByIdAndUpdate(id, { $set: { removedAt: at } }, { new: true }).exec();
+    return this.memberships.findByIdAndUpdate(id, { $set: { removedAt: at } }, { returnDocument: 'after' }).exec();
   }
 }

@@ -17,12 +17,12 @@ export class SubscriptionsRepository {
   /** Creates the tenant's subscription unless it has one; idempotent. */
   ensure(tenantId: Types.ObjectId, fields: SubscriptionFields): Promise<SubscriptionDocument> {
     return this.subscriptions
-      .findOneAndUpdate({ tenantId }, { $setOnInsert: { tenantId, ...fields } }, { upsert: true, new: true })
+      .findOneAndUpdate({ tenantId }, { $setOnInsert: { tenantId, ...fields } }, { upsert: true, returnDocument: 'after' })
       .orFail()
       .exec();
   }
 
   update(tenantId: Types.ObjectId, changes: SubscriptionChanges): Promise<SubscriptionDocument | null> {
-    return this.subscriptions.findOneAndUpdate({ tenantId }, { $set: changes }, { new: true }).exec();
+    return this.subscriptions.findOneAndUpdate({ tenantId }, { $set: changes }, { returnDocument: 'after' }).exec();
   }
 }

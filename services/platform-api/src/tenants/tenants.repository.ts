@@ -71,12 +71,12 @@ export class TenantsRepository {
   }
 
   update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
-    return this.tenants.findByIdAndUpdate(id, { $set: changes }, { new: true }).exec();
+    return this.tenants.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after' }).exec();
   }
 
   /** Changes the status only if it is still `from`; null when it moved meanwhile. */
   transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
-    return this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { new: true }).exec();
+    return this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).exec();
   }
 }
 

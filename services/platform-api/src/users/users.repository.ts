@@ -37,6 +37,6 @@ export class UsersRepository {
   }
 
   updateProfile(id: Types.ObjectId, profile: UserProfile & { lastSeenAt: Date }): Promise<UserDocument | null> {
-    return this.users.findByIdAndUpdate(id, { $set: profile }, { new: true }).exec();
+    return this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).exec();
   }
 }
