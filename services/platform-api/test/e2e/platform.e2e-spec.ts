@@ -1,0 +1,221 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import { getModelToken } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { ACCESS_RULE, type AccessRule } from '../../src/auth/access.decorator';
+import { User } from '../../src/users/user.schema';
+import { startTestApp, tokens, type TestApp } from '../support/app';
+
+/** Every route the API serves, with the rule that says who may call it. */
+function routeTable(t: TestApp): Record<string, string> {
+  const table: Record<string, string> = {};
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const controller of module.controllers.values()) {
+      const type = controller.metatype as unknown as { prototype: Record<string, unknown> } | null;
+      if (!type) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
+      for (const name of Object.getOwnPropertyNames(type.prototype)) {
+        const handler = type.prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        if (path === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+        const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, type)) as AccessRule | undefined;
+        const full = `/${[base, path].filter((part) => part && part !== '/').join('/')}`;
+        table[`${method} ${full}`] = !rule ? 'NONE' : rule.kind === 'tenant' ? `tenant:${rule.permission}` : rule.kind === 'operator' && rule.tenant ? 'operator:tenant' : rule.kind;
+      }
+    }
+  }
+  return table;
+}
+
+describe('the platform as a whole', () => {
+  let t: TestApp;
+  let as: ReturnType<typeof tokens>;
+
+  beforeAll(async () => {
+    t = await startTestApp('platform', { SEED_DEMO: 'true' });
+    as = tokens(t.issuer);
+  });
+  afterAll(() => t.close());
+
+  it('declares who may call every route', () => {
+    expect(routeTable(t)).toEqual({
+      'GET /health': 'public',
+      'GET /health/ready': 'public',
+      'GET /users/me': 'authenticated',
+      'POST /tenants': 'authenticated',
+      'GET /tenants': 'authenticated',
+      'GET /tenants/:slug': 'tenant:tenant.read',
+      'PATCH /tenants/:slug': 'tenant:tenant.update',
+      'POST /tenants/:slug/suspend': 'operator:tenant',
+      'POST /tenants/:slug/resume': 'operator:tenant',
+      'POST /tenants/:slug/terminate': 'operator:tenant',
+      'GET /tenants/:slug/members': 'tenant:members.read',
+      'POST /tenants/:slug/members': 'tenant:members.manage',
+      'PATCH /tenants/:slug/members/:userId': 'tenant:members.manage',
+      'DELETE /tenants/:slug/members/:userId': 'tenant:members.manage',
+      'GET /tenants/:slug/subscription': 'tenant:subscription.read',
+      'PATCH /tenants/:slug/subscription': 'operator:tenant',
+      'GET /audit': 'operator',
+    });
+  });
+
+  it('seeds the default tenant and the demo tenants, once', async () => {
+    const operator = await as.operator('opal', { groups: ['platform-admins'] });
+    const list = await t.http().get('/tenants?pageSize=100').set('authorization', `Bearer ${operator}`).expect(200);
+    expect(list.body.items.map((x: { slug: string }) => x.slug).sort()).toEqual(['default', 'globex', 'initech', 'northwind']);
+    const globex = await t.http().get('/tenants/globex/subscription').set('authorization', `Bearer ${operator}`).expect(200);
+    expect(globex.body.status).toBe('past_due');
+  });
+
+  it('bootstraps memberships from tenant groups when a user is first seen, and only then', async () => {
+    const first = await as.portal('nina', { groups: ['tenant:northwind:admin', 'tenant:nowhere', 'unrelated'] });
+    const me = await t.http().get('/users/me').set('authorization', `Bearer ${first}`).expect(200);
+    expect(me.body.memberships).toEqual([expect.objectContaining({ tenantSlug: 'northwind', role: 'admin' })]);
+    const later = await as.portal('nina', { groups: ['tenant:globex:owner'] });
+    const again = await t.http().get('/users/me').set('authorization', `Bearer ${later}`).expect(200);
+    expect(again.body.memberships.map((m: { tenantSlug: string }) => m.tenantSlug)).toEqual(['northwind']);
+  });
+
+  it('GET /users/me creates the user, updates it when claims change, and writes nothing otherwise', async () => {
+    const users = t.app.get<Model<User>>(getModelToken(User.name));
+    await t.http().get('/users/me').set('authorization', `Bearer ${await as.portal('uma', { name: 'Uma' })}`).expect(200);
+    const created = await users.findOne({ subject: 'uma' }).orFail();
+    await t.http().get('/users/me').set('authorization', `Bearer ${await as.portal('uma', { name: 'Uma' })}`).expect(200);
+    const unchanged = await users.findOne({ subject: 'uma' }).orFail();
+    expect(unchanged.updatedAt.getTime()).toBe(created.updatedAt.getTime());
+    const renamed = await t.http().get('/users/me').set('authorization', `Bearer ${await as.portal('uma', { name: 'Uma Thurman' })}`).expect(200);
+    expect(renamed.body.name).toBe('Uma Thurman');
+    const updated = await users.findOne({ subject: 'uma' }).orFail();
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+  });
+
+  it('answers GET /users/me with 403 for a machine token, which has no user', async () => {
+    await t.http().get('/users/me').set('authorization', `Bearer ${await as.ci()}`).expect(403);
+    await t.http().get('/users/me').set('authorization', 'Bearer not-a-jwt').expect(401);
+  });
+
+  it('puts a request id on every answer and in error bodies, taking a sane one from the caller', async () => {
+    const given = await t.http().get('/tenants').set('x-request-id', 'trace-12345678').expect(401);
+    expect(given.headers['x-request-id']).toBe('trace-12345678');
+    expect(given.body.requestId).toBe('trace-12345678');
+    const invented = await t.http().get('/health').set('x-request-id', 'bad id with spaces').expect(200);
+    expect(invented.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers the health probes without a token', async () => {
+    await t.http().get('/health').expect(200, { status: 'ok' });
+    const ready = await t.http().get('/health/ready').expect(200);
+    expect(ready.body.details.database.status).toBe('up');
+  });
+
+  it('serves the OpenAPI document generated from the DTOs', async () => {
+    const document = await t.http().get('/docs-json').expect(200);
+    expect(document.body.components.schemas.CreateTenantDto.properties).toHaveProperty('slug');
+    expect(Object.keys(document.body.paths)).toEqual(expect.arrayContaining(['/tenants', '/tenants/{slug}', '/audit']));
+  });
+
+  it('answers 404 in the common error shape for a route that does not exist', async () => {
+    const response = await t.http().get('/nothing-here').expect(404);
+    expect(response.body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+  });
+
+  it('answers 400 to a body that is not JSON', async () => {
+    const owner = await as.portal('olga');
+    const response = await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).set('content-type', 'application/json').send('{"slug":').expect(400);
+    expect(response.body.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('the audit trail', () => {
+  let t: TestApp;
+  let operator: string;
+  let owner: string;
+
+  beforeAll(async () => {
+    t = await startTestApp('audit');
+    const as = tokens(t.issuer);
+    operator = await as.operator('opal', { groups: ['platform-admins'] });
+    owner = await as.portal('olivia');
+  });
+  afterAll(() => t.close());
+
+  const audit = (query = '') => t.http().get(`/audit${query}`).set('authorization', `Bearer ${operator}`);
+
+  it('writes exactly one event per mutation, with actor, target, changes and request id', async () => {
+    const before = (await audit().expect(200)).body.total;
+    const created = await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).send({ slug: 'audited', name: 'Audited' }).expect(201);
+    const updated = await t.http().patch('/tenants/audited').set('authorization', `Bearer ${owner}`).send({ name: 'Audited Ltd', industry: 'law' }).expect(200);
+    const page = (await audit().expect(200)).body;
+    expect(page.total).toBe(before + 2);
+    const [update, create] = page.items;
+    expect(create).toMatchObject({
+      action: 'tenant.create',
+      requestId: created.headers['x-request-id'],
+      actor: { kind: 'user', subject: 'olivia' },
+      target: { type: 'tenant', id: created.body.id },
+      tenantId: created.body.id,
+    });
+    expect(update).toMatchObject({
+      action: 'tenant.update',
+      requestId: updated.headers['x-request-id'],
+      changes: { name: { from: 'Audited', to: 'Audited Ltd' }, industry: { from: null, to: 'law' } },
+    });
+  });
+
+  it('writes no event for a refused mutation', async () => {
+    const before = (await audit().expect(200)).body.total;
+    await t.http().post('/tenants/audited/suspend').set('authorization', `Bearer ${owner}`).expect(403);
+    await t.http().patch('/tenants/audited').set('authorization', `Bearer ${owner}`).send({ brandColor: 'red' }).expect(400);
+    expect((await audit().expect(200)).body.total).toBe(before);
+  });
+
+  it('records an operator as an operator', async () => {
+    await t.http().post('/tenants/audited/suspend').set('authorization', `Bearer ${operator}`).expect(200);
+    const [event] = (await audit('?action=tenant.suspend').expect(200)).body.items;
+    expect(event).toMatchObject({ actor: { kind: 'operator', subject: 'opal' }, changes: { status: { from: 'pending', to: 'suspended' } } });
+  });
+
+  it('filters by tenant, actor, action and time, and pages', async () => {
+    expect((await audit('?tenant=audited').expect(200)).body.total).toBe(3);
+    expect((await audit('?actor=opal').expect(200)).body.items.every((e: { actor: { subject: string } }) => e.actor.subject === 'opal')).toBe(true);
+    expect((await audit('?tenant=audited&action=tenant.update').expect(200)).body.total).toBe(1);
+    expect((await audit('?tenant=nope').expect(200)).body.total).toBe(0);
+    expect((await audit(`?from=${new Date(Date.now() + 60_000).toISOString()}`).expect(200)).body.total).toBe(0);
+    const paged = (await audit('?tenant=audited&pageSize=2&page=2').expect(200)).body;
+    expect(paged).toMatchObject({ total: 3, page: 2, pageSize: 2 });
+    expect(paged.items).toHaveLength(1);
+  });
+
+  it('answers 400 to a bad time, 403 to a non-operator and 401 without a token', async () => {
+    await audit('?from=yesterday').expect(400);
+    await t.http().get('/audit').set('authorization', `Bearer ${owner}`).expect(403);
+    await t.http().get('/audit').expect(401);
+  });
+});
+
+describe('rate limiting of mutations', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('ratelimit', { RATE_LIMIT_MUTATIONS_PER_MINUTE: '3' });
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 with Retry-After once an actor exceeds the limit, and leaves reads and other actors alone', async () => {
+    const as = tokens(t.issuer);
+    const busy = await as.portal('busy');
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      statuses.push((await t.http().post('/tenants').set('authorization', `Bearer ${busy}`).send({ slug: `busy-${i}`, name: 'Busy' })).status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const limited = await t.http().post('/tenants').set('authorization', `Bearer ${busy}`).send({ slug: 'busy-9', name: 'Busy' }).expect(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    await t.http().get('/tenants').set('authorization', `Bearer ${busy}`).expect(200);
+    await t.http().post('/tenants').set('authorization', `Bearer ${await as.portal('calm')}`).send({ slug: 'calm', name: 'Calm' }).expect(201);
+  });
+});

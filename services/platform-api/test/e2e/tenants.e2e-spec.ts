@@ -1,0 +1,250 @@
+import { startTestApp, tokens, type TestApp } from '../support/app';
+
+/**
+ * Every tenant, member and subscription route over HTTP: the happy path and
+ * its 401, 403 and 400 answers, with the cast a real deployment has.
+ */
+describe('tenant routes', () => {
+  let t: TestApp;
+  const bearer: Record<string, string> = {};
+
+  const call = (method: 'get' | 'post' | 'patch' | 'delete', path: string, who?: string, body?: object) => {
+    let req = t.http()[method](path);
+    if (who) req = req.set('authorization', `Bearer ${bearer[who]}`);
+    return body ? req.send(body) : req;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp('tenants');
+    const as = tokens(t.issuer);
+    bearer['owner'] = await as.portal('olivia', { email: 'olivia@example.test' });
+    bearer['admin'] = await as.portal('adam', { email: 'adam@example.test' });
+    bearer['member'] = await as.portal('mike', { email: 'mike@example.test' });
+    bearer['outsider'] = await as.portal('otto', { email: 'otto@example.test' });
+    bearer['operator'] = await as.operator('opal', { groups: ['platform-admins'] });
+    bearer['ci'] = await as.ci();
+    // Every person signs in once, as they would through the portal.
+    for (const who of ['owner', 'admin', 'member', 'outsider', 'operator']) await call('get', '/users/me', who).expect(200);
+  });
+  afterAll(() => t.close());
+
+  describe('POST /tenants', () => {
+    it('creates a pending tenant whose creator is its owner, with a subscription', async () => {
+      const created = await call('post', '/tenants', 'owner', { slug: 'acme', name: 'Acme', plan: 'starter' }).expect(201);
+      expect(created.body).toMatchObject({ slug: 'acme', name: 'Acme', plan: 'starter', status: 'pending', partnerId: null });
+      const me = await call('get', '/users/me', 'owner').expect(200);
+      expect(me.body.memberships).toEqual([{ tenantId: created.body.id, tenantSlug: 'acme', role: 'owner' }]);
+      const subscription = await call('get', '/tenants/acme/subscription', 'owner').expect(200);
+      expect(subscription.body).toMatchObject({ plan: 'starter', status: 'trialing', monthlyPrice: 1900, currency: 'EUR' });
+    });
+
+    it('answers 409 to a slug that is taken', async () => {
+      const response = await call('post', '/tenants', 'outsider', { slug: 'acme', name: 'Other' }).expect(409);
+      expect(response.body.code).toBe('CONFLICT');
+    });
+
+    it.each([
+      ['too short', 'ab'],
+      ['leading hyphen', '-acme'],
+      ['trailing hyphen', 'acme-'],
+      ['upper case', 'Acme'],
+      ['reserved word', 'admin'],
+      ['too long', 'a'.repeat(33)],
+    ])('answers 400 naming the slug when it is %s', async (_case, slug) => {
+      const response = await call('post', '/tenants', 'owner', { slug, name: 'X' }).expect(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(Object.keys(response.body.fields)).toEqual(['slug']);
+    });
+
+    it('answers 400 to unknown fields and names them', async () => {
+      const response = await call('post', '/tenants', 'owner', { slug: 'unknown-field', name: 'X', status: 'active' }).expect(400);
+      expect(response.body.fields).toHaveProperty('status');
+    });
+
+    it('answers 400 to an operator object and stores nothing', async () => {
+      await call('post', '/tenants', 'owner', { slug: { $ne: null }, name: 'X' }).expect(400);
+      const list = await call('get', '/tenants', 'operator').expect(200);
+      expect(list.body.items.map((tenant: { slug: string }) => tenant.slug)).not.toContain(null);
+    });
+
+    it('answers 401 without a token', () => call('post', '/tenants', undefined, { slug: 'nobody', name: 'X' }).expect(401));
+
+    it('answers 403 to a machine token, which has no user to own the tenant', () =>
+      call('post', '/tenants', 'ci', { slug: 'machine-made', name: 'X' }).expect(403));
+  });
+
+  describe('members', () => {
+    it('lets the owner add an admin and a member by email', async () => {
+      const added = await call('post', '/tenants/acme/members', 'owner', { email: 'adam@example.test', role: 'admin' }).expect(201);
+      expect(added.body).toMatchObject({ email: 'adam@example.test', role: 'admin' });
+      await call('post', '/tenants/acme/members', 'admin', { email: 'mike@example.test', role: 'member' }).expect(201);
+      const list = await call('get', '/tenants/acme/members', 'member').expect(200);
+      expect(list.body.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([
+        ['olivia@example.test', 'owner'],
+        ['adam@example.test', 'admin'],
+        ['mike@example.test', 'member'],
+      ]);
+    });
+
+    it('answers 404 for an email nobody has signed in with', () =>
+      call('post', '/tenants/acme/members', 'owner', { email: 'ghost@example.test', role: 'member' }).expect(404));
+
+    it('answers 409 when the user is already a member', () =>
+      call('post', '/tenants/acme/members', 'owner', { email: 'mike@example.test', role: 'admin' }).expect(409));
+
+    it('answers 400 to a role that does not exist', async () => {
+      const response = await call('post', '/tenants/acme/members', 'owner', { email: 'otto@example.test', role: 'god' }).expect(400);
+      expect(response.body.fields).toHaveProperty('role');
+    });
+
+    it('answers 403 to a plain member managing members', () =>
+      call('post', '/tenants/acme/members', 'member', { email: 'otto@example.test', role: 'member' }).expect(403));
+
+    it('answers 403 to an admin granting the owner role', () =>
+      call('post', '/tenants/acme/members', 'admin', { email: 'otto@example.test', role: 'owner' }).expect(403));
+
+    it('answers 403 to an outsider listing members, and 401 without a token', async () => {
+      await call('get', '/tenants/acme/members', 'outsider').expect(403);
+      await call('get', '/tenants/acme/members').expect(401);
+    });
+
+    it('changes a role, and refuses to demote the last owner', async () => {
+      const me = await call('get', '/users/me', 'member').expect(200);
+      const changed = await call('patch', `/tenants/acme/members/${me.body.id}`, 'admin', { role: 'admin' }).expect(200);
+      expect(changed.body.role).toBe('admin');
+      const owner = await call('get', '/users/me', 'owner').expect(200);
+      await call('patch', `/tenants/acme/members/${owner.body.id}`, 'owner', { role: 'member' }).expect(409);
+      await call('patch', `/tenants/acme/members/${owner.body.id}`, 'owner', { role: 'boss' }).expect(400);
+    });
+
+    it('removes a member softly: they lose access and can be added again', async () => {
+      const me = await call('get', '/users/me', 'member').expect(200);
+      await call('delete', `/tenants/acme/members/${me.body.id}`, 'owner').expect(200);
+      await call('get', '/tenants/acme', 'member').expect(403);
+      await call('delete', `/tenants/acme/members/${me.body.id}`, 'owner').expect(404);
+      await call('post', '/tenants/acme/members', 'owner', { email: 'mike@example.test', role: 'member' }).expect(201);
+      await call('get', '/tenants/acme', 'member').expect(200);
+    });
+
+    it('answers 404 to an unknown member id', () => call('delete', '/tenants/acme/members/not-an-id', 'owner').expect(404));
+  });
+
+  describe('GET /tenants and GET /tenants/:slug', () => {
+    beforeAll(async () => {
+      await call('post', '/tenants', 'outsider', { slug: 'otto-works', name: 'Otto Works', plan: 'business' }).expect(201);
+    });
+
+    it('shows a member their own tenants only', async () => {
+      const list = await call('get', '/tenants', 'outsider').expect(200);
+      expect(list.body).toMatchObject({ total: 1, page: 1, pageSize: 20 });
+      expect(list.body.items[0].slug).toBe('otto-works');
+    });
+
+    it('shows an operator every tenant, filtered and searched', async () => {
+      const all = await call('get', '/tenants', 'operator').expect(200);
+      expect(all.body.items.map((x: { slug: string }) => x.slug)).toEqual(expect.arrayContaining(['acme', 'otto-works', 'default']));
+      const business = await call('get', '/tenants?plan=business', 'operator').expect(200);
+      expect(business.body.items.map((x: { slug: string }) => x.slug)).toEqual(['otto-works']);
+      const bySlug = await call('get', '/tenants?search=otto', 'operator').expect(200);
+      expect(bySlug.body.items.map((x: { slug: string }) => x.slug)).toEqual(['otto-works']);
+      const byName = await call('get', '/tenants?search=TTO%20WO', 'operator').expect(200);
+      expect(byName.body.items.map((x: { slug: string }) => x.slug)).toEqual(['otto-works']);
+      const paged = await call('get', '/tenants?pageSize=1&page=2', 'operator').expect(200);
+      expect(paged.body.items).toHaveLength(1);
+      expect(paged.body.total).toBe(all.body.total);
+    });
+
+    it('treats search text literally, not as a pattern', async () => {
+      const response = await call('get', '/tenants?search=.*', 'operator').expect(200);
+      expect(response.body.total).toBe(0);
+    });
+
+    it('answers 400 to a bad filter or page size', async () => {
+      await call('get', '/tenants?status=sleeping', 'operator').expect(400);
+      await call('get', '/tenants?pageSize=1000', 'operator').expect(400);
+      await call('get', '/tenants?status[$ne]=active', 'operator').expect(400);
+    });
+
+    it('answers 401 without a token', () => call('get', '/tenants').expect(401));
+
+    it('reads a tenant for its members and operators, 403 for others, 404 when unknown', async () => {
+      await call('get', '/tenants/acme', 'member').expect(200);
+      await call('get', '/tenants/acme', 'operator').expect(200);
+      await call('get', '/tenants/acme', 'outsider').expect(403);
+      await call('get', '/tenants/acme').expect(401);
+      await call('get', '/tenants/nope', 'operator').expect(404);
+    });
+  });
+
+  describe('PATCH /tenants/:slug', () => {
+    it('updates name, plan, domains, industry and brand colour for an owner; the subscription follows the plan', async () => {
+      const response = await call('patch', '/tenants/acme', 'owner', {
+        name: 'Acme Inc',
+        plan: 'business',
+        domains: ['work.acme.example'],
+        industry: 'logistics',
+        brandColor: '#12abef',
+      }).expect(200);
+      expect(response.body).toMatchObject({ name: 'Acme Inc', plan: 'business', domains: ['work.acme.example'], industry: 'logistics', brandColor: '#12abef' });
+      const subscription = await call('get', '/tenants/acme/subscription', 'owner').expect(200);
+      expect(subscription.body).toMatchObject({ plan: 'business', monthlyPrice: 4900 });
+    });
+
+    it('answers 400 to a bad colour or domain, naming the field', async () => {
+      expect((await call('patch', '/tenants/acme', 'owner', { brandColor: 'blue' }).expect(400)).body.fields).toHaveProperty('brandColor');
+      expect((await call('patch', '/tenants/acme', 'owner', { domains: ['not a domain'] }).expect(400)).body.fields).toHaveProperty('domains');
+    });
+
+    it('answers 400 to a $set smuggled in the body', () => call('patch', '/tenants/acme', 'owner', { $set: { status: 'active' } }).expect(400));
+
+    it('answers 403 to a plain member and to an outsider, 401 without a token', async () => {
+      await call('patch', '/tenants/acme', 'member', { name: 'Mine' }).expect(403);
+      await call('patch', '/tenants/acme', 'outsider', { name: 'Mine' }).expect(403);
+      await call('patch', '/tenants/acme', undefined, { name: 'Mine' }).expect(401);
+    });
+  });
+
+  describe('suspend, resume and terminate', () => {
+    it('are for operators only', async () => {
+      await call('post', '/tenants/acme/suspend', 'owner').expect(403);
+      await call('post', '/tenants/acme/suspend', 'ci').expect(403);
+      await call('post', '/tenants/acme/suspend').expect(401);
+    });
+
+    it('move the status along the lifecycle and refuse a move that does not fit', async () => {
+      expect((await call('post', '/tenants/acme/suspend', 'operator').expect(200)).body.status).toBe('suspended');
+      await call('post', '/tenants/acme/suspend', 'operator').expect(409);
+      expect((await call('post', '/tenants/acme/resume', 'operator').expect(200)).body.status).toBe('active');
+      expect((await call('post', '/tenants/acme/terminate', 'operator').expect(200)).body.status).toBe('terminated');
+      await call('post', '/tenants/acme/resume', 'operator').expect(409);
+    });
+
+    it('keeps a terminated tenant readable and refuses changes to it', async () => {
+      expect((await call('get', '/tenants/acme', 'owner').expect(200)).body.status).toBe('terminated');
+      await call('patch', '/tenants/acme', 'owner', { name: 'Back' }).expect(409);
+    });
+  });
+
+  describe('subscription', () => {
+    it('lets an operator set status, price and billing ids', async () => {
+      const response = await call('patch', '/tenants/otto-works/subscription', 'operator', {
+        status: 'past_due',
+        monthlyPrice: 3900,
+        currency: 'USD',
+        externalCustomerId: 'cus_123',
+      }).expect(200);
+      expect(response.body).toMatchObject({ status: 'past_due', monthlyPrice: 3900, currency: 'USD', externalCustomerId: 'cus_123' });
+    });
+
+    it('answers 400 to a negative price or unknown currency', async () => {
+      await call('patch', '/tenants/otto-works/subscription', 'operator', { monthlyPrice: -1 }).expect(400);
+      await call('patch', '/tenants/otto-works/subscription', 'operator', { currency: 'XXQ' }).expect(400);
+    });
+
+    it('answers 403 to the tenant owner changing it, and to outsiders reading it', async () => {
+      await call('patch', '/tenants/otto-works/subscription', 'outsider', { status: 'active' }).expect(403);
+      await call('get', '/tenants/otto-works/subscription', 'member').expect(403);
+      await call('get', '/tenants/otto-works/subscription').expect(401);
+    });
+  });
+});
