@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { TenantPermission } from '@tessera/contracts';
 import type { Request } from 'express';
 import type { Actor } from './actor';

@@ -38,11 +38,11 @@ export class TestIssuer {
   ) {}
 
   static async start(): Promise<TestIssuer> {
-    let issuer: TestIssuer | undefined;
-    const server = createServer((request, response) => issuer?.handle(request.url ?? '/', response));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    issuer = new TestIssuer(server, `http://127.0.0.1:${port}`);
+    const issuer = new TestIssuer(server, `http://127.0.0.1:${port}`);
+    server.on('request', (request, response) => issuer.handle(request.url ?? '/', response));
     await issuer.addKey('RS256');
     await issuer.addKey('ES256');
     return issuer;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The first command: sets up what is missing, then runs the platform on
+# embedded defaults with demo data and prints the URLs. Ctrl-C stops it all.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_toolchain
+cd "$ROOT"
+
+# Optional overrides: a .env beside this README (see .env.example).
+if [ -f .env ]; then set -a; source .env; set +a; fi
+
+DB_PORT="${TESSERA_DB_PORT:-27017}"
+API_PORT="${PORT:-3000}"
+IDP_ORIGIN="${TESSERA_IDP_ORIGIN:-http://localhost:9000}"
+DATA="$ROOT/.data"
+mkdir -p "$DATA/ferretdb" "$DATA/logs"
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  log "stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+}
+trap stop_all INT TERM EXIT
+
+wait_for() { # url, name
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.3
+  done
+  log "$2 did not come up: see $DATA/logs/"; exit 1
+}
+
+log "building"
+pnpm -r run build >&2
+
+log "starting FerretDB on 127.0.0.1:$DB_PORT (data in .data/ferretdb)"
+"$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$DATA/ferretdb/" --state-dir="$DATA/ferretdb" \
+  --listen-addr="127.0.0.1:$DB_PORT" --debug-addr=127.0.0.1:0 --telemetry=disable --log-level=WARN \
+  >"$DATA/logs/ferretdb.log" 2>&1 &
+pids+=($!)
+
+log "starting platform-api on :$API_PORT"
+(
+  cd services/platform-api
+  export PORT="$API_PORT"
+  export MONGODB_URI="${MONGODB_URI:-mongodb://127.0.0.1:$DB_PORT/tessera}"
+  export AUTH_ISSUERS="${AUTH_ISSUERS:-[{\"issuer\":\"$IDP_ORIGIN/application/o/portal/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/portal/jwks/\"},{\"issuer\":\"$IDP_ORIGIN/application/o/operator/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/operator/jwks/\"}]}"
+  export AUTH_AUDIENCE_PORTAL="${AUTH_AUDIENCE_PORTAL:-tessera-portal}"
+  export AUTH_AUDIENCE_OPERATOR="${AUTH_AUDIENCE_OPERATOR:-tessera-operator}"
+  export AUTH_AUDIENCE_CI="${AUTH_AUDIENCE_CI:-tessera-ci}"
+  export SEED_DEMO="${SEED_DEMO:-true}"
+  exec node dist/main.js
+) >"$DATA/logs/platform-api.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$API_PORT/health/ready" platform-api
+
+cat <<INFO
+
+  Tessera is running.
+
+  platform-api   http://localhost:$API_PORT
+  API docs       http://localhost:$API_PORT/docs
+  health         http://localhost:$API_PORT/health/ready
+  database       mongodb://127.0.0.1:$DB_PORT/tessera   (FerretDB, data in .data/ferretdb)
+  logs           .data/logs/
+
+  Demo data: tenants default, northwind, globex (past due) and initech (suspended).
+  Tokens are accepted from $IDP_ORIGIN/application/o/{portal,operator}/ (dev-idp).
+
+  Ctrl-C stops everything.
+
+INFO
+wait -n "${pids[@]}"
+log "a process exited: see $DATA/logs/"

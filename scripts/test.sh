@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The second command: installs what the tests need, then runs lint, typecheck
+# and the unit, integration and e2e tests of every package. The last line is
+# the total: "N passed, N failed". Exits non-zero when anything failed.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set +e
+
+ensure_toolchain || { echo "0 passed, 1 failed"; exit 1; }
+cd "$ROOT"
+REPORTS="$ROOT/reports"
+rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+
+checks=()
+check() { # name, command…: one check that passes or fails as a whole
+  local name="$1"; shift
+  log "$name"
+  if "$@"; then checks+=("$name:passed"); else checks+=("$name:failed"); fi
+}
+
+check lint pnpm lint
+check typecheck pnpm typecheck
+
+# Each package with a `test:ci` script writes a Jest-format JSON report.
+for dir in packages/* services/* apps/*; do
+  [ -f "$dir/package.json" ] || continue
+  node -e 'process.exit(require(process.argv[1]).scripts?.["test:ci"] ? 0 : 1)' "$ROOT/$dir/package.json" || continue
+  name="$(basename "$dir")"
+  log "tests: $name"
+  (cd "$dir" && TESSERA_REPORT="$REPORTS/$name.json" pnpm run test:ci)
+  [ -f "$REPORTS/$name.json" ] || checks+=("tests of $name (no report: the runner crashed):failed")
+done
+
+node "$ROOT/scripts/summarize-tests.mjs" "$REPORTS" "${checks[@]}"

@@ -1,0 +1,63 @@
+import { ConfigError, loadConfig } from './app-config';
+
+const valid = {
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/tessera',
+  AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://id.example/application/o/portal/', jwksUrl: 'https://id.example/application/o/portal/jwks/' }]),
+  AUTH_AUDIENCE_PORTAL: 'portal',
+  AUTH_AUDIENCE_OPERATOR: 'operator',
+  AUTH_AUDIENCE_CI: 'ci',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('parses a valid environment with defaults for the rest', () => {
+    const config = loadConfig(valid);
+    expect(config.port).toBe(3000);
+    expect(config.auth.issuers).toEqual([{ issuer: 'https://id.example/application/o/portal/', jwksUrl: 'https://id.example/application/o/portal/jwks/' }]);
+    expect(config.auth.adminGroup).toBe('platform-admins');
+    expect(config.seed.demo).toBe(false);
+  });
+
+  it('lists every problem at once instead of stopping at the first', () => {
+    const problems = problemsOf({ PORT: 'eighty', AUTH_ISSUERS: 'not json', AUTH_AUDIENCE_CI: 'ci', SEED_DEMO: 'maybe', BASE_DOMAIN: 'bad_domain!' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('PORT'),
+        expect.stringContaining('MONGODB_URI is required'),
+        expect.stringContaining('AUTH_ISSUERS must be JSON'),
+        expect.stringContaining('AUTH_AUDIENCE_PORTAL is required'),
+        expect.stringContaining('AUTH_AUDIENCE_OPERATOR is required'),
+        expect.stringContaining('SEED_DEMO'),
+        expect.stringContaining('BASE_DOMAIN'),
+      ]),
+    );
+    expect(problems).toHaveLength(7);
+  });
+
+  it('refuses issuers without a JWKS URL, non-URL values and equal audiences', () => {
+    const problems = problemsOf({
+      ...valid,
+      AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://id.example/' }, { issuer: 'nope', jwksUrl: 'ftp://x/' }]),
+      AUTH_AUDIENCE_OPERATOR: 'portal',
+    });
+    expect(problems).toEqual([
+      'AUTH_ISSUERS[0] needs string "issuer" and "jwksUrl"',
+      'AUTH_ISSUERS[0].issuer must be a URL, got "nope"',
+      'AUTH_ISSUERS[0].jwksUrl must use https: or http:, got "ftp://x/"',
+      'AUTH_AUDIENCE_PORTAL, AUTH_AUDIENCE_OPERATOR and AUTH_AUDIENCE_CI must differ',
+    ]);
+  });
+
+  it('says how the whole list reads when thrown', () => {
+    expect(() => loadConfig({})).toThrow(/Invalid configuration:\n {2}- MONGODB_URI is required/);
+  });
+});

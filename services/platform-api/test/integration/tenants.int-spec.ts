@@ -1,0 +1,80 @@
+import { Types } from 'mongoose';
+import type { Actor } from '../../src/auth/actor';
+import { DomainError } from '../../src/common/errors/domain-error';
+import { MembershipsRepository } from '../../src/memberships/memberships.repository';
+import { TenantsModule } from '../../src/tenants/tenants.module';
+import { TenantsRepository } from '../../src/tenants/tenants.repository';
+import { TenantsService } from '../../src/tenants/tenants.service';
+import type { UserDocument } from '../../src/users/user.schema';
+import { UsersModule } from '../../src/users/users.module';
+import { UsersRepository } from '../../src/users/users.repository';
+import { openDataModule, type DataModule } from '../support/data-module';
+
+describe('tenants on the real database', () => {
+  let data: DataModule;
+  let service: TenantsService;
+  let repository: TenantsRepository;
+  let memberships: MembershipsRepository;
+  let users: UsersRepository;
+
+  const actorFor = (user: UserDocument, isOperator = false): Actor => ({ subject: user.subject, audiences: ['portal'], user, isOperator, groups: [] });
+  const newUser = async (subject: string) =>
+    (await users.insert({ subject, email: `${subject}@example.test`, name: subject, username: subject, platformAdmin: false, lastSeenAt: null })).user;
+
+  beforeAll(async () => {
+    data = await openDataModule('tenants', [TenantsModule, UsersModule]);
+    service = data.module.get(TenantsService);
+    repository = data.module.get(TenantsRepository);
+    memberships = data.module.get(MembershipsRepository);
+    users = data.module.get(UsersRepository);
+  });
+  afterAll(() => data.close());
+
+  it('lets exactly one of two concurrent creates of the same slug win; the other gets 409', async () => {
+    const [first, second] = await Promise.all([newUser('racer-1'), newUser('racer-2')]);
+    const results = await Promise.allSettled([
+      service.create(actorFor(first), { slug: 'photo-finish', name: 'One' }),
+      service.create(actorFor(second), { slug: 'photo-finish', name: 'Two' }),
+    ]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toBeInstanceOf(DomainError);
+    expect((lost[0]!.reason as DomainError).code).toBe('CONFLICT');
+    const stored = await repository.list({ search: 'photo-finish' }, 0, 10);
+    expect(stored.total).toBe(1);
+    const owners = await memberships.listActiveForTenant(stored.items[0]!._id);
+    expect(owners).toHaveLength(1);
+  });
+
+  it('ensure() creates a tenant once, however often and concurrently it is called', async () => {
+    const seed = { slug: 'seeded', name: 'Seeded', plan: 'free', status: 'active', industry: null, brandColor: null } as const;
+    const results = await Promise.all([repository.ensure(seed), repository.ensure(seed), repository.ensure(seed)]);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.tenant._id.toHexString())).size).toBe(1);
+  });
+
+  it('lists with filters, literal search, a restriction to given ids, and stable paging', async () => {
+    const owner = await newUser('lister');
+    for (const [slug, plan] of [['alpha-co', 'starter'], ['beta-co', 'business'], ['gamma-co', 'business']] as const) {
+      await service.create(actorFor(owner), { slug, name: `${slug} (${plan})`, plan });
+    }
+    expect((await repository.list({ plan: 'business', search: '-co' }, 0, 10)).items.map((t) => t.slug).sort()).toEqual(['beta-co', 'gamma-co']);
+    expect((await repository.list({ search: '(starter)' }, 0, 10)).items.map((t) => t.slug)).toEqual(['alpha-co']);
+    const alpha = (await repository.findBySlug('alpha-co'))!;
+    expect((await repository.list({ onlyIds: [alpha._id] }, 0, 10)).items.map((t) => t.slug)).toEqual(['alpha-co']);
+    expect((await repository.list({ onlyIds: [] }, 0, 10)).total).toBe(0);
+    const pages = [await repository.list({ search: '-co' }, 0, 2), await repository.list({ search: '-co' }, 2, 2)];
+    expect(pages.flatMap((p) => p.items.map((t) => t.slug)).sort()).toEqual(['alpha-co', 'beta-co', 'gamma-co']);
+    expect(pages[0]!.total).toBe(3);
+  });
+
+  it('moves status only from the statuses a transition allows', async () => {
+    const owner = await newUser('mover');
+    const { result } = await service.create(actorFor(owner), { slug: 'mover', name: 'Mover' });
+    const id = new Types.ObjectId(result.id);
+    expect(await repository.transition(id, ['suspended'], 'active')).toBeNull();
+    expect((await repository.transition(id, ['pending', 'active'], 'suspended'))?.status).toBe('suspended');
+  });
+});

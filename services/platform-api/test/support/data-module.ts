@@ -1,0 +1,42 @@
+import type { ModuleMetadata } from '@nestjs/common';
+import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
+import { Test, type TestingModule } from '@nestjs/testing';
+import type { Connection } from 'mongoose';
+import { CommonModule } from '../../src/common/common.module';
+import { loadConfig } from '../../src/config/app-config';
+import { ConfigModule } from '../../src/config/config.module';
+import { dropDatabase, testDatabaseUri } from './database';
+
+export interface DataModule {
+  module: TestingModule;
+  connection: Connection;
+  close(): Promise<void>;
+}
+
+/**
+ * Feature modules on a real database of their own (FerretDB or MONGODB_URI),
+ * with their indexes built, as the app builds them at start.
+ */
+export async function openDataModule(label: string, imports: ModuleMetadata['imports']): Promise<DataModule> {
+  const uri = testDatabaseUri(label);
+  const config = loadConfig({
+    MONGODB_URI: uri,
+    AUTH_ISSUERS: JSON.stringify([{ issuer: 'http://127.0.0.1:1/application/o/portal/', jwksUrl: 'http://127.0.0.1:1/application/o/portal/jwks/' }]),
+    AUTH_AUDIENCE_PORTAL: 'portal',
+    AUTH_AUDIENCE_OPERATOR: 'operator',
+    AUTH_AUDIENCE_CI: 'ci',
+  });
+  const module = await Test.createTestingModule({
+    imports: [ConfigModule.forRoot(config), CommonModule, MongooseModule.forRoot(uri), ...(imports ?? [])],
+  }).compile();
+  const connection = module.get<Connection>(getConnectionToken());
+  await Promise.all(connection.modelNames().map((name) => connection.model(name).init()));
+  return {
+    module,
+    connection,
+    close: async () => {
+      await module.close();
+      await dropDatabase(uri);
+    },
+  };
+}
