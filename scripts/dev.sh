@@ -46,7 +46,11 @@ log "starting platform-api on :$API_PORT"
   cd services/platform-api
   export PORT="$API_PORT"
   export MONGODB_URI="${MONGODB_URI:-mongodb://127.0.0.1:$DB_PORT/tessera}"
-  export AUTH_ISSUERS="${AUTH_ISSUERS:-[{\"issuer\":\"$IDP_ORIGIN/application/o/portal/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/portal/jwks/\"},{\"issuer\":\"$IDP_ORIGIN/application/o/operator/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/operator/jwks/\"}]}"
+  issuers=""
+  for app in portal operator; do
+    issuers+="${issuers:+,}{\"issuer\":\"$IDP_ORIGIN/application/o/$app/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/$app/jwks/\"}"
+  done
+  export AUTH_ISSUERS="${AUTH_ISSUERS:-[$issuers]}"
   export AUTH_AUDIENCE_PORTAL="${AUTH_AUDIENCE_PORTAL:-tessera-portal}"
   export AUTH_AUDIENCE_OPERATOR="${AUTH_AUDIENCE_OPERATOR:-tessera-operator}"
   export AUTH_AUDIENCE_CI="${AUTH_AUDIENCE_CI:-tessera-ci}"

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Audience } from '@tessera/contracts';
-import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
 
@@ -20,6 +20,16 @@ export interface VerifiedToken {
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
+interface TrustedKeySet {
+  keys: RemoteKeySet;
+  /** Bumped by every fetch of the key set: verdicts reached with an older set are not reused. */
+  version: number;
+}
+
+/** How long a verdict on one token string may be reused (never past its `exp`). */
+const VERDICT_TTL_MS = 60_000;
+const MAX_VERDICTS = 10_000;
+
 /**
  * Verifies access tokens against the JWKS of the issuer that signed them.
  * jose caches each key set and fetches it again for an unknown `kid` at most
@@ -28,18 +38,29 @@ type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 @Injectable()
 export class TokenVerifier {
   private readonly logger = new Logger(TokenVerifier.name);
-  private readonly keySets = new Map<string, RemoteKeySet>();
+  private readonly keySets = new Map<string, TrustedKeySet>();
   private readonly audienceNames: Map<string, Audience>;
+  /**
+   * Tokens already verified, by their exact string: a client sends the same
+   * token with every request until it expires, and verifying it again costs
+   * more than the rest of a cached read. A verdict is reused only while its
+   * issuer's key set is the one it was reached with, and never past `exp`.
+   */
+  private readonly verdicts = new Map<string, { token: VerifiedToken; issuer: string; version: number; expiresAt: number }>();
 
   constructor(private readonly config: AppConfig) {
     for (const { issuer, jwksUrl } of config.auth.issuers) {
-      this.keySets.set(
-        issuer,
-        createRemoteJWKSet(new URL(jwksUrl), {
-          cooldownDuration: config.auth.jwksCooldownMs,
-          timeoutDuration: config.auth.jwksTimeoutMs,
-        }),
-      );
+      const trusted: TrustedKeySet = { version: 0, keys: undefined as unknown as RemoteKeySet };
+      trusted.keys = createRemoteJWKSet(new URL(jwksUrl), {
+        cooldownDuration: config.auth.jwksCooldownMs,
+        timeoutDuration: config.auth.jwksTimeoutMs,
+        [customFetch]: async (url, options) => {
+          const response = await fetch(url, options);
+          trusted.version += 1;
+          return response;
+        },
+      });
+      this.keySets.set(issuer, trusted);
     }
     const { portal, operator, ci } = config.auth.audiences;
     this.audienceNames = new Map<string, Audience>([
@@ -50,6 +71,10 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedToken> {
+    const known = this.verdicts.get(token);
+    if (known && known.expiresAt > Date.now() && known.version === this.keySets.get(known.issuer)?.version) return known.token;
+    if (known) this.verdicts.delete(token);
+
     let issuer: string | undefined;
     try {
       issuer = decodeJwt(token).iss;
@@ -59,9 +84,10 @@ export class TokenVerifier {
     const keySet = issuer === undefined ? undefined : this.keySets.get(issuer);
     if (!issuer || !keySet) throw DomainError.unauthenticated('The token was not issued by a trusted issuer');
 
+    const version = keySet.version;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySet, {
+      ({ payload } = await jwtVerify(token, keySet.keys, {
         issuer,
         audience: [...this.audienceNames.keys()],
         algorithms: ACCEPTED_ALGORITHMS,
@@ -74,7 +100,16 @@ export class TokenVerifier {
       }
       throw DomainError.unauthenticated(reasonOf(error));
     }
-    return this.toVerifiedToken(payload, issuer);
+    const verified = this.toVerifiedToken(payload, issuer);
+    this.remember(token, verified, issuer, version, (payload.exp ?? 0) * 1000);
+    return verified;
+  }
+
+  private remember(token: string, verified: VerifiedToken, issuer: string, version: number, expiresAtMs: number): void {
+    // The key set was fetched meanwhile: this verdict may rest on a key that is gone, so keep none.
+    if (this.keySets.get(issuer)?.version !== version) return;
+    if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value as string);
+    this.verdicts.set(token, { token: verified, issuer, version, expiresAt: Math.min(expiresAtMs, Date.now() + VERDICT_TTL_MS) });
   }
 
   private toVerifiedToken(payload: JWTPayload, issuer: string): VerifiedToken {

@@ -25,6 +25,8 @@ export class AppConfig {
     tenantGroupPrefix: string;
   };
   readonly rateLimit!: { mutationsPerMinute: number };
+  /** How long the per-request lookups (actor, tenant, membership) may be served from memory; 0 = off. */
+  readonly readCacheTtlMs!: number;
   readonly seed!: { defaultTenantSlug: string; demo: boolean };
 
   constructor(values: AppConfig) {
@@ -123,6 +125,7 @@ export function loadConfig(env: Env): AppConfig {
       tenantGroupPrefix: text('AUTH_TENANT_GROUP_PREFIX', 'tenant:'),
     },
     rateLimit: { mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 120, 1, 100_000) },
+    readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
     seed: {
       defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),
       demo: flag('SEED_DEMO'),

@@ -3,6 +3,8 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Plan, TenantStatus } from '@tessera/contracts';
 import type { Model, Types } from 'mongoose';
 import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
+import { ReadCache } from '../common/read-cache';
+import { AppConfig } from '../config/app-config';
 import { Tenant, type TenantDocument } from './tenant.schema';
 
 export interface TenantFilter {
@@ -20,18 +22,32 @@ export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | '
 
 @Injectable()
 export class TenantsRepository {
-  constructor(@InjectModel(Tenant.name) private readonly tenants: Model<Tenant>) {}
+  /** Tenants by `slug:<slug>` and `id:<id>`: every tenant route looks its tenant up here. */
+  private readonly cache: ReadCache<TenantDocument | null>;
 
-  findBySlug(slug: string): Promise<TenantDocument | null> {
-    return this.tenants.findOne({ slug }).exec();
+  constructor(
+    @InjectModel(Tenant.name) private readonly tenants: Model<Tenant>,
+    config: AppConfig,
+  ) {
+    this.cache = new ReadCache(config.readCacheTtlMs);
   }
 
-  findByIds(ids: Types.ObjectId[]): Promise<TenantDocument[]> {
-    return this.tenants.find({ _id: { $in: ids } }).exec();
+  findBySlug(slug: string): Promise<TenantDocument | null> {
+    return this.cache.get(`slug:${slug}`, () => this.tenants.findOne({ slug }).exec());
+  }
+
+  async findByIds(ids: Types.ObjectId[]): Promise<TenantDocument[]> {
+    const found = await Promise.all(ids.map((id) => this.cache.get(`id:${id.toHexString()}`, () => this.tenants.findById(id).exec())));
+    return found.filter((tenant): tenant is TenantDocument => tenant !== null);
+  }
+
+  private forget(tenant: { slug: string; _id: Types.ObjectId } | null): void {
+    if (tenant) this.cache.invalidate(`slug:${tenant.slug}`, `id:${tenant._id.toHexString()}`);
   }
 
   /** Inserts a tenant; a taken slug is a CONFLICT, decided by the unique index. */
   async create(tenant: NewTenant): Promise<TenantDocument> {
+    this.cache.invalidate(`slug:${tenant.slug}`);
     try {
       return await this.tenants.create(tenant);
     } catch (error: unknown) {
@@ -44,6 +60,7 @@ export class TenantsRepository {
   async ensure(tenant: NewTenant): Promise<{ tenant: TenantDocument; created: boolean }> {
     const existing = await this.findBySlug(tenant.slug);
     if (existing) return { tenant: existing, created: false };
+    this.cache.invalidate(`slug:${tenant.slug}`);
     try {
       return { tenant: await this.tenants.create(tenant), created: true };
     } catch (error: unknown) {
@@ -70,13 +87,17 @@ export class TenantsRepository {
     return { items, total };
   }
 
-  update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
-    return this.tenants.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after' }).exec();
+  async update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
+    const updated = await this.tenants.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after' }).exec();
+    this.forget(updated);
+    return updated;
   }
 
   /** Changes the status only if it is still `from`; null when it moved meanwhile. */
-  transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
-    return this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).exec();
+  async transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
+    const updated = await this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).exec();
+    this.forget(updated);
+    return updated;
   }
 }
 

@@ -2,16 +2,26 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
+import { ReadCache } from '../common/read-cache';
+import { AppConfig } from '../config/app-config';
 import { User, type UserDocument } from './user.schema';
 
 export type UserProfile = Pick<User, 'email' | 'name' | 'username'>;
 
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+  /** Users by subject: every authenticated request looks its actor up here. */
+  private readonly bySubject: ReadCache<UserDocument | null>;
+
+  constructor(
+    @InjectModel(User.name) private readonly users: Model<User>,
+    config: AppConfig,
+  ) {
+    this.bySubject = new ReadCache(config.readCacheTtlMs);
+  }
 
   findBySubject(subject: string): Promise<UserDocument | null> {
-    return this.users.findOne({ subject }).exec();
+    return this.bySubject.get(subject, () => this.users.findOne({ subject }).exec());
   }
 
   findByEmail(email: string): Promise<UserDocument | null> {
@@ -27,6 +37,7 @@ export class UsersRepository {
    * returns that one instead (created = false).
    */
   async insert(user: Pick<User, 'subject' | 'email' | 'name' | 'username' | 'platformAdmin' | 'lastSeenAt'>): Promise<{ user: UserDocument; created: boolean }> {
+    this.bySubject.invalidate(user.subject);
     try {
       return { user: await this.users.create(user), created: true };
     } catch (error: unknown) {
@@ -36,7 +47,9 @@ export class UsersRepository {
     }
   }
 
-  updateProfile(id: Types.ObjectId, profile: UserProfile & { lastSeenAt: Date }): Promise<UserDocument | null> {
-    return this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).exec();
+  async updateProfile(id: Types.ObjectId, profile: UserProfile & { lastSeenAt: Date }): Promise<UserDocument | null> {
+    const updated = await this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).exec();
+    if (updated) this.bySubject.invalidate(updated.subject);
+    return updated;
   }
 }
