@@ -76,7 +76,7 @@ if (!mongodbUri) {
 }
 
 const apiPort = await freePort();
-const api = spawn(process.execPath, ['dist/main.js'], {
+const api = spawn(process.execPath, [...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'], {
   cwd: join(ROOT, 'services/platform-api'),
   stdio: ['ignore', 'ignore', 'inherit'],
   env: {
