@@ -11,4 +11,6 @@ export interface AuditEvent {
   partnerId: string | null;
   /** Changed fields: for each, the value before and after. */
   changes: Record<string, { from: unknown; to: unknown }>;
+  /** Why, when the caller said (suspensions, terminations). */
+  reason: string | null;
 }

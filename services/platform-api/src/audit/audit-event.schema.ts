@@ -49,6 +49,9 @@ export class AuditEvent {
 
   @Prop({ type: Object, default: {} })
   changes: Record<string, { from: unknown; to: unknown }>;
+
+  @Prop({ type: String, default: null })
+  reason: string | null;
 }
 
 export type AuditEventDocument = HydratedDocument<AuditEvent>;

@@ -5,7 +5,7 @@ import { actorKind, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { toSkip } from '../common/http/paging.dto';
 import { TenantsRepository } from '../tenants/tenants.repository';
-import type { AuditEventDocument } from './audit-event.schema';
+import type { AuditActor, AuditEventDocument } from './audit-event.schema';
 import { AuditRepository } from './audit.repository';
 import type { AuditQuery } from './audit.dto';
 import type { AuditDraft } from './mutation';
@@ -19,30 +19,26 @@ export class AuditService {
   ) {}
 
   /** Writes the one event of a mutating request. Called by the AuditInterceptor only. */
-  async record(actor: Actor, requestId: string, draft: AuditDraft): Promise<void> {
+  record(actor: Actor, requestId: string, draft: AuditDraft): Promise<void> {
+    return this.append({ kind: actorKind(actor), subject: actor.subject, userId: actor.user?._id ?? null }, requestId, draft);
+  }
+
+  /** Writes an event for work the platform did by itself (seeding, reconcile passes). */
+  recordSystem(process: string, draft: AuditDraft): Promise<void> {
+    return this.append({ kind: 'system', subject: process, userId: null }, `system:${process}`, draft);
+  }
+
+  private async append(actor: AuditActor, requestId: string, draft: AuditDraft): Promise<void> {
     await this.events.append({
       at: this.clock.now(),
       requestId,
-      actor: { kind: actorKind(actor), subject: actor.subject, userId: actor.user?._id ?? null },
+      actor,
       action: draft.action,
       target: draft.target,
       tenantId: draft.tenantId ? new Types.ObjectId(draft.tenantId) : null,
       partnerId: draft.partnerId ? new Types.ObjectId(draft.partnerId) : null,
       changes: draft.changes ?? {},
-    });
-  }
-
-  /** Writes an event for work the platform did by itself (seeding, reconcile passes). */
-  async recordSystem(process: string, draft: AuditDraft): Promise<void> {
-    await this.events.append({
-      at: this.clock.now(),
-      requestId: `system:${process}`,
-      actor: { kind: 'system', subject: process, userId: null },
-      action: draft.action,
-      target: draft.target,
-      tenantId: draft.tenantId ? new Types.ObjectId(draft.tenantId) : null,
-      partnerId: null,
-      changes: draft.changes ?? {},
+      reason: draft.reason ?? null,
     });
   }
 
@@ -79,5 +75,6 @@ export function mapAuditEvent(event: AuditEventDocument): AuditEventShape {
     tenantId: event.tenantId?.toHexString() ?? null,
     partnerId: event.partnerId?.toHexString() ?? null,
     changes: event.changes,
+    reason: event.reason ?? null,
   };
 }

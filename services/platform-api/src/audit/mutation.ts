@@ -9,6 +9,7 @@ export interface AuditDraft {
   tenantId?: string | null;
   partnerId?: string | null;
   changes?: Record<string, { from: unknown; to: unknown }>;
+  reason?: string | null;
 }
 
 const MUTATION = Symbol('tessera.mutation');

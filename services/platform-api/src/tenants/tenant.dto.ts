@@ -79,6 +79,15 @@ export class UpdateTenantDto {
   brandColor?: string;
 }
 
+/** Suspend, resume and terminate: the reason goes into the audit trail. */
+export class LifecycleDto {
+  @ApiPropertyOptional({ example: 'Unpaid invoices since March' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
+}
+
 export class ListTenantsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: TENANT_STATUSES })
   @IsOptional()

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentActor, CurrentTenant } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
-import { CreateTenantDto, ListTenantsQuery, UpdateTenantDto } from './tenant.dto';
+import { CreateTenantDto, LifecycleDto, ListTenantsQuery, UpdateTenantDto } from './tenant.dto';
 import type { TenantDocument } from './tenant.schema';
 import { TenantsService } from './tenants.service';
 
@@ -39,21 +39,21 @@ export class TenantsController {
   @Post(':slug/suspend')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  suspend(@CurrentTenant() tenant: TenantDocument) {
-    return this.tenants.changeStatus(tenant, 'suspend');
+  suspend(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+    return this.tenants.changeStatus(tenant, 'suspend', dto.reason);
   }
 
   @Post(':slug/resume')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  resume(@CurrentTenant() tenant: TenantDocument) {
-    return this.tenants.changeStatus(tenant, 'resume');
+  resume(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+    return this.tenants.changeStatus(tenant, 'resume', dto.reason);
   }
 
   @Post(':slug/terminate')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  terminate(@CurrentTenant() tenant: TenantDocument) {
-    return this.tenants.changeStatus(tenant, 'terminate');
+  terminate(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+    return this.tenants.changeStatus(tenant, 'terminate', dto.reason);
   }
 }

@@ -93,7 +93,7 @@ export class TenantsService {
     });
   }
 
-  async changeStatus(tenant: TenantDocument, action: keyof typeof TRANSITIONS): Promise<Mutation<TenantShape>> {
+  async changeStatus(tenant: TenantDocument, action: keyof typeof TRANSITIONS, reason?: string): Promise<Mutation<TenantShape>> {
     const { from, to, done } = TRANSITIONS[action];
     const updated = await this.tenants.transition(tenant._id, from, to);
     if (!updated) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
@@ -102,6 +102,7 @@ export class TenantsService {
       target: { type: 'tenant', id: tenant._id.toHexString() },
       tenantId: tenant._id.toHexString(),
       changes: { status: { from: tenant.status, to } },
+      reason: reason ?? null,
     });
   }
 }

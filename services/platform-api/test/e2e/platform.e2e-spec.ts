@@ -172,10 +172,14 @@ describe('the audit trail', () => {
     expect((await audit().expect(200)).body.total).toBe(before);
   });
 
-  it('records an operator as an operator', async () => {
-    await t.http().post('/tenants/audited/suspend').set('authorization', `Bearer ${operator}`).expect(200);
+  it('records an operator as an operator, with the reason given', async () => {
+    await t.http().post('/tenants/audited/suspend').set('authorization', `Bearer ${operator}`).send({ reason: 'Chargeback' }).expect(200);
     const [event] = (await audit('?action=tenant.suspend').expect(200)).body.items;
-    expect(event).toMatchObject({ actor: { kind: 'operator', subject: 'opal' }, changes: { status: { from: 'pending', to: 'suspended' } } });
+    expect(event).toMatchObject({
+      actor: { kind: 'operator', subject: 'opal' },
+      changes: { status: { from: 'pending', to: 'suspended' } },
+      reason: 'Chargeback',
+    });
   });
 
   it('filters by tenant, actor, action and time, and pages', async () => {

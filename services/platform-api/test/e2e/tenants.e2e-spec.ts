@@ -207,8 +207,15 @@ describe('tenant routes', () => {
   describe('suspend, resume and terminate', () => {
     it('are for operators only', async () => {
       await call('post', '/tenants/acme/suspend', 'owner').expect(403);
+      await call('post', '/tenants/acme/terminate', 'admin').expect(403);
       await call('post', '/tenants/acme/suspend', 'ci').expect(403);
       await call('post', '/tenants/acme/suspend').expect(401);
+    });
+
+    it('answer 400 to a reason that is not text or unknown fields, and change nothing', async () => {
+      await call('post', '/tenants/acme/suspend', 'operator', { reason: 42 }).expect(400);
+      await call('post', '/tenants/acme/suspend', 'operator', { force: true }).expect(400);
+      expect((await call('get', '/tenants/acme', 'operator').expect(200)).body.status).toBe('pending');
     });
 
     it('move the status along the lifecycle and refuse a move that does not fit', async () => {

@@ -1,0 +1,96 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Audience, TenantRole } from '@tessera/contracts';
+import { Types } from 'mongoose';
+import { DomainError } from '../common/errors/domain-error';
+import type { MembershipsRepository } from '../memberships/memberships.repository';
+import type { TenantsRepository } from '../tenants/tenants.repository';
+import type { UserDocument } from '../users/user.schema';
+import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
+import { AccessGuard } from './access.guard';
+import type { Actor } from './actor';
+import type { ActorService } from './actor.service';
+import type { TokenVerifier, VerifiedToken } from './token-verifier';
+
+/**
+ * The guard's decisions, with its ports stubbed: who the token says, what the
+ * database says. The real token checks and database are covered by the e2e tests.
+ */
+function guardFor(caller: { audiences: Audience[]; platformAdmin?: boolean; machine?: boolean; role?: TenantRole }) {
+  const user = caller.machine ? null : ({ _id: new Types.ObjectId(), platformAdmin: caller.platformAdmin ?? false } as UserDocument);
+  const actor: Actor = {
+    subject: 'someone',
+    audiences: caller.audiences,
+    user,
+    isOperator: caller.audiences.includes('operator') && user?.platformAdmin === true,
+    groups: [],
+  };
+  const tenant = { _id: new Types.ObjectId(), slug: 'acme' };
+  const verifier = { verify: async (token: string) => ({ subject: token }) as VerifiedToken } as TokenVerifier;
+  const actors = { resolve: async () => actor } as unknown as ActorService;
+  const tenants = { findBySlug: async (slug: string) => (slug === 'acme' ? tenant : null) } as unknown as TenantsRepository;
+  const memberships = { findActive: async () => (caller.role ? { role: caller.role } : null) } as unknown as MembershipsRepository;
+  return new AccessGuard(new Reflector(), verifier, actors, tenants, memberships);
+}
+
+async function decide(guard: AccessGuard, rule: AccessRule | undefined, request: Partial<AuthenticatedRequest> = {}): Promise<'allowed' | string> {
+  const handler = () => undefined;
+  if (rule) Reflect.defineMetadata(ACCESS_RULE, rule, handler);
+  const req = { headers: { authorization: 'Bearer abc.def.ghi' }, params: { slug: 'acme' }, ...request } as AuthenticatedRequest;
+  const context = {
+    getHandler: () => handler,
+    getClass: () => class {},
+    switchToHttp: () => ({ getRequest: () => req }),
+  } as unknown as ExecutionContext;
+  try {
+    await guard.canActivate(context);
+    return 'allowed';
+  } catch (error: unknown) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+}
+
+describe('AccessGuard', () => {
+  it('refuses a route that declares no rule, even to an operator', async () => {
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), undefined)).toBe('FORBIDDEN');
+  });
+
+  it('lets anyone through a public route, without a token', async () => {
+    expect(await decide(guardFor({ audiences: [] }), { kind: 'public' }, { headers: {} })).toBe('allowed');
+  });
+
+  it('asks for a bearer token everywhere else', async () => {
+    expect(await decide(guardFor({ audiences: ['portal'] }), { kind: 'authenticated' }, { headers: {} })).toBe('UNAUTHENTICATED');
+    expect(await decide(guardFor({ audiences: ['portal'] }), { kind: 'authenticated' }, { headers: { authorization: 'Basic eHk=' } })).toBe('UNAUTHENTICATED');
+  });
+
+  it('takes an operator to be platformAdmin AND the operator audience', async () => {
+    const rule: AccessRule = { kind: 'operator', tenant: false };
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), rule)).toBe('allowed');
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: false }), rule)).toBe('FORBIDDEN');
+    expect(await decide(guardFor({ audiences: ['portal'], platformAdmin: true }), rule)).toBe('FORBIDDEN');
+  });
+
+  it('lets the CI audience through machine routes, and operators only when the route says so', async () => {
+    expect(await decide(guardFor({ audiences: ['ci'], machine: true }), { kind: 'machine', orOperator: false })).toBe('allowed');
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), { kind: 'machine', orOperator: false })).toBe('FORBIDDEN');
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), { kind: 'machine', orOperator: true })).toBe('allowed');
+    expect(await decide(guardFor({ audiences: ['portal'] }), { kind: 'machine', orOperator: true })).toBe('FORBIDDEN');
+  });
+
+  it('grants a tenant permission by the role of the membership', async () => {
+    const update: AccessRule = { kind: 'tenant', permission: 'tenant.update' };
+    expect(await decide(guardFor({ audiences: ['portal'], role: 'admin' }), update)).toBe('allowed');
+    expect(await decide(guardFor({ audiences: ['portal'], role: 'member' }), update)).toBe('FORBIDDEN');
+    expect(await decide(guardFor({ audiences: ['portal'] }), update)).toBe('FORBIDDEN');
+    expect(await decide(guardFor({ audiences: ['portal'], role: 'member' }), { kind: 'tenant', permission: 'tenant.read' })).toBe('allowed');
+    expect(await decide(guardFor({ audiences: ['ci'], machine: true }), { kind: 'tenant', permission: 'tenant.read' })).toBe('FORBIDDEN');
+  });
+
+  it('lets an operator into any tenant and answers 404 for a tenant that does not exist', async () => {
+    const read: AccessRule = { kind: 'tenant', permission: 'tenant.read' };
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), read)).toBe('allowed');
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), read, { params: { slug: 'nope' } })).toBe('NOT_FOUND');
+  });
+});
