@@ -13,27 +13,27 @@ log() { printf '\033[1;34m[tessera]\033[0m %s\n' "$*" >&2; }
 
 node_major() { "${1:-node}" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
-# Node 22 or newer first on PATH: the system one when new enough, else a
-# project-local copy installed from the npm registry's `node` package.
-ensure_node() {
-  if command -v node >/dev/null && [ "$(node_major)" -ge 22 ]; then return; fi
-  local dir="$TESSERA_TOOLS/node-$NODE_VERSION"
-  if [ ! -x "$dir/node_modules/.bin/node" ]; then
-    log "installing Node $NODE_VERSION into $dir"
+# Installs an npm-registry package into $TESSERA_TOOLS/<package>-<version>
+# unless it is there, and puts its binaries first on PATH.
+ensure_npm_tool() { # package, version
+  local dir="$TESSERA_TOOLS/$1-$2"
+  if [ ! -x "$dir/node_modules/.bin/$1" ]; then
+    log "installing $1 $2 into $dir"
     mkdir -p "$dir"
-    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "node@$NODE_VERSION" >&2
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$1@$2" >&2
   fi
   export PATH="$dir/node_modules/.bin:$PATH"
 }
 
+# Node 22 or newer first on PATH: the system one when new enough, else a
+# project-local copy from the npm registry's `node` package.
+ensure_node() {
+  if command -v node >/dev/null && [ "$(node_major)" -ge 22 ]; then return; fi
+  ensure_npm_tool node "$NODE_VERSION"
+}
+
 ensure_pnpm() {
-  local dir="$TESSERA_TOOLS/pnpm-$PNPM_VERSION"
-  if [ ! -x "$dir/node_modules/.bin/pnpm" ]; then
-    log "installing pnpm $PNPM_VERSION into $dir"
-    mkdir -p "$dir"
-    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "pnpm@$PNPM_VERSION" >&2
-  fi
-  export PATH="$dir/node_modules/.bin:$PATH"
+  ensure_npm_tool pnpm "$PNPM_VERSION"
 }
 
 # FerretDB v1 built from its module source. `go install …@version` is refused

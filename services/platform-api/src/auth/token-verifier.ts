@@ -20,12 +20,6 @@ export interface VerifiedToken {
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
-interface TrustedKeySet {
-  keys: RemoteKeySet;
-  /** Bumped by every fetch of the key set: verdicts reached with an older set are not reused. */
-  version: number;
-}
-
 /** How long a verdict on one token string may be reused (never past its `exp`). */
 const VERDICT_TTL_MS = 60_000;
 const MAX_VERDICTS = 10_000;
@@ -38,7 +32,9 @@ const MAX_VERDICTS = 10_000;
 @Injectable()
 export class TokenVerifier {
   private readonly logger = new Logger(TokenVerifier.name);
-  private readonly keySets = new Map<string, TrustedKeySet>();
+  private readonly keySets = new Map<string, RemoteKeySet>();
+  /** Per issuer, bumped by every fetch of its key set: verdicts reached with an older set are not reused. */
+  private readonly keySetVersions = new Map<string, number>();
   private readonly audienceNames: Map<string, Audience>;
   /**
    * Tokens already verified, by their exact string: a client sends the same
@@ -50,17 +46,17 @@ export class TokenVerifier {
 
   constructor(private readonly config: AppConfig) {
     for (const { issuer, jwksUrl } of config.auth.issuers) {
-      const trusted: TrustedKeySet = { version: 0, keys: undefined as unknown as RemoteKeySet };
-      trusted.keys = createRemoteJWKSet(new URL(jwksUrl), {
+      this.keySetVersions.set(issuer, 0);
+      const keys = createRemoteJWKSet(new URL(jwksUrl), {
         cooldownDuration: config.auth.jwksCooldownMs,
         timeoutDuration: config.auth.jwksTimeoutMs,
         [customFetch]: async (url, options) => {
           const response = await fetch(url, options);
-          trusted.version += 1;
+          this.keySetVersions.set(issuer, (this.keySetVersions.get(issuer) ?? 0) + 1);
           return response;
         },
       });
-      this.keySets.set(issuer, trusted);
+      this.keySets.set(issuer, keys);
     }
     const { portal, operator, ci } = config.auth.audiences;
     this.audienceNames = new Map<string, Audience>([
@@ -72,7 +68,7 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<VerifiedToken> {
     const known = this.verdicts.get(token);
-    if (known && known.expiresAt > Date.now() && known.version === this.keySets.get(known.issuer)?.version) return known.token;
+    if (known && known.expiresAt > Date.now() && known.version === this.keySetVersions.get(known.issuer)) return known.token;
     if (known) this.verdicts.delete(token);
 
     let issuer: string | undefined;
@@ -84,10 +80,10 @@ export class TokenVerifier {
     const keySet = issuer === undefined ? undefined : this.keySets.get(issuer);
     if (!issuer || !keySet) throw DomainError.unauthenticated('The token was not issued by a trusted issuer');
 
-    const version = keySet.version;
+    const version = this.keySetVersions.get(issuer);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keySet.keys, {
+      ({ payload } = await jwtVerify(token, keySet, {
         issuer,
         audience: [...this.audienceNames.keys()],
         algorithms: ACCEPTED_ALGORITHMS,
@@ -105,9 +101,9 @@ export class TokenVerifier {
     return verified;
   }
 
-  private remember(token: string, verified: VerifiedToken, issuer: string, version: number, expiresAtMs: number): void {
+  private remember(token: string, verified: VerifiedToken, issuer: string, version: number | undefined, expiresAtMs: number): void {
     // The key set was fetched meanwhile: this verdict may rest on a key that is gone, so keep none.
-    if (this.keySets.get(issuer)?.version !== version) return;
+    if (version === undefined || this.keySetVersions.get(issuer) !== version) return;
     if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.delete(this.verdicts.keys().next().value as string);
     this.verdicts.set(token, { token: verified, issuer, version, expiresAt: Math.min(expiresAtMs, Date.now() + VERDICT_TTL_MS) });
   }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATUSES, type Plan, type Tenant as TenantShape, type TenantStatus } from '@tessera/contracts';
 import {
   ArrayMaxSize,
@@ -48,35 +48,14 @@ export class CreateTenantDto {
   brandColor?: string;
 }
 
-export class UpdateTenantDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 100)
-  name?: string;
-
-  @ApiPropertyOptional({ enum: PLANS })
-  @IsOptional()
-  @IsIn(PLANS)
-  plan?: Plan;
-
+/** Everything a tenant's owner may change: the creation fields but the slug, plus domains. */
+export class UpdateTenantDto extends PartialType(OmitType(CreateTenantDto, ['slug'] as const)) {
   @ApiPropertyOptional({ type: [String], example: ['workspace.northwind.example'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
   @IsFQDN({ require_tld: true }, { each: true })
   domains?: string[];
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Length(1, 60)
-  industry?: string;
-
-  @ApiPropertyOptional({ example: '#3355ff' })
-  @IsOptional()
-  @IsHexColor()
-  brandColor?: string;
 }
 
 /** Suspend, resume and terminate: the reason goes into the audit trail. */
