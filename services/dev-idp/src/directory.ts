@@ -1,0 +1,212 @@
+import { createHash, randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto';
+import { MongoClient, type Collection, type Db } from 'mongodb';
+
+/**
+ * Accounts, groups and authenticator devices, kept in their own database so
+ * they survive restarts. Field names follow Authentik's API, so the admin API
+ * can hand records out nearly as they are.
+ */
+export interface UserRecord {
+  pk: number;
+  uid: string;
+  uuid: string;
+  username: string;
+  name: string;
+  email: string;
+  password_hash: string | null;
+  is_active: boolean;
+  attributes: Record<string, unknown>;
+  path: string;
+  type: 'internal' | 'external' | 'service_account';
+  date_joined: Date;
+  last_login: Date | null;
+  password_change_date: Date;
+  last_updated: Date;
+}
+
+export interface GroupRecord {
+  pk: string;
+  num_pk: number;
+  name: string;
+  is_superuser: boolean;
+  attributes: Record<string, unknown>;
+  users: number[];
+}
+
+export interface DeviceRecord {
+  pk: string;
+  user: number;
+  name: string;
+  /** Authentik's model name, e.g. `authentik_stages_authenticator_totp.totpdevice`. */
+  type: string;
+  confirmed: boolean;
+  created: Date;
+  last_updated: Date;
+  last_used: Date | null;
+}
+
+export class DirectoryError extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  return `scrypt$${salt.toString('base64')}$${scryptSync(password, salt, 32).toString('base64')}`;
+}
+
+function passwordMatches(password: string, stored: string | null): boolean {
+  const [scheme, salt, hash] = stored?.split('$') ?? [];
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  return timingSafeEqual(scryptSync(password, Buffer.from(salt, 'base64'), expected.length), expected);
+}
+
+export class Directory {
+  readonly users: Collection<UserRecord>;
+  readonly groups: Collection<GroupRecord>;
+  readonly devices: Collection<DeviceRecord>;
+  private readonly counters: Collection<{ _id: string; seq: number }>;
+  private readonly settings: Collection<{ _id: string; value: unknown }>;
+
+  private constructor(
+    private readonly client: MongoClient,
+    db: Db,
+  ) {
+    this.users = db.collection('users');
+    this.groups = db.collection('groups');
+    this.devices = db.collection('devices');
+    this.counters = db.collection('counters');
+    this.settings = db.collection('settings');
+  }
+
+  static async open(uri: string): Promise<Directory> {
+    const client = await new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 }).connect();
+    const directory = new Directory(client, client.db());
+    await directory.users.createIndex({ username: 1 }, { unique: true });
+    await directory.users.createIndex({ pk: 1 }, { unique: true });
+    await directory.users.createIndex({ uid: 1 }, { unique: true });
+    await directory.users.createIndex({ email: 1 });
+    await directory.groups.createIndex({ name: 1 }, { unique: true });
+    await directory.groups.createIndex({ pk: 1 }, { unique: true });
+    await directory.devices.createIndex({ user: 1 });
+    return directory;
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** A value kept across restarts (the signing key), made once by `create`. */
+  async setting<T>(id: string, create: () => Promise<T>): Promise<T> {
+    const existing = await this.settings.findOne({ _id: id });
+    if (existing) return existing.value as T;
+    const value = await create();
+    try {
+      await this.settings.insertOne({ _id: id, value });
+      return value;
+    } catch {
+      return (await this.settings.findOne({ _id: id }))?.value as T;
+    }
+  }
+
+  private async nextPk(kind: string): Promise<number> {
+    const counter = await this.counters.findOneAndUpdate({ _id: kind }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+    return counter?.seq ?? 1;
+  }
+
+  async createUser(input: { username: string; name: string; email?: string; password?: string; isActive?: boolean; attributes?: Record<string, unknown>; type?: UserRecord['type'] }): Promise<UserRecord> {
+    if (!input.username) throw new DirectoryError(400, 'This field is required.', 'username');
+    if (await this.users.findOne({ username: input.username })) {
+      throw new DirectoryError(400, 'A user with that username already exists.', 'username');
+    }
+    const pk = await this.nextPk('users');
+    const now = new Date();
+    const user: UserRecord = {
+      pk,
+      uid: createHash('sha256').update(`tessera-dev-idp:${pk}:${input.username}`).digest('hex'),
+      uuid: randomUUID(),
+      username: input.username,
+      name: input.name,
+      email: (input.email ?? '').toLowerCase(),
+      password_hash: input.password ? hashPassword(input.password) : null,
+      is_active: input.isActive ?? true,
+      attributes: input.attributes ?? {},
+      path: 'users',
+      type: input.type ?? 'internal',
+      date_joined: now,
+      last_login: null,
+      password_change_date: now,
+      last_updated: now,
+    };
+    await this.users.insertOne({ ...user });
+    return user;
+  }
+
+  /** The active user with that username and password, or null. */
+  async authenticate(username: string, password: string): Promise<UserRecord | null> {
+    const user = await this.users.findOne({ username }, { projection: { _id: 0 } });
+    if (!user || !user.is_active || !passwordMatches(password, user.password_hash)) return null;
+    await this.users.updateOne({ pk: user.pk }, { $set: { last_login: new Date() } });
+    return user;
+  }
+
+  findUserByUid(uid: string): Promise<UserRecord | null> {
+    return this.users.findOne({ uid }, { projection: { _id: 0 } });
+  }
+
+  groupsOf(userPk: number): Promise<GroupRecord[]> {
+    return this.groups.find({ users: userPk }, { projection: { _id: 0 } }).sort({ name: 1 }).toArray();
+  }
+
+  async createGroup(input: { name: string; attributes?: Record<string, unknown>; isSuperuser?: boolean; users?: number[] }): Promise<GroupRecord> {
+    if (!input.name) throw new DirectoryError(400, 'This field is required.', 'name');
+    if (await this.groups.findOne({ name: input.name })) throw new DirectoryError(400, 'group with this name already exists.', 'name');
+    const group: GroupRecord = {
+      pk: randomUUID(),
+      num_pk: await this.nextPk('groups'),
+      name: input.name,
+      is_superuser: input.isSuperuser ?? false,
+      attributes: input.attributes ?? {},
+      users: input.users ?? [],
+    };
+    await this.groups.insertOne({ ...group });
+    return group;
+  }
+
+  async findGroup(pk: string): Promise<GroupRecord> {
+    const group = await this.groups.findOne({ pk }, { projection: { _id: 0 } });
+    if (!group) throw new DirectoryError(404, 'No Group matches the given query.');
+    return group;
+  }
+
+  async updateGroup(pk: string, changes: Partial<Pick<GroupRecord, 'name' | 'attributes' | 'is_superuser' | 'users'>>): Promise<GroupRecord> {
+    const group = await this.findGroup(pk);
+    if (changes.name && changes.name !== group.name && (await this.groups.findOne({ name: changes.name }))) {
+      throw new DirectoryError(400, 'group with this name already exists.', 'name');
+    }
+    await this.groups.updateOne({ pk }, { $set: changes });
+    return this.findGroup(pk);
+  }
+
+  async deleteGroup(pk: string): Promise<void> {
+    await this.findGroup(pk);
+    await this.groups.deleteOne({ pk });
+  }
+
+  async setMembership(groupPk: string, userPk: number, member: boolean): Promise<void> {
+    await this.findGroup(groupPk);
+    if (!(await this.users.findOne({ pk: userPk }))) throw new DirectoryError(404, 'No User matches the given query.');
+    await this.groups.updateOne({ pk: groupPk }, member ? { $addToSet: { users: userPk } } : { $pull: { users: userPk } });
+  }
+
+  async addDevice(userPk: number, device: { name: string; type: string; confirmed: boolean; lastUsed?: Date | null }): Promise<void> {
+    const now = new Date();
+    await this.devices.insertOne({ pk: String(await this.nextPk('devices')), user: userPk, name: device.name, type: device.type, confirmed: device.confirmed, created: now, last_updated: now, last_used: device.lastUsed ?? null });
+  }
+}
