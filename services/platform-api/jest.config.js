@@ -8,7 +8,10 @@ const shared = {
   transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   // jose ships ES modules only; let ts-jest turn it into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/jose@[^/]+/node_modules/)?jose/)'],
-  moduleNameMapper: { '^@tessera/contracts$': '<rootDir>/../../packages/contracts/src/index.ts' },
+  moduleNameMapper: {
+    '^@tessera/contracts$': '<rootDir>/../../packages/contracts/src/index.ts',
+    '^@tessera/testing$': '<rootDir>/../../packages/testing/src/index.ts',
+  },
 };
 
 module.exports = {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { Directory, DirectoryError, type DeviceRecord, type GroupRecord, type UserRecord } from './directory.js';
+import { type Directory, DirectoryError, type DeviceRecord, type GroupRecord, type UserRecord } from './directory.js';
 
 /**
  * The part of Authentik's admin API (`/api/v3/`) that Tessera uses, with the
@@ -69,6 +69,18 @@ export class AdminApi {
           type: body['type'] === 'service_account' ? 'service_account' : 'internal',
         });
         return send(res, 201, await this.userJson(user));
+      }
+      if ((match = /^\/core\/users\/(\d+)\/$/.exec(path)) && method === 'PATCH') {
+        const body = await readJson(req);
+        const changes: Partial<Pick<UserRecord, 'name' | 'email' | 'is_active'>> = {};
+        if (typeof body['name'] === 'string') changes.name = body['name'];
+        if (typeof body['email'] === 'string') changes.email = body['email'].toLowerCase();
+        if (typeof body['is_active'] === 'boolean') changes.is_active = body['is_active'];
+        return send(res, 200, await this.userJson(await this.directory.updateUser(Number(match[1]), changes)));
+      }
+      if ((match = /^\/core\/users\/(\d+)\/set_password\/$/.exec(path)) && method === 'POST') {
+        await this.directory.setPassword(Number(match[1]), stringField(await readJson(req), 'password'));
+        return send(res, 204);
       }
       if (path === '/authenticators/admin/all/' && method === 'GET') {
         const userPk = Number(query.get('user'));

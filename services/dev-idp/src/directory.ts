@@ -156,6 +156,20 @@ export class Directory {
     return user;
   }
 
+  async updateUser(userPk: number, changes: Partial<Pick<UserRecord, 'name' | 'email' | 'is_active'>>): Promise<UserRecord> {
+    // FerretDB v1 has no projection on findAndModify: update, then read.
+    const result = await this.users.updateOne({ pk: userPk }, { $set: { ...changes, last_updated: new Date() } });
+    const user = result.matchedCount ? await this.users.findOne({ pk: userPk }, { projection: { _id: 0 } }) : null;
+    if (!user) throw new DirectoryError(404, 'No User matches the given query.');
+    return user;
+  }
+
+  async setPassword(userPk: number, password: string): Promise<void> {
+    const now = new Date();
+    const result = await this.users.updateOne({ pk: userPk }, { $set: { password_hash: hashPassword(password), password_change_date: now, last_updated: now } });
+    if (result.matchedCount === 0) throw new DirectoryError(404, 'No User matches the given query.');
+  }
+
   findUserByUid(uid: string): Promise<UserRecord | null> {
     return this.users.findOne({ uid }, { projection: { _id: 0 } });
   }

@@ -1,11 +1,11 @@
-import { startTestApp, tokens, type TestApp } from '../support/app';
+import { startAppWithDevIdp } from '../support/app';
 
 /**
  * Every tenant, member and subscription route over HTTP: the happy path and
  * its 401, 403 and 400 answers, with the cast a real deployment has.
  */
 describe('tenant routes', () => {
-  let t: TestApp;
+  let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
   const bearer: Record<string, string> = {};
 
   const call = (method: 'get' | 'post' | 'patch' | 'delete', path: string, who?: string, body?: object) => {
@@ -15,14 +15,15 @@ describe('tenant routes', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp('tenants');
-    const as = tokens(t.issuer);
-    bearer['owner'] = await as.portal('olivia', { email: 'olivia@example.test' });
-    bearer['admin'] = await as.portal('adam', { email: 'adam@example.test' });
-    bearer['member'] = await as.portal('mike', { email: 'mike@example.test' });
-    bearer['outsider'] = await as.portal('otto', { email: 'otto@example.test' });
-    bearer['operator'] = await as.operator('opal', { groups: ['platform-admins'] });
-    bearer['ci'] = await as.ci();
+    t = await startAppWithDevIdp('tenants');
+    // The cast, created in dev-idp through its admin API and signed in through real OAuth flows.
+    for (const [who, username] of [['owner', 'olivia'], ['admin', 'adam'], ['member', 'mike'], ['outsider', 'otto']] as const) {
+      await t.idp.createPerson(username, { email: `${username}@example.test` });
+      bearer[who] = await t.idp.accessToken(username, 'portal');
+    }
+    await t.idp.createPerson('opal', { groups: ['platform-admins'] });
+    bearer['operator'] = await t.idp.accessToken('opal', 'operator');
+    bearer['ci'] = await t.idp.machineToken();
     // Every person signs in once, as they would through the portal.
     for (const who of ['owner', 'admin', 'member', 'outsider', 'operator']) await call('get', '/users/me', who).expect(200);
   });

@@ -1,16 +1,16 @@
 import { SignJWT } from 'jose';
 import { TestIssuer } from '../support/issuer';
-import { AUDIENCES, startTestApp, tokens, type TestApp } from '../support/app';
+import { AUDIENCES, startAppWithTestIssuer, tokens } from '../support/app';
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('token checks against a real issuer', () => {
-  let t: TestApp;
+  let t: Awaited<ReturnType<typeof startAppWithTestIssuer>>;
   let as: ReturnType<typeof tokens>;
 
   beforeAll(async () => {
-    t = await startTestApp('tokens');
+    t = await startAppWithTestIssuer('tokens');
     as = tokens(t.issuer);
   });
   afterAll(() => t.close());
@@ -92,10 +92,10 @@ describe('token checks against a real issuer', () => {
 
 describe('JWKS fetching and key rotation', () => {
   const cooldownMs = 400;
-  let t: TestApp;
+  let t: Awaited<ReturnType<typeof startAppWithTestIssuer>>;
 
   beforeAll(async () => {
-    t = await startTestApp('jwks', { AUTH_JWKS_COOLDOWN_MS: String(cooldownMs) });
+    t = await startAppWithTestIssuer('jwks', { AUTH_JWKS_COOLDOWN_MS: String(cooldownMs) });
   });
   afterAll(() => t.close());
 
@@ -132,11 +132,11 @@ describe('JWKS fetching and key rotation', () => {
 
 describe('an issuer whose JWKS endpoint is down', () => {
   let issuer: TestIssuer;
-  let t: TestApp;
+  let t: Awaited<ReturnType<typeof startAppWithTestIssuer>>;
 
   beforeAll(async () => {
     issuer = await TestIssuer.start();
-    t = await startTestApp('jwks_down', {}, issuer);
+    t = await startAppWithTestIssuer('jwks_down', {}, issuer);
   });
   afterAll(async () => {
     await t.close();

@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DevIdpProcess } from '@tessera/testing';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
@@ -10,21 +11,16 @@ export const AUDIENCES = { portal: 'tessera-portal', operator: 'tessera-operator
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
-  issuer: TestIssuer;
   http: () => ReturnType<typeof request>;
   close(): Promise<void>;
 }
 
-/**
- * The whole API on its own database, trusting a real local issuer for the
- * portal and operator applications. `env` overrides any variable.
- */
-export async function startTestApp(label: string, env: Record<string, string> = {}, existingIssuer?: TestIssuer): Promise<TestApp> {
-  const issuer = existingIssuer ?? (await TestIssuer.start());
+/** The whole API on its own database, listening on loopback, trusting the issuers given. */
+async function launch(label: string, issuers: string, env: Record<string, string>, cleanup: () => Promise<void>): Promise<TestApp> {
   const uri = testDatabaseUri(label);
   const config = loadConfig({
     MONGODB_URI: uri,
-    AUTH_ISSUERS: JSON.stringify(['portal', 'operator'].map((slug) => ({ issuer: issuer.issuerUrl(slug), jwksUrl: issuer.jwksUrl(slug) }))),
+    AUTH_ISSUERS: issuers,
     AUTH_AUDIENCE_PORTAL: AUDIENCES.portal,
     AUTH_AUDIENCE_OPERATOR: AUDIENCES.operator,
     AUTH_AUDIENCE_CI: AUDIENCES.ci,
@@ -39,23 +35,49 @@ export async function startTestApp(label: string, env: Record<string, string> = 
   return {
     app,
     config,
-    issuer,
     http: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
-      if (!existingIssuer) await issuer.close();
       await dropDatabase(uri);
+      await cleanup();
     },
   };
 }
 
-/** Tokens for the usual cast, as the portal or operator application would carry them. */
+/**
+ * The API trusting dev-idp, run as its own process on its own database:
+ * tokens come from real OAuth flows (authorization code with PKCE for people,
+ * client credentials for CI).
+ */
+export async function startAppWithDevIdp(label: string, env: Record<string, string> = {}): Promise<TestApp & { idp: DevIdpProcess }> {
+  const idpDatabase = testDatabaseUri(`${label}_idp`);
+  const idp = await DevIdpProcess.start(idpDatabase);
+  const app = await launch(label, idp.trustedIssuers(), env, async () => {
+    await idp.stop();
+    await dropDatabase(idpDatabase);
+  });
+  return { ...app, idp };
+}
+
+/**
+ * The API trusting a TestIssuer, whose keys a test holds: for the token checks
+ * that need tokens no real issuer would sign (expired, forged, rotated keys).
+ */
+export async function startAppWithTestIssuer(label: string, env: Record<string, string> = {}, existing?: TestIssuer): Promise<TestApp & { issuer: TestIssuer }> {
+  const issuer = existing ?? (await TestIssuer.start());
+  const issuers = JSON.stringify(['portal', 'operator'].map((slug) => ({ issuer: issuer.issuerUrl(slug), jwksUrl: issuer.jwksUrl(slug) })));
+  const app = await launch(label, issuers, env, async () => {
+    if (!existing) await issuer.close();
+  });
+  return { ...app, issuer };
+}
+
+/** Tokens signed by a TestIssuer, shaped like dev-idp's. */
 export function tokens(issuer: TestIssuer) {
   return {
     portal: (sub: string, extra: { groups?: string[]; email?: string; name?: string } = {}) =>
       issuer.token({ sub, aud: AUDIENCES.portal, ...extra }, { slug: 'portal' }),
     operator: (sub: string, extra: { groups?: string[]; email?: string; name?: string } = {}) =>
       issuer.token({ sub, aud: AUDIENCES.operator, ...extra }, { slug: 'operator' }),
-    ci: (sub = 'ci-pipeline') => issuer.token({ sub, aud: AUDIENCES.ci }, { slug: 'portal' }),
   };
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { startFerretDb, type RunningFerretDb } from './ferretdb';
+import { startFerretDb, type RunningFerretDb } from '@tessera/testing';
 
 declare global {
   var tesseraFerretDb: RunningFerretDb | undefined;

@@ -1,0 +1,3 @@
+export * from './dev-idp';
+export * from './ferretdb';
+export * from './oauth';
