@@ -19,6 +19,8 @@ check() { # name, command…: one check that passes or fails as a whole
 
 check lint pnpm lint
 check typecheck pnpm typecheck
+# dev-idp runs as a built process in the tests, as it does for real.
+check build pnpm -r run build
 
 # Each package with a `test:ci` script writes a Jest-format JSON report.
 for dir in packages/* services/* apps/*; do

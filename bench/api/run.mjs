@@ -87,6 +87,8 @@ const api = spawn(process.execPath, [...(process.env.BENCH_API_NODE_ARGS ?? '').
     AUTH_AUDIENCE_PORTAL: 'tessera-portal',
     AUTH_AUDIENCE_OPERATOR: 'tessera-operator',
     AUTH_AUDIENCE_CI: 'tessera-ci',
+    IDENTITY_API_URL: 'http://127.0.0.1:1',
+    IDENTITY_API_TOKEN: 'unused',
     LOG_LEVEL: 'warn',
   },
 });

@@ -31,7 +31,7 @@ export class DevIdpProcess {
     readonly origin: string,
   ) {}
 
-  static async start(mongodbUri: string): Promise<DevIdpProcess> {
+  static async start(mongodbUri: string, options: { seedDemo?: boolean } = {}): Promise<DevIdpProcess> {
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: build dev-idp first (pnpm -r build)`);
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
@@ -42,7 +42,8 @@ export class DevIdpProcess {
         DEV_IDP_PORT: String(port),
         DEV_IDP_ORIGIN: origin,
         DEV_IDP_MONGODB_URI: mongodbUri,
-        DEV_IDP_SEED_DEMO: 'false',
+        DEV_IDP_SEED_DEMO: options.seedDemo ? 'true' : 'false',
+        DEV_IDP_DEMO_PASSWORD: DevIdpProcess.PASSWORD,
         DEV_IDP_ADMIN_TOKEN: DevIdpProcess.ADMIN_TOKEN,
         DEV_IDP_PORTAL_CLIENT_SECRET: DEV_IDP_CLIENTS.portal.secret,
         DEV_IDP_PORTAL_REDIRECT_URIS: TEST_REDIRECT_URI,

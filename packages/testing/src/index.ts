@@ -1,3 +1,4 @@
 export * from './dev-idp';
 export * from './ferretdb';
 export * from './oauth';
+export * from './database';

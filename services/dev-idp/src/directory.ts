@@ -55,6 +55,16 @@ export class DirectoryError extends Error {
   }
 }
 
+/** Inserts a copy of the record; a unique-index clash (a concurrent create) becomes the given error. */
+async function insertUnique<T extends object>(collection: Collection<T>, record: T, clash: () => DirectoryError): Promise<void> {
+  try {
+    await collection.insertOne({ ...record } as Parameters<Collection<T>['insertOne']>[0]);
+  } catch (error: unknown) {
+    if ((error as { code?: unknown }).code === 11000) throw clash();
+    throw error;
+  }
+}
+
 export function hashPassword(password: string): string {
   const salt = randomBytes(16);
   return `scrypt$${salt.toString('base64')}$${scryptSync(password, salt, 32).toString('base64')}`;
@@ -144,7 +154,7 @@ export class Directory {
       password_change_date: now,
       last_updated: now,
     };
-    await this.users.insertOne({ ...user });
+    await insertUnique(this.users, user, () => new DirectoryError(400, 'A user with that username already exists.', 'username'));
     return user;
   }
 
@@ -189,7 +199,7 @@ export class Directory {
       attributes: input.attributes ?? {},
       users: input.users ?? [],
     };
-    await this.groups.insertOne({ ...group });
+    await insertUnique(this.groups, group, () => new DirectoryError(400, 'group with this name already exists.', 'name'));
     return group;
   }
 

@@ -10,6 +10,7 @@ import { RejectOperatorKeysMiddleware } from './common/http/reject-operator-keys
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { HealthModule } from './health/health.module';
+import { IdentityModule } from './integrations/identity/identity.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { MeModule } from './users/me.module';
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
           },
         }),
         MongooseModule.forRoot(config.mongodbUri, { serverSelectionTimeoutMS: 5_000 }),
+        IdentityModule,
         AuthModule,
         TenantsModule,
         MeModule,

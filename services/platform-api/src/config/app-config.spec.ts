@@ -6,6 +6,8 @@ const valid = {
   AUTH_AUDIENCE_PORTAL: 'portal',
   AUTH_AUDIENCE_OPERATOR: 'operator',
   AUTH_AUDIENCE_CI: 'ci',
+  IDENTITY_API_URL: 'https://id.example',
+  IDENTITY_API_TOKEN: 'secret',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -38,9 +40,11 @@ describe('loadConfig', () => {
         expect.stringContaining('AUTH_AUDIENCE_OPERATOR is required'),
         expect.stringContaining('SEED_DEMO'),
         expect.stringContaining('BASE_DOMAIN'),
+        expect.stringContaining('IDENTITY_API_URL is required'),
+        expect.stringContaining('IDENTITY_API_TOKEN is required'),
       ]),
     );
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(9);
   });
 
   it('refuses issuers without a JWKS URL, non-URL values and equal audiences', () => {

@@ -24,6 +24,8 @@ export class AppConfig {
     /** Groups named `<prefix><slug>:<role>` grant a membership when a user is first seen. */
     tenantGroupPrefix: string;
   };
+  /** The identity provider's admin API (Authentik, or dev-idp locally). */
+  readonly identity!: { url: string; token: string; timeoutMs: number };
   readonly rateLimit!: { mutationsPerMinute: number };
   /** How long the per-request lookups (actor, tenant, membership) may be served from memory; 0 = off. */
   readonly readCacheTtlMs!: number;
@@ -101,6 +103,10 @@ export function loadConfig(env: Env): AppConfig {
     problems.push('AUTH_AUDIENCE_PORTAL, AUTH_AUDIENCE_OPERATOR and AUTH_AUDIENCE_CI must differ');
   }
 
+  const identityUrl = text('IDENTITY_API_URL');
+  if (identityUrl) url('IDENTITY_API_URL', identityUrl, ['https:', 'http:']);
+  const identityToken = text('IDENTITY_API_TOKEN');
+
   const baseDomain = text('BASE_DOMAIN', 'localhost').toLowerCase();
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(baseDomain)) {
     problems.push(`BASE_DOMAIN must be a domain name, got "${baseDomain}"`);
@@ -124,6 +130,7 @@ export function loadConfig(env: Env): AppConfig {
       adminGroup: text('AUTH_ADMIN_GROUP', 'platform-admins'),
       tenantGroupPrefix: text('AUTH_TENANT_GROUP_PREFIX', 'tenant:'),
     },
+    identity: { url: identityUrl, token: identityToken, timeoutMs: integer('IDENTITY_API_TIMEOUT_MS', 5_000, 100, 60_000) },
     rateLimit: { mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 120, 1, 100_000) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
     seed: {

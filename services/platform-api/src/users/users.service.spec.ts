@@ -12,6 +12,8 @@ const config = loadConfig({
   AUTH_AUDIENCE_PORTAL: 'p',
   AUTH_AUDIENCE_OPERATOR: 'o',
   AUTH_AUDIENCE_CI: 'c',
+  IDENTITY_API_URL: 'http://127.0.0.1:1',
+  IDENTITY_API_TOKEN: 'unused',
 });
 
 const token: VerifiedToken = { subject: 'ada', issuer: 'https://id/', audiences: ['portal'], email: 'Ada@Example.test', name: 'Ada', username: 'ada', groups: [] };

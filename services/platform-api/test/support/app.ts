@@ -3,7 +3,7 @@ import { DevIdpProcess } from '@tessera/testing';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
-import { dropDatabase, testDatabaseUri } from './database';
+import { dropDatabase, testDatabaseUri } from '@tessera/testing';
 import { TestIssuer } from './issuer';
 
 export const AUDIENCES = { portal: 'tessera-portal', operator: 'tessera-operator', ci: 'tessera-ci' } as const;
@@ -17,6 +17,7 @@ export interface TestApp {
 
 /** The whole API on its own database, listening on loopback, trusting the issuers given. */
 async function launch(label: string, issuers: string, env: Record<string, string>, cleanup: () => Promise<void>): Promise<TestApp> {
+  // The identity API is dev-idp's when there is one; elsewhere a closed port, so a call fails as "unavailable".
   const uri = testDatabaseUri(label);
   const config = loadConfig({
     MONGODB_URI: uri,
@@ -28,6 +29,8 @@ async function launch(label: string, issuers: string, env: Record<string, string
     AUTH_JWKS_TIMEOUT_MS: '1000',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_MUTATIONS_PER_MINUTE: '10000',
+    IDENTITY_API_URL: 'http://127.0.0.1:1',
+    IDENTITY_API_TOKEN: 'unused',
     ...env,
   });
   const app = await createApp(config);
@@ -52,7 +55,8 @@ async function launch(label: string, issuers: string, env: Record<string, string
 export async function startAppWithDevIdp(label: string, env: Record<string, string> = {}): Promise<TestApp & { idp: DevIdpProcess }> {
   const idpDatabase = testDatabaseUri(`${label}_idp`);
   const idp = await DevIdpProcess.start(idpDatabase);
-  const app = await launch(label, idp.trustedIssuers(), env, async () => {
+  const identity = { IDENTITY_API_URL: idp.origin, IDENTITY_API_TOKEN: DevIdpProcess.ADMIN_TOKEN };
+  const app = await launch(label, idp.trustedIssuers(), { ...identity, ...env }, async () => {
     await idp.stop();
     await dropDatabase(idpDatabase);
   });

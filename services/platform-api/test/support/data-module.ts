@@ -5,7 +5,7 @@ import type { Connection } from 'mongoose';
 import { CommonModule } from '../../src/common/common.module';
 import { loadConfig } from '../../src/config/app-config';
 import { ConfigModule } from '../../src/config/config.module';
-import { dropDatabase, testDatabaseUri } from './database';
+import { dropDatabase, testDatabaseUri } from '@tessera/testing';
 
 export interface DataModule {
   module: TestingModule;
@@ -25,6 +25,8 @@ export async function openDataModule(label: string, imports: ModuleMetadata['imp
     AUTH_AUDIENCE_PORTAL: 'portal',
     AUTH_AUDIENCE_OPERATOR: 'operator',
     AUTH_AUDIENCE_CI: 'ci',
+    IDENTITY_API_URL: 'http://127.0.0.1:1',
+    IDENTITY_API_TOKEN: 'unused',
   });
   const module = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(config), CommonModule, MongooseModule.forRoot(uri), ...(imports ?? [])],

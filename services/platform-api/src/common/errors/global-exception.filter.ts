@@ -1,8 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { ErrorBody } from '@tessera/contracts';
+import type { ErrorBody, ErrorCode } from '@tessera/contracts';
 import type { Request, Response } from 'express';
 import { DomainError, isDuplicateKeyError } from './domain-error';
+import { IdentityDirectoryError, type IdentityErrorCode } from '../../integrations/identity/identity-directory.port';
 import { codeOf, statusOf } from './error-status';
+
+/** A provider that is down is a 503 for the caller, never a 500. */
+const identityCodes: Record<IdentityErrorCode, ErrorCode> = { unavailable: 'UNAVAILABLE', conflict: 'CONFLICT', not_found: 'NOT_FOUND' };
 
 /** Answers every error as `{ statusCode, code, message, requestId }`. */
 @Catch()
@@ -29,6 +33,10 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       return { statusCode, code: codeOf(statusCode), message: messageOf(exception), requestId };
+    }
+    if (exception instanceof IdentityDirectoryError) {
+      const code = identityCodes[exception.code];
+      return { statusCode: statusOf(code), code, message: exception.message, requestId };
     }
     if (isDuplicateKeyError(exception)) {
       return { statusCode: 409, code: 'CONFLICT', message: 'That already exists', requestId };

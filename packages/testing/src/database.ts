@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import mongoose from 'mongoose';
+import { MongoClient } from 'mongodb';
 
 /**
  * A database of its own for one test file, on the server the global setup
@@ -15,7 +15,7 @@ export function testDatabaseUri(label: string): string {
 }
 
 export async function dropDatabase(uri: string): Promise<void> {
-  const connection = await mongoose.createConnection(uri).asPromise();
-  await connection.dropDatabase();
-  await connection.close();
+  const client = await new MongoClient(uri).connect();
+  await client.db().dropDatabase();
+  await client.close();
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { startFerretDb, type RunningFerretDb } from '@tessera/testing';
+import { startFerretDb, type RunningFerretDb } from './ferretdb';
 
 declare global {
   var tesseraFerretDb: RunningFerretDb | undefined;

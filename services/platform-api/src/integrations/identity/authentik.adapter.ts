@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import { AuthenticatorsApi, Configuration, CoreApi, FetchError, ResponseError, type Group, type User } from '@goauthentik/api';
+import { AppConfig } from '../../config/app-config';
+import {
+  IdentityDirectory,
+  IdentityDirectoryError,
+  tenantGroupName,
+  type DirectoryGroup,
+  type DirectoryUser,
+  type MembershipSync,
+  type TenantRef,
+} from './identity-directory.port';
+
+const TENANT_ID = 'tessera_tenant_id';
+const TENANT_SLUG = 'tessera_tenant_slug';
+
+/**
+ * IdentityDirectory on Authentik's admin API, through the official client.
+ * dev-idp answers the same paths and shapes, so this runs unchanged on both.
+ */
+@Injectable()
+export class AuthentikDirectory extends IdentityDirectory {
+  private readonly core: CoreApi;
+  private readonly authenticators: AuthenticatorsApi;
+
+  constructor(config: AppConfig) {
+    super();
+    const { url, token, timeoutMs } = config.identity;
+    const configuration = new Configuration({
+      basePath: `${url.replace(/\/$/, '')}/api/v3`,
+      accessToken: token,
+      fetchApi: (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+    });
+    this.core = new CoreApi(configuration);
+    this.authenticators = new AuthenticatorsApi(configuration);
+  }
+
+  async findTenantGroup(tenant: TenantRef): Promise<DirectoryGroup | null> {
+    const { results } = await this.call(() => this.core.coreGroupsList({ name: tenantGroupName(tenant.slug), includeUsers: false }));
+    return results[0] ? toGroup(results[0]) : null;
+  }
+
+  async ensureTenantGroup(tenant: TenantRef): Promise<DirectoryGroup> {
+    const attributes = { [TENANT_ID]: tenant.id, [TENANT_SLUG]: tenant.slug };
+    const existing = await this.findTenantGroup(tenant);
+    if (existing) {
+      const ownedBy = existing.attributes[TENANT_ID];
+      if (ownedBy !== undefined && ownedBy !== tenant.id) {
+        throw new IdentityDirectoryError('conflict', `The group ${existing.name} belongs to another tenant (${String(ownedBy)})`);
+      }
+      if (ownedBy === tenant.id && existing.attributes[TENANT_SLUG] === tenant.slug) return existing;
+      const updated = await this.call(() =>
+        this.core.coreGroupsPartialUpdate({ groupUuid: existing.id, patchedGroupRequest: { attributes: { ...existing.attributes, ...attributes } } }),
+      );
+      return toGroup(updated);
+    }
+    try {
+      return toGroup(await this.call(() => this.core.coreGroupsCreate({ groupRequest: { name: tenantGroupName(tenant.slug), attributes } })));
+    } catch (error: unknown) {
+      // Another caller created it meanwhile: converge on theirs.
+      const raced = error instanceof IdentityDirectoryError && error.code === 'conflict' ? await this.findTenantGroup(tenant) : null;
+      if (raced && raced.attributes[TENANT_ID] === tenant.id) return raced;
+      throw error;
+    }
+  }
+
+  async renameGroup(groupId: string, name: string): Promise<DirectoryGroup> {
+    return toGroup(await this.call(() => this.core.coreGroupsPartialUpdate({ groupUuid: groupId, patchedGroupRequest: { name } })));
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.call(() => this.core.coreGroupsDestroy({ groupUuid: groupId }));
+  }
+
+  async syncMembers(groupId: string, emails: string[]): Promise<MembershipSync> {
+    const group = toGroup(await this.call(() => this.core.coreGroupsRetrieve({ groupUuid: groupId, includeUsers: false })));
+    const wanted = new Map<number, string>();
+    const unknown: string[] = [];
+    for (const email of new Set(emails.map((e) => e.toLowerCase()))) {
+      const user = await this.findUserByEmail(email);
+      if (user) wanted.set(user.id, email);
+      else unknown.push(email);
+    }
+    const current = new Set(group.memberIds);
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const [id, email] of wanted) {
+      if (current.has(id)) continue;
+      await this.call(() => this.core.coreGroupsAddUserCreate({ groupUuid: groupId, userAccountRequest: { pk: id } }));
+      added.push(email);
+    }
+    for (const id of current) {
+      if (wanted.has(id)) continue;
+      await this.removeFromGroup(groupId, id);
+      removed.push(String(id));
+    }
+    return { added, removed, unknown };
+  }
+
+  async inviteUser(invitation: { email: string; name: string; groupId?: string }): Promise<DirectoryUser> {
+    const email = invitation.email.toLowerCase();
+    const user =
+      (await this.findUserByEmail(email)) ??
+      toUser(await this.call(() => this.core.coreUsersCreate({ userRequest: { username: email, name: invitation.name, email, isActive: true } })));
+    if (invitation.groupId) {
+      const groupId = invitation.groupId;
+      await this.call(() => this.core.coreGroupsAddUserCreate({ groupUuid: groupId, userAccountRequest: { pk: user.id } }));
+    }
+    return user;
+  }
+
+  async removeFromGroup(groupId: string, userId: number): Promise<void> {
+    await this.call(() => this.core.coreGroupsRemoveUserCreate({ groupUuid: groupId, userAccountRequest: { pk: userId } }));
+  }
+
+  async findUserByEmail(email: string): Promise<DirectoryUser | null> {
+    const { results } = await this.call(() => this.core.coreUsersList({ email: email.toLowerCase() }));
+    return results[0] ? toUser(results[0]) : null;
+  }
+
+  async countConfirmedMfaDevices(userId: number): Promise<number> {
+    const devices = await this.call(() => this.authenticators.authenticatorsAdminAllList({ user: userId }));
+    return devices.filter((device) => device.confirmed).length;
+  }
+
+  /** Runs one API call and turns every failure into an IdentityDirectoryError. */
+  private async call<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error: unknown) {
+      throw await toDirectoryError(error);
+    }
+  }
+}
+
+async function toDirectoryError(error: unknown): Promise<IdentityDirectoryError> {
+  if (error instanceof ResponseError) {
+    const status = error.response.status;
+    const detail = await error.response.text().catch(() => '');
+    if (status === 404) return new IdentityDirectoryError('not_found', `The identity provider has no such record (${detail.slice(0, 200)})`);
+    if (status === 400 && /already exists/i.test(detail)) return new IdentityDirectoryError('conflict', `The identity provider refused a duplicate: ${detail.slice(0, 200)}`);
+    return new IdentityDirectoryError('unavailable', `The identity provider answered ${status}: ${detail.slice(0, 200)}`);
+  }
+  if (error instanceof FetchError || error instanceof TypeError || (error instanceof Error && error.name === 'TimeoutError')) {
+    return new IdentityDirectoryError('unavailable', 'The identity provider could not be reached');
+  }
+  return new IdentityDirectoryError('unavailable', `The identity provider call failed: ${String(error)}`);
+}
+
+function toGroup(group: Group): DirectoryGroup {
+  return { id: group.pk, name: group.name, attributes: group.attributes ?? {}, memberIds: group.users ?? [] };
+}
+
+function toUser(user: User): DirectoryUser {
+  return { id: user.pk, subject: user.uid, username: user.username, email: user.email ?? '', name: user.name };
+}

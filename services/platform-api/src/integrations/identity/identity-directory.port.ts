@@ -1,0 +1,66 @@
+/**
+ * The identity provider's directory, as the platform needs it: one group per
+ * tenant, its members, invitations and MFA status. Adapters: AuthentikDirectory
+ * (works against Authentik and dev-idp alike).
+ */
+export type IdentityErrorCode = 'unavailable' | 'conflict' | 'not_found';
+
+/** Every failure of an adapter, with a code the API maps to 503, 409 or 404. */
+export class IdentityDirectoryError extends Error {
+  constructor(
+    readonly code: IdentityErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IdentityDirectoryError';
+  }
+}
+
+export interface DirectoryGroup {
+  id: string;
+  name: string;
+  attributes: Record<string, unknown>;
+  /** The provider's ids of the members. */
+  memberIds: number[];
+}
+
+export interface DirectoryUser {
+  id: number;
+  /** The `sub` of this user's tokens. */
+  subject: string;
+  username: string;
+  email: string;
+  name: string;
+}
+
+export interface TenantRef {
+  id: string;
+  slug: string;
+}
+
+export interface MembershipSync {
+  added: string[];
+  removed: string[];
+  /** Wanted emails that have no user in the provider. */
+  unknown: string[];
+}
+
+/** The name of a tenant's group: it also grants membership through the documented group mapping. */
+export const tenantGroupName = (slug: string) => `tenant:${slug}`;
+
+export abstract class IdentityDirectory {
+  /** Finds or creates the tenant's group; its attributes record the tenant's slug and id. Idempotent. */
+  abstract ensureTenantGroup(tenant: TenantRef): Promise<DirectoryGroup>;
+  /** The tenant's group, or null when there is none. */
+  abstract findTenantGroup(tenant: TenantRef): Promise<DirectoryGroup | null>;
+  abstract renameGroup(groupId: string, name: string): Promise<DirectoryGroup>;
+  abstract deleteGroup(groupId: string): Promise<void>;
+  /** Makes the group's members exactly the users with these emails. */
+  abstract syncMembers(groupId: string, emails: string[]): Promise<MembershipSync>;
+  /** Creates the user unless one has this email, and adds them to the group when one is given. */
+  abstract inviteUser(invitation: { email: string; name: string; groupId?: string }): Promise<DirectoryUser>;
+  abstract removeFromGroup(groupId: string, userId: number): Promise<void>;
+  abstract findUserByEmail(email: string): Promise<DirectoryUser | null>;
+  /** How many confirmed MFA devices (TOTP, WebAuthn, …) the user has. */
+  abstract countConfirmedMfaDevices(userId: number): Promise<number>;
+}
