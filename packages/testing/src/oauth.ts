@@ -119,8 +119,8 @@ export async function authorize(options: CodeFlowOptions): Promise<CodeFlowStart
       continue;
     }
     const html = await response.text();
-    if (response.status !== 200 || !html.includes('name="password"')) throw new Error(`unexpected answer ${response.status} at ${next}: ${html.slice(0, 300)}`);
     if (html.includes('role="alert"')) throw new Error(`sign-in refused for ${options.username}`);
+    if (response.status !== 200 || !html.includes('name="password"')) throw new Error(`unexpected answer ${response.status} at ${next}: ${html.slice(0, 300)}`);
     body = new URLSearchParams({ username: options.username, password: options.password });
   }
   throw new Error('the authorization flow did not come back to the redirect URI');
