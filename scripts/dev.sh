@@ -11,7 +11,10 @@ if [ -f .env ]; then set -a; source .env; set +a; fi
 
 DB_PORT="${TESSERA_DB_PORT:-27017}"
 API_PORT="${PORT:-3000}"
-IDP_ORIGIN="${TESSERA_IDP_ORIGIN:-http://localhost:9000}"
+IDP_PORT="${DEV_IDP_PORT:-9000}"
+IDP_ORIGIN="${DEV_IDP_ORIGIN:-http://localhost:$IDP_PORT}"
+IDP_ADMIN_TOKEN="${DEV_IDP_ADMIN_TOKEN:-tessera-dev-admin-token}"
+DEMO_PASSWORD="${DEV_IDP_DEMO_PASSWORD:-tessera-demo}"
 DATA="$ROOT/.data"
 mkdir -p "$DATA/ferretdb" "$DATA/logs"
 
@@ -24,12 +27,14 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-wait_for() { # url, name
+wait_for() { # url, name: until the url answers, while the last process started lives
+  local pid="${pids[-1]}"
   for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || { log "$2 exited: see $DATA/logs/$2.log (is its port taken?)"; exit 1; }
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.3
   done
-  log "$2 did not come up: see $DATA/logs/"; exit 1
+  log "$2 did not come up: see $DATA/logs/$2.log"; exit 1
 }
 
 log "building"
@@ -41,13 +46,23 @@ log "starting FerretDB on 127.0.0.1:$DB_PORT (data in .data/ferretdb)"
   >"$DATA/logs/ferretdb.log" 2>&1 &
 pids+=($!)
 
+log "starting dev-idp on :$IDP_PORT"
+(
+  cd services/dev-idp
+  export DEV_IDP_PORT="$IDP_PORT" DEV_IDP_ORIGIN="$IDP_ORIGIN" DEV_IDP_ADMIN_TOKEN="$IDP_ADMIN_TOKEN" DEV_IDP_DEMO_PASSWORD="$DEMO_PASSWORD"
+  export DEV_IDP_MONGODB_URI="${DEV_IDP_MONGODB_URI:-mongodb://127.0.0.1:$DB_PORT/tessera_idp}"
+  exec node dist/main.js
+) >"$DATA/logs/dev-idp.log" 2>&1 &
+pids+=($!)
+wait_for "$IDP_ORIGIN/application/o/portal/.well-known/openid-configuration" dev-idp
+
 log "starting platform-api on :$API_PORT"
 (
   cd services/platform-api
   export PORT="$API_PORT"
   export MONGODB_URI="${MONGODB_URI:-mongodb://127.0.0.1:$DB_PORT/tessera}"
   issuers=""
-  for app in portal operator; do
+  for app in portal operator ci; do
     issuers+="${issuers:+,}{\"issuer\":\"$IDP_ORIGIN/application/o/$app/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/$app/jwks/\"}"
   done
   export AUTH_ISSUERS="${AUTH_ISSUERS:-[$issuers]}"
@@ -55,6 +70,8 @@ log "starting platform-api on :$API_PORT"
   export AUTH_AUDIENCE_OPERATOR="${AUTH_AUDIENCE_OPERATOR:-tessera-operator}"
   export AUTH_AUDIENCE_CI="${AUTH_AUDIENCE_CI:-tessera-ci}"
   export SEED_DEMO="${SEED_DEMO:-true}"
+  export IDENTITY_API_URL="${IDENTITY_API_URL:-$IDP_ORIGIN}"
+  export IDENTITY_API_TOKEN="${IDENTITY_API_TOKEN:-$IDP_ADMIN_TOKEN}"
   exec node dist/main.js
 ) >"$DATA/logs/platform-api.log" 2>&1 &
 pids+=($!)
@@ -67,11 +84,19 @@ cat <<INFO
   platform-api   http://localhost:$API_PORT
   API docs       http://localhost:$API_PORT/docs
   health         http://localhost:$API_PORT/health/ready
+  dev-idp        $IDP_ORIGIN   (issuers at /application/o/{portal,operator,ci}/)
   database       mongodb://127.0.0.1:$DB_PORT/tessera   (FerretDB, data in .data/ferretdb)
   logs           .data/logs/
 
-  Demo data: tenants default, northwind, globex (past due) and initech (suspended).
-  Tokens are accepted from $IDP_ORIGIN/application/o/{portal,operator}/ (dev-idp).
+  Demo tenants: default, northwind, globex (past due), initech (suspended).
+  Demo logins (password: $DEMO_PASSWORD):
+    opal     operator (platform-admins)
+    parker   partner admin
+    carol    customer, owner of northwind
+    dave     customer, owner of globex
+    nora     signed up, no tenant yet
+  CI token: client_credentials at $IDP_ORIGIN/application/o/ci/token/
+            with tessera-ci / ${DEV_IDP_CI_CLIENT_SECRET:-tessera-ci-dev-secret}
 
   Ctrl-C stops everything.
 
