@@ -9,13 +9,15 @@ export const TENANT_PERMISSIONS = [
   'members.read',
   'members.manage',
   'subscription.read',
+  'workspace.manage',
+  'tenant.reconcile',
 ] as const;
 export type TenantPermission = (typeof TENANT_PERMISSIONS)[number];
 
 /** What each role may do on its tenant. Operators may do everything. */
 export const ROLE_PERMISSIONS: Record<TenantRole, readonly TenantPermission[]> = {
   owner: TENANT_PERMISSIONS,
-  admin: TENANT_PERMISSIONS,
+  admin: ['tenant.read', 'tenant.update', 'members.read', 'members.manage', 'subscription.read', 'workspace.manage'],
   member: ['tenant.read', 'members.read', 'subscription.read'],
 };
 

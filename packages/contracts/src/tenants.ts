@@ -15,6 +15,8 @@ export const RESERVED_SLUGS: readonly string[] = [
   'system', 'tessera', 'traefik', 'www',
 ];
 
+export const PROVISIONING_STEPS = ['identity', 'workspace', 'route', 'mail', 'files'] as const;
+export type ProvisioningStepName = (typeof PROVISIONING_STEPS)[number];
 export type ProvisioningState = 'pending' | 'ok' | 'skipped' | 'error';
 export interface ProvisioningStep {
   state: ProvisioningState;
@@ -37,6 +39,26 @@ export interface Tenant {
   provisioning: Record<string, ProvisioningStep>;
   createdAt: string;
   updatedAt: string;
+}
+
+/** One tenant's reconcile: each step's outcome and what it found different and healed. */
+export interface ReconcileResult {
+  slug: string;
+  status: TenantStatus;
+  /** False when another reconcile of this tenant held the lease; the steps are then as last stored. */
+  ran: boolean;
+  steps: Record<string, { state: ProvisioningState; error?: string; drift: string[] }>;
+}
+
+export interface WorkspaceStatus {
+  state: 'running' | 'stopped' | 'missing' | 'unknown';
+  image: string | null;
+  startedAt: string | null;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  /** Why the state is unknown (no engine configured, engine down). */
+  reason?: string;
 }
 
 export interface Page<T> {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
-import { TenantsModule } from '../tenants/tenants.module';
+import { TenantsDataModule } from '../tenants/tenants-data.module';
 import { AuditEvent, AuditEventSchema } from './audit-event.schema';
 import { AuditController } from './audit.controller';
 import { AuditInterceptor } from './audit.interceptor';
@@ -9,7 +9,7 @@ import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: AuditEvent.name, schema: AuditEventSchema }]), TenantsModule],
+  imports: [MongooseModule.forFeature([{ name: AuditEvent.name, schema: AuditEventSchema }]), TenantsDataModule],
   controllers: [AuditController],
   providers: [AuditRepository, AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
   exports: [AuditService],

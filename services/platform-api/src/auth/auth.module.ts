@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { MembershipsModule } from '../memberships/memberships.module';
-import { TenantsModule } from '../tenants/tenants.module';
+import { TenantsDataModule } from '../tenants/tenants-data.module';
 import { UsersModule } from '../users/users.module';
 import { AccessGuard } from './access.guard';
 import { ActorService } from './actor.service';
@@ -14,7 +14,7 @@ import { TokenVerifier } from './token-verifier';
   imports: [
     UsersModule,
     MembershipsModule,
-    TenantsModule,
+    TenantsDataModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => [{ name: 'default', ttl: 60_000, limit: config.rateLimit.mutationsPerMinute }],

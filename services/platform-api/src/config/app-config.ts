@@ -27,6 +27,14 @@ export class AppConfig {
   /** The identity provider's admin API (Authentik, or dev-idp locally). */
   readonly identity!: { url: string; token: string; timeoutMs: number };
   readonly rateLimit!: { mutationsPerMinute: number };
+  /** Tenant workspaces: the engine's socket (null: no engine, the step is skipped), image and command. */
+  readonly workspace!: { engineSocket: string | null; image: string; command: string[]; port: number; publishPorts: boolean };
+  /** Traefik's dynamic directory (null: the route step is skipped), forwardAuth address, TLS resolver, suspended page. */
+  readonly edge!: { dynamicDir: string | null; forwardAuthUrl: string; tlsResolver: string | null; suspendedPageUrl: string };
+  readonly provisioning!: { concurrency: number; leaseMs: number };
+  /** Optional steps: null when not configured. */
+  readonly mail!: { url: string; token: string } | null;
+  readonly files!: { url: string; token: string } | null;
   /** How long the per-request lookups (actor, tenant, membership) may be served from memory; 0 = off. */
   readonly readCacheTtlMs!: number;
   readonly seed!: { defaultTenantSlug: string; demo: boolean };
@@ -107,6 +115,18 @@ export function loadConfig(env: Env): AppConfig {
   if (identityUrl) url('IDENTITY_API_URL', identityUrl, ['https:', 'http:']);
   const identityToken = text('IDENTITY_API_TOKEN');
 
+  const optional = (name: string): string | null => env[name]?.trim() || null;
+  const forwardAuthUrl = text('EDGE_FORWARD_AUTH_URL', 'http://platform-api:3000/edge/auth');
+  url('EDGE_FORWARD_AUTH_URL', forwardAuthUrl, ['http:', 'https:']);
+  const suspendedPageUrl = text('EDGE_SUSPENDED_PAGE_URL', 'http://portal:3001/suspended');
+  url('EDGE_SUSPENDED_PAGE_URL', suspendedPageUrl, ['http:', 'https:']);
+  const pair = (prefix: string): { url: string; token: string } | null => {
+    const base = optional(`${prefix}_API_URL`);
+    if (!base) return null;
+    url(`${prefix}_API_URL`, base, ['http:', 'https:']);
+    return { url: base, token: text(`${prefix}_API_TOKEN`) };
+  };
+
   const baseDomain = text('BASE_DOMAIN', 'localhost').toLowerCase();
   if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(baseDomain)) {
     problems.push(`BASE_DOMAIN must be a domain name, got "${baseDomain}"`);
@@ -131,6 +151,20 @@ export function loadConfig(env: Env): AppConfig {
       tenantGroupPrefix: text('AUTH_TENANT_GROUP_PREFIX', 'tenant:'),
     },
     identity: { url: identityUrl, token: identityToken, timeoutMs: integer('IDENTITY_API_TIMEOUT_MS', 5_000, 100, 60_000) },
+    workspace: {
+      engineSocket: optional('CONTAINER_ENGINE_SOCKET'),
+      image: text('WORKSPACE_IMAGE', 'localhost/tessera-workspace:busybox'),
+      command: (env['WORKSPACE_COMMAND']?.trim() || '/bin/busybox httpd -f -p 8080 -h /srv').split(/\s+/),
+      port: integer('WORKSPACE_PORT', 8080, 1, 65535),
+      publishPorts: flag('WORKSPACE_PUBLISH_PORTS'),
+    },
+    edge: { dynamicDir: optional('TRAEFIK_DYNAMIC_DIR'), forwardAuthUrl, tlsResolver: optional('EDGE_TLS_RESOLVER'), suspendedPageUrl },
+    provisioning: {
+      concurrency: integer('PROVISIONING_CONCURRENCY', 4, 1, 64),
+      leaseMs: integer('PROVISIONING_LEASE_MS', 120_000, 1_000, 3_600_000),
+    },
+    mail: pair('MAIL'),
+    files: pair('FILES'),
     rateLimit: { mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 120, 1, 100_000) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
     seed: {

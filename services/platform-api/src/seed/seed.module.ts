@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
-import { TenantsModule } from '../tenants/tenants.module';
+import { TenantsDataModule } from '../tenants/tenants-data.module';
 import { SeedService } from './seed.service';
 
-@Module({ imports: [TenantsModule, SubscriptionsModule, AuditModule], providers: [SeedService] })
+@Module({ imports: [TenantsDataModule, SubscriptionsModule, AuditModule, ProvisioningModule], providers: [SeedService] })
 export class SeedModule {}

@@ -3,6 +3,8 @@ import type { Plan, SubscriptionStatus, TenantStatus } from '@tessera/contracts'
 import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { ReconcileService } from '../provisioning/reconcile.service';
+import type { TenantDocument } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 
 interface SeedTenant {
@@ -34,6 +36,7 @@ export class SeedService implements OnApplicationBootstrap {
     private readonly tenants: TenantsRepository,
     private readonly subscriptions: SubscriptionsService,
     private readonly audit: AuditService,
+    private readonly provisioning: ReconcileService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -41,10 +44,10 @@ export class SeedService implements OnApplicationBootstrap {
       { slug: this.config.seed.defaultTenantSlug, name: 'Default workspace', plan: 'free', status: 'active', industry: null },
       ...(this.config.seed.demo ? DEMO_TENANTS : []),
     ];
-    for (const seed of wanted) await this.ensure(seed);
+    for (const seed of wanted) this.provisioning.start(await this.ensure(seed));
   }
 
-  private async ensure(seed: SeedTenant): Promise<void> {
+  private async ensure(seed: SeedTenant): Promise<TenantDocument> {
     const { tenant, created } = await this.tenants.ensure({
       slug: seed.slug,
       name: seed.name,
@@ -54,7 +57,7 @@ export class SeedService implements OnApplicationBootstrap {
       brandColor: null,
     });
     const subscription = await this.subscriptions.open(tenant);
-    if (!created) return;
+    if (!created) return tenant;
     if (seed.subscriptionStatus && subscription.status !== seed.subscriptionStatus) {
       await this.subscriptions.setStatus(tenant, seed.subscriptionStatus);
     }
@@ -65,5 +68,6 @@ export class SeedService implements OnApplicationBootstrap {
       changes: { slug: { from: null, to: tenant.slug }, status: { from: null, to: tenant.status } },
     });
     this.logger.log({ tenant: tenant.slug }, 'seeded tenant');
+    return tenant;
   }
 }

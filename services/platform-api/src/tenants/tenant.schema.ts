@@ -51,6 +51,14 @@ export class Tenant {
   @Prop({ type: Object, default: {} })
   billingInfo: Record<string, string>;
 
+  /** An owner stopped the workspace: reconcile keeps it stopped until it is restarted. */
+  @Prop({ required: true, default: false })
+  workspaceStopped: boolean;
+
+  /** Where the edge reaches the workspace, as the workspace step last found it. */
+  @Prop({ type: String, default: null })
+  edgeTarget: string | null;
+
   /** One record per provisioning step, keyed by step name. */
   @Prop({ type: Map, of: ProvisioningStepRecordSchema, default: {} })
   provisioning: Map<string, ProvisioningStepRecord>;

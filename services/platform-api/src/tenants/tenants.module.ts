@@ -1,20 +1,19 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
 import { MembershipsModule } from '../memberships/memberships.module';
 import { SubscriptionsController } from '../subscriptions/subscriptions.controller';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { UsersModule } from '../users/users.module';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
-import { Tenant, TenantSchema } from './tenant.schema';
+import { TenantsDataModule } from './tenants-data.module';
 import { TenantsController } from './tenants.controller';
-import { TenantsRepository } from './tenants.repository';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: Tenant.name, schema: TenantSchema }]), MembershipsModule, SubscriptionsModule, UsersModule],
+  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule],
   controllers: [TenantsController, MembersController, SubscriptionsController],
-  providers: [TenantsRepository, TenantsService, MembersService],
-  exports: [TenantsRepository, TenantsService],
+  providers: [TenantsService, MembersService],
+  exports: [TenantsService],
 })
 export class TenantsModule {}

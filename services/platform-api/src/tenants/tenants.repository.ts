@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Plan, TenantStatus } from '@tessera/contracts';
+import { PROVISIONING_STEPS, type Plan, type TenantStatus } from '@tessera/contracts';
 import type { Model, Types } from 'mongoose';
 import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
 import { ReadCache } from '../common/read-cache';
 import { AppConfig } from '../config/app-config';
-import { Tenant, type TenantDocument } from './tenant.schema';
+import { Tenant, type ProvisioningStepRecord, type TenantDocument } from './tenant.schema';
 
 export interface TenantFilter {
   status?: TenantStatus;
@@ -18,7 +18,7 @@ export interface TenantFilter {
 }
 
 export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'>;
-export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'status' | 'partnerId'>>;
+export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'status' | 'partnerId' | 'workspaceStopped'>>;
 
 @Injectable()
 export class TenantsRepository {
@@ -49,7 +49,7 @@ export class TenantsRepository {
   async create(tenant: NewTenant): Promise<TenantDocument> {
     this.cache.invalidate(`slug:${tenant.slug}`);
     try {
-      return await this.tenants.create(tenant);
+      return await this.tenants.create({ ...tenant, provisioning: pendingSteps() });
     } catch (error: unknown) {
       if (isDuplicateKeyError(error)) throw DomainError.conflict(`The slug "${tenant.slug}" is taken`);
       throw error;
@@ -62,7 +62,7 @@ export class TenantsRepository {
     if (existing) return { tenant: existing, created: false };
     this.cache.invalidate(`slug:${tenant.slug}`);
     try {
-      return { tenant: await this.tenants.create(tenant), created: true };
+      return { tenant: await this.tenants.create({ ...tenant, provisioning: pendingSteps() }), created: true };
     } catch (error: unknown) {
       const raced = isDuplicateKeyError(error) ? await this.findBySlug(tenant.slug) : null;
       if (!raced) throw error;
@@ -93,12 +93,32 @@ export class TenantsRepository {
     return updated;
   }
 
+  /** Stores one provisioning step's record (and the workspace endpoint, when it changed). */
+  async recordStep(id: Types.ObjectId, step: string, record: ProvisioningStepRecord, edgeTarget?: string): Promise<TenantDocument | null> {
+    const set: Record<string, unknown> = { [`provisioning.${step}`]: record };
+    if (edgeTarget) set['edgeTarget'] = edgeTarget;
+    const updated = await this.tenants.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).exec();
+    this.forget(updated);
+    return updated;
+  }
+
+  /** Every tenant, oldest first: what reconcile-all walks through. */
+  listAll(): Promise<TenantDocument[]> {
+    return this.tenants.find({}).sort({ createdAt: 1, _id: 1 }).exec();
+  }
+
   /** Changes the status only if it is still `from`; null when it moved meanwhile. */
   async transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
     const updated = await this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).exec();
     this.forget(updated);
     return updated;
   }
+}
+
+/** Every step pending, as a new tenant starts. */
+function pendingSteps(): Record<string, ProvisioningStepRecord> {
+  const now = new Date();
+  return Object.fromEntries(PROVISIONING_STEPS.map((step) => [step, { state: 'pending', attempts: 0, updatedAt: now }]));
 }
 
 function escapeRegExp(text: string): string {

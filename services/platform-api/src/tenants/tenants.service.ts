@@ -6,6 +6,7 @@ import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { toSkip } from '../common/http/paging.dto';
 import { MembershipsRepository } from '../memberships/memberships.repository';
+import { ReconcileService } from '../provisioning/reconcile.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { mapTenant, type CreateTenantDto, type ListTenantsQuery, type UpdateTenantDto } from './tenant.dto';
 import type { TenantDocument } from './tenant.schema';
@@ -26,6 +27,7 @@ export class TenantsService {
     private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsRepository,
     private readonly subscriptions: SubscriptionsService,
+    private readonly provisioning: ReconcileService,
   ) {}
 
   /** Creates the tenant, makes the caller its owner and opens its subscription. */
@@ -41,6 +43,8 @@ export class TenantsService {
     });
     await this.memberships.upsert(tenant._id, actor.user._id, 'owner');
     await this.subscriptions.open(tenant);
+    // Provisioning runs in the background; the answer shows every step pending.
+    this.provisioning.start(tenant);
     return mutation(mapTenant(tenant), {
       action: 'tenant.create',
       target: { type: 'tenant', id: tenant._id.toHexString() },
@@ -97,7 +101,10 @@ export class TenantsService {
     const { from, to, done } = TRANSITIONS[action];
     const updated = await this.tenants.transition(tenant._id, from, to);
     if (!updated) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
-    return mutation(mapTenant(updated), {
+    // Stop or start the workspace and swap the route now; step errors are recorded, not thrown.
+    await this.provisioning.reconcile(updated, { wait: true });
+    const settled = (await this.tenants.findByIds([updated._id]))[0] ?? updated;
+    return mutation(mapTenant(settled), {
       action: `tenant.${action}`,
       target: { type: 'tenant', id: tenant._id.toHexString() },
       tenantId: tenant._id.toHexString(),

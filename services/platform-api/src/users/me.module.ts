@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { MembershipsModule } from '../memberships/memberships.module';
-import { TenantsModule } from '../tenants/tenants.module';
+import { TenantsDataModule } from '../tenants/tenants-data.module';
 import { MeService } from './me.service';
 import { UsersController } from './users.controller';
 
 /** GET /users/me: kept apart from UsersModule, which the tenant and auth modules build on. */
 @Module({
-  imports: [MembershipsModule, TenantsModule],
+  imports: [MembershipsModule, TenantsDataModule],
   controllers: [UsersController],
   providers: [MeService],
 })

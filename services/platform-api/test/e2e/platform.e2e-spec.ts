@@ -5,7 +5,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { ACCESS_RULE, type AccessRule } from '../../src/auth/access.decorator';
 import { User } from '../../src/users/user.schema';
-import { startAppWithDevIdp } from '../support/app';
+import { provisioned, startAppWithDevIdp } from '../support/app';
 
 type DevIdpApp = Awaited<ReturnType<typeof startAppWithDevIdp>>;
 
@@ -65,6 +65,11 @@ describe('the platform as a whole', () => {
       'GET /tenants/:slug/subscription': 'tenant:subscription.read',
       'PATCH /tenants/:slug/subscription': 'operator:tenant',
       'GET /audit': 'operator',
+      'POST /tenants/:slug/reconcile': 'tenant:tenant.reconcile',
+      'POST /reconcile': 'machine',
+      'GET /tenants/:slug/workspace': 'tenant:tenant.read',
+      'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',
+      'POST /tenants/:slug/workspace/stop': 'tenant:workspace.manage',
     });
   });
 
@@ -160,6 +165,7 @@ describe('the audit trail', () => {
   it('writes exactly one event per mutation, with actor, target, changes and request id', async () => {
     const before = (await audit().expect(200)).body.total;
     const created = await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).send({ slug: 'audited', name: 'Audited' }).expect(201);
+    await provisioned(t, 'audited', owner);
     const updated = await t.http().patch('/tenants/audited').set('authorization', `Bearer ${owner}`).send({ name: 'Audited Ltd', industry: 'law' }).expect(200);
     const page = (await audit().expect(200)).body;
     expect(page.total).toBe(before + 2);
@@ -190,7 +196,7 @@ describe('the audit trail', () => {
     const [event] = (await audit('?action=tenant.suspend').expect(200)).body.items;
     expect(event).toMatchObject({
       actor: { kind: 'operator', subject: operatorSubject },
-      changes: { status: { from: 'pending', to: 'suspended' } },
+      changes: { status: { from: 'active', to: 'suspended' } },
       reason: 'Chargeback',
     });
   });

@@ -1,4 +1,4 @@
-import { startAppWithDevIdp } from '../support/app';
+import { provisioned, startAppWithDevIdp } from '../support/app';
 
 /**
  * Every tenant, member and subscription route over HTTP: the happy path and
@@ -30,9 +30,16 @@ describe('tenant routes', () => {
   afterAll(() => t.close());
 
   describe('POST /tenants', () => {
-    it('creates a pending tenant whose creator is its owner, with a subscription', async () => {
+    it('creates a pending tenant whose creator is its owner, with a subscription, and provisions it in the background', async () => {
       const created = await call('post', '/tenants', 'owner', { slug: 'acme', name: 'Acme', plan: 'starter' }).expect(201);
       expect(created.body).toMatchObject({ slug: 'acme', name: 'Acme', plan: 'starter', status: 'pending', partnerId: null });
+      expect(Object.values(created.body.provisioning).map((step) => (step as { state: string }).state)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending']);
+      // No engine, edge, mail or files here: those steps are skipped with a reason; the identity group is made in dev-idp.
+      const done = await provisioned(t, 'acme', bearer['owner']!);
+      expect(done.status).toBe('active');
+      expect(done.provisioning['identity']).toMatchObject({ state: 'ok' });
+      expect(done.provisioning['workspace']).toMatchObject({ state: 'skipped', error: expect.stringContaining('No container engine') });
+      expect(done.provisioning['mail']).toMatchObject({ state: 'skipped', error: expect.stringContaining('not configured') });
       const me = await call('get', '/users/me', 'owner').expect(200);
       expect(me.body.memberships).toEqual([{ tenantId: created.body.id, tenantSlug: 'acme', role: 'owner' }]);
       const subscription = await call('get', '/tenants/acme/subscription', 'owner').expect(200);
@@ -216,7 +223,7 @@ describe('tenant routes', () => {
     it('answer 400 to a reason that is not text or unknown fields, and change nothing', async () => {
       await call('post', '/tenants/acme/suspend', 'operator', { reason: 42 }).expect(400);
       await call('post', '/tenants/acme/suspend', 'operator', { force: true }).expect(400);
-      expect((await call('get', '/tenants/acme', 'operator').expect(200)).body.status).toBe('pending');
+      expect((await call('get', '/tenants/acme', 'operator').expect(200)).body.status).toBe('active');
     });
 
     it('move the status along the lifecycle and refuse a move that does not fit', async () => {

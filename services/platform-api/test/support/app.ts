@@ -85,3 +85,14 @@ export function tokens(issuer: TestIssuer) {
       issuer.token({ sub, aud: AUDIENCES.operator, ...extra }, { slug: 'operator' }),
   };
 }
+
+/** Waits until no provisioning step of the tenant is pending any more, and answers the tenant. */
+export async function provisioned(app: TestApp, slug: string, token: string): Promise<{ status: string; provisioning: Record<string, { state: string; error?: string }> }> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const response = await app.http().get(`/tenants/${slug}`).set('authorization', `Bearer ${token}`);
+    const steps = Object.values((response.body as { provisioning?: Record<string, { state: string }> }).provisioning ?? {});
+    if (response.status === 200 && steps.length > 0 && steps.every((step) => step.state !== 'pending')) return response.body;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${slug} did not finish provisioning`);
+}

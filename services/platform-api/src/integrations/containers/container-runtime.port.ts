@@ -1,0 +1,68 @@
+/**
+ * The container engine, as the workspace step needs it. Adapter:
+ * DockerContainerRuntime (dockerode; Docker Engine or Podman's Docker API).
+ */
+export interface WorkspaceSpec {
+  tenantId: string;
+  slug: string;
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  /** The port the workspace listens on inside its container. */
+  port: number;
+  cpus: number;
+  memoryMb: number;
+  pids: number;
+  /** uid:gid the workspace runs as; never root. */
+  user: string;
+  /** Whether the workspace should be running (false while suspended or terminated). */
+  running: boolean;
+}
+
+export interface WorkspaceEnsured {
+  /** The container's id. */
+  handle: string;
+  /** Where the edge reaches the workspace, e.g. http://127.0.0.1:41234. */
+  endpoint: string;
+  /** What differed from the spec and was put right ("container missing", …). */
+  drift: string[];
+}
+
+export type WorkspaceState = 'running' | 'stopped' | 'missing';
+
+export interface WorkspaceStatus {
+  state: WorkspaceState;
+  image: string | null;
+  startedAt: string | null;
+  /** CPU use in % of one core, memory in bytes; null when not running. */
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+}
+
+export class ContainerRuntimeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContainerRuntimeError';
+  }
+}
+
+export abstract class ContainerRuntime {
+  /** Converges the tenant's network, data volume and container on the spec. Idempotent. */
+  abstract ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured>;
+  abstract status(slug: string, withStats: boolean): Promise<WorkspaceStatus>;
+  abstract restart(slug: string): Promise<void>;
+  abstract stop(slug: string): Promise<void>;
+  /** Names of every workspace container this engine holds for Tessera. */
+  abstract listWorkspaces(): Promise<string[]>;
+}
+
+/** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */
+export const workspaceNames = (slug: string) => ({
+  network: `tessera-${slug}`,
+  volume: `tessera-${slug}-data`,
+  container: `tessera-${slug}-app`,
+});
+
+export const TENANT_LABEL = 'io.tessera.tenant-id';
+export const SLUG_LABEL = 'io.tessera.tenant-slug';

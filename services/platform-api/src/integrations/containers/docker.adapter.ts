@@ -1,0 +1,203 @@
+import { Injectable } from '@nestjs/common';
+import Docker from 'dockerode';
+import { AppConfig } from '../../config/app-config';
+import {
+  ContainerRuntime,
+  ContainerRuntimeError,
+  SLUG_LABEL,
+  TENANT_LABEL,
+  workspaceNames,
+  type WorkspaceEnsured,
+  type WorkspaceSpec,
+  type WorkspaceStatus,
+} from './container-runtime.port';
+
+const MB = 1024 * 1024;
+
+/**
+ * ContainerRuntime on dockerode. Works against Docker Engine and Podman's
+ * Docker-compatible API: every tenant network is created isolated (Podman's
+ * bridges reach each other unless told not to; Docker's user bridges are
+ * isolated already and ignore the option).
+ */
+@Injectable()
+export class DockerContainerRuntime extends ContainerRuntime {
+  private readonly docker: Docker;
+
+  constructor(private readonly config: AppConfig) {
+    super();
+    this.docker = new Docker({ socketPath: config.workspace.engineSocket ?? '/var/run/docker.sock', timeout: 30_000 });
+  }
+
+  async ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured> {
+    return this.engine(async () => {
+      const names = workspaceNames(spec.slug);
+      const labels = { [TENANT_LABEL]: spec.tenantId, [SLUG_LABEL]: spec.slug };
+      const drift: string[] = [];
+
+      if (!(await this.exists(() => this.docker.getNetwork(names.network).inspect()))) {
+        await this.ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'bridge', Options: { isolate: 'true' }, Labels: labels }));
+        drift.push('network missing');
+      }
+      if (!(await this.exists(() => this.docker.getVolume(names.volume).inspect()))) {
+        await this.ignoreConflict(() => this.docker.createVolume({ Name: names.volume, Labels: labels }));
+        drift.push('data volume missing');
+      }
+
+      let container = await this.exists(() => this.docker.getContainer(names.container).inspect());
+      if (container) {
+        const wrong = this.differences(container, spec);
+        if (wrong.length > 0) {
+          drift.push(`container runs the wrong ${wrong.join(', ')}`);
+          await this.docker.getContainer(names.container).remove({ force: true });
+          container = null;
+        }
+      } else {
+        drift.push('container missing');
+      }
+      if (!container) {
+        await this.ignoreConflict(() => this.docker.createContainer(this.containerOptions(spec, labels)));
+        container = await this.docker.getContainer(names.container).inspect();
+      }
+
+      const running = container.State.Running;
+      if (spec.running && !running) {
+        if (!drift.includes('container missing') && !drift.some((d) => d.startsWith('container runs'))) drift.push('container stopped');
+        await this.ignoreNotModified(() => this.docker.getContainer(names.container).start());
+        container = await this.docker.getContainer(names.container).inspect();
+      } else if (!spec.running && running) {
+        drift.push('container running while it should be stopped');
+        await this.ignoreNotModified(() => this.docker.getContainer(names.container).stop({ t: 5 }));
+      }
+      return { handle: container.Id, endpoint: this.endpointOf(container, spec), drift };
+    });
+  }
+
+  async status(slug: string, withStats: boolean): Promise<WorkspaceStatus> {
+    return this.engine(async () => {
+      const container = await this.exists(() => this.docker.getContainer(workspaceNames(slug).container).inspect());
+      if (!container) return { state: 'missing', image: null, startedAt: null, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null };
+      const running = container.State.Running;
+      const base = { state: running ? 'running' : 'stopped', image: container.Config.Image, startedAt: running ? container.State.StartedAt : null } as const;
+      if (!running || !withStats) return { ...base, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null };
+      const stats = (await this.docker.getContainer(container.Id).stats({ stream: false })) as unknown as DockerStats;
+      return { ...base, ...usageOf(stats) };
+    });
+  }
+
+  async restart(slug: string): Promise<void> {
+    await this.engine(() => this.docker.getContainer(workspaceNames(slug).container).restart({ t: 5 }));
+  }
+
+  async stop(slug: string): Promise<void> {
+    await this.engine(() => this.ignoreNotModified(() => this.docker.getContainer(workspaceNames(slug).container).stop({ t: 5 })));
+  }
+
+  async listWorkspaces(): Promise<string[]> {
+    return this.engine(async () => {
+      const containers = await this.docker.listContainers({ all: true, filters: { label: [TENANT_LABEL] } });
+      return containers.flatMap((c) => c.Names.map((name) => name.replace(/^\//, '')));
+    });
+  }
+
+  private containerOptions(spec: WorkspaceSpec, labels: Record<string, string>): Docker.ContainerCreateOptions {
+    const names = workspaceNames(spec.slug);
+    const port = `${spec.port}/tcp`;
+    return {
+      name: names.container,
+      Image: spec.image,
+      Cmd: spec.command,
+      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+      User: spec.user,
+      Labels: labels,
+      ExposedPorts: { [port]: {} },
+      HostConfig: {
+        NetworkMode: names.network,
+        // The data volume is the only mount: no host paths, never the engine's socket.
+        Mounts: [{ Type: 'volume', Source: names.volume, Target: '/data' }],
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': 'rw,noexec,nosuid,size=16m' },
+        Memory: spec.memoryMb * MB,
+        NanoCpus: Math.round(spec.cpus * 1e9),
+        PidsLimit: spec.pids,
+        RestartPolicy: { Name: 'unless-stopped' },
+        ...(this.config.workspace.publishPorts ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+      },
+    };
+  }
+
+  /** What of the running container differs from the spec (image, limits, user, hardening). */
+  private differences(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): string[] {
+    const wrong: string[] = [];
+    const host = container.HostConfig;
+    if (container.Config.Image !== spec.image) wrong.push('image');
+    if (host.Memory !== spec.memoryMb * MB || host.NanoCpus !== Math.round(spec.cpus * 1e9) || host.PidsLimit !== spec.pids) wrong.push('limits');
+    if (container.Config.User !== spec.user || host.ReadonlyRootfs !== true || !(host.SecurityOpt ?? []).includes('no-new-privileges')) wrong.push('hardening');
+    return wrong;
+  }
+
+  private endpointOf(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): string {
+    const published = container.NetworkSettings.Ports?.[`${spec.port}/tcp`]?.[0]?.HostPort;
+    if (this.config.workspace.publishPorts && published) return `http://127.0.0.1:${published}`;
+    return `http://${workspaceNames(spec.slug).container}:${spec.port}`;
+  }
+
+  /** Runs engine calls; an engine that is down or answers an error becomes a ContainerRuntimeError. */
+  private async engine<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error: unknown) {
+      if (error instanceof ContainerRuntimeError) throw error;
+      const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
+      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new ContainerRuntimeError(`The container engine is not reachable (${code})`);
+      throw new ContainerRuntimeError(`The container engine answered ${statusCode ?? ''} ${message ?? String(error)}`.trim());
+    }
+  }
+
+  private async exists<T>(inspect: () => Promise<T>): Promise<T | null> {
+    try {
+      return await inspect();
+    } catch (error: unknown) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** A concurrent caller created it first: fine, it converges on the same object. */
+  private async ignoreConflict(create: () => Promise<unknown>): Promise<void> {
+    try {
+      await create();
+    } catch (error: unknown) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 409 && !(status === 500 && /already (exists|in use)/i.test(String((error as Error).message)))) throw error;
+    }
+  }
+
+  private async ignoreNotModified(change: () => Promise<unknown>): Promise<void> {
+    try {
+      await change();
+    } catch (error: unknown) {
+      if ((error as { statusCode?: number }).statusCode !== 304) throw error;
+    }
+  }
+}
+
+interface DockerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number };
+}
+
+/** CPU % as `docker stats` computes it, from the two samples one stats call returns. */
+function usageOf(stats: DockerStats): Pick<WorkspaceStatus, 'cpuPercent' | 'memoryBytes' | 'memoryLimitBytes'> {
+  const cpu = (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) - (stats.precpu_stats?.cpu_usage?.total_usage ?? 0);
+  const system = (stats.cpu_stats?.system_cpu_usage ?? 0) - (stats.precpu_stats?.system_cpu_usage ?? 0);
+  const cpus = stats.cpu_stats?.online_cpus ?? 1;
+  return {
+    cpuPercent: system > 0 && cpu >= 0 ? Math.round((cpu / system) * cpus * 10_000) / 100 : 0,
+    memoryBytes: stats.memory_stats?.usage ?? null,
+    memoryLimitBytes: stats.memory_stats?.limit ?? null,
+  };
+}

@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { AppConfig } from '../../config/app-config';
+import { EdgeRouter, EdgeRouterError, type RouteEnsured, type RouteSpec } from './edge-router.port';
+
+/**
+ * EdgeRouter on Traefik's file provider: one YAML file per tenant in the
+ * dynamic directory Traefik watches, written atomically (temp file, rename),
+ * so Traefik never reads half a file.
+ */
+@Injectable()
+export class TraefikFileEdgeRouter extends EdgeRouter {
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
+
+  async ensureRoute(spec: RouteSpec): Promise<RouteEnsured> {
+    const path = this.pathOf(spec.slug);
+    const wanted = this.render(spec);
+    const current = await this.readRoute(spec.slug);
+    if (current === wanted) return { handle: path, drift: [] };
+    await this.writeAtomically(path, wanted);
+    return { handle: path, drift: [current === null ? 'route file missing' : 'route file changed'] };
+  }
+
+  async removeRoute(slug: string): Promise<boolean> {
+    const existed = (await this.readRoute(slug)) !== null;
+    await rm(this.pathOf(slug), { force: true });
+    return existed;
+  }
+
+  async readRoute(slug: string): Promise<string | null> {
+    try {
+      return await readFile(this.pathOf(slug), 'utf8');
+    } catch (error: unknown) {
+      if ((error as { code?: string }).code === 'ENOENT') return null;
+      throw new EdgeRouterError(`Could not read the route of ${slug}: ${String(error)}`);
+    }
+  }
+
+  /** The dynamic configuration of one tenant: router, service and forwardAuth middleware. */
+  render(spec: RouteSpec): string {
+    const { forwardAuthUrl, tlsResolver, suspendedPageUrl } = this.config.edge;
+    const name = `tenant-${spec.slug}`;
+    const router: Record<string, unknown> = {
+      rule: spec.hosts.map((host) => `Host(\`${host}\`)`).join(' || '),
+      service: spec.suspended ? `${name}-suspended` : name,
+      middlewares: spec.suspended ? [] : [`${name}-auth`],
+      entryPoints: ['websecure'],
+    };
+    if (tlsResolver) router['tls'] = { certResolver: tlsResolver };
+    const document = {
+      http: {
+        routers: { [name]: router },
+        services: spec.suspended
+          ? { [`${name}-suspended`]: { loadBalancer: { servers: [{ url: suspendedPageUrl }], passHostHeader: false } } }
+          : { [name]: { loadBalancer: { servers: [{ url: spec.target }] } } },
+        ...(spec.suspended
+          ? {}
+          : {
+              middlewares: {
+                [`${name}-auth`]: {
+                  forwardAuth: {
+                    address: forwardAuthUrl,
+                    trustForwardHeader: true,
+                    authResponseHeaders: ['X-Tessera-User', 'X-Tessera-Email', 'X-Tessera-Role'],
+                  },
+                },
+              },
+            }),
+      },
+    };
+    return `# Written by Tessera platform-api for tenant ${spec.slug}; changes are overwritten.\n${stringify(document)}`;
+  }
+
+  private pathOf(slug: string): string {
+    return join(this.dynamicDir(), `tenant-${slug}.yml`);
+  }
+
+  private dynamicDir(): string {
+    const dir = this.config.edge.dynamicDir;
+    if (!dir) throw new EdgeRouterError('No Traefik dynamic directory is configured');
+    return dir;
+  }
+
+  private async writeAtomically(path: string, content: string): Promise<void> {
+    try {
+      await mkdir(this.dynamicDir(), { recursive: true });
+      const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+      await writeFile(temp, content, { mode: 0o644 });
+      await rename(temp, path);
+    } catch (error: unknown) {
+      throw new EdgeRouterError(`Could not write ${path}: ${String(error)}`);
+    }
+  }
+}

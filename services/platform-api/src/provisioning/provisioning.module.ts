@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
+import { DockerContainerRuntime } from '../integrations/containers/docker.adapter';
+import { EdgeRouter } from '../integrations/edge/edge-router.port';
+import { TraefikFileEdgeRouter } from '../integrations/edge/traefik-file.adapter';
+import { IdentityModule } from '../integrations/identity/identity.module';
+import { TenantsDataModule } from '../tenants/tenants-data.module';
+import { LeaseRepository } from './lease.repository';
+import { PROVISIONING_STEP_LIST, type ProvisioningStep } from './provisioning-step';
+import { ProvisioningController } from './provisioning.controller';
+import { ReconcileService } from './reconcile.service';
+import { IdentityStep } from './steps/identity.step';
+import { FilesStep, MailStep } from './steps/optional.steps';
+import { RouteStep } from './steps/route.step';
+import { WorkspaceStep } from './steps/workspace.step';
+import { WorkspaceService } from './workspace.service';
+
+const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
+
+@Module({
+  imports: [TenantsDataModule, AuditModule, IdentityModule],
+  controllers: [ProvisioningController],
+  providers: [
+    ...STEPS,
+    { provide: PROVISIONING_STEP_LIST, useFactory: (...steps: ProvisioningStep[]) => steps, inject: STEPS },
+    { provide: ContainerRuntime, useClass: DockerContainerRuntime },
+    { provide: EdgeRouter, useClass: TraefikFileEdgeRouter },
+    LeaseRepository,
+    ReconcileService,
+    WorkspaceService,
+  ],
+  exports: [ReconcileService],
+})
+export class ProvisioningModule {}

@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { PROVISIONING_STEPS, type ProvisioningStepName, type ReconcileResult } from '@tessera/contracts';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import type { TenantDocument } from '../tenants/tenant.schema';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { LeaseRepository } from './lease.repository';
+import { PROVISIONING_STEP_LIST, type ProvisioningStep, type StepContext, type StepResult } from './provisioning-step';
+
+const LEASE_WAIT_MS = 15_000;
+
+/**
+ * Runs the provisioning steps of a tenant — independently, in order, under
+ * the tenant's lease — stores each step's outcome on the tenant, activates a
+ * pending tenant once every step is ok or skipped, and writes what it healed
+ * to the audit trail.
+ */
+@Injectable()
+export class ReconcileService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ReconcileService.name);
+  private readonly steps: ProvisioningStep[];
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    @Inject(PROVISIONING_STEP_LIST) steps: ProvisioningStep[],
+    private readonly tenants: TenantsRepository,
+    private readonly leases: LeaseRepository,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {
+    this.steps = [...steps].sort((a, b) => PROVISIONING_STEPS.indexOf(a.name) - PROVISIONING_STEPS.indexOf(b.name));
+  }
+
+  /** At start, every route file is written anew from the database. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.edge.dynamicDir) return;
+    for (const tenant of await this.tenants.listAll()) {
+      await this.reconcile(tenant, { only: ['route'] }).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'route pass failed'));
+    }
+  }
+
+  /** Starts a reconcile and does not wait for it (a new tenant's first provisioning). */
+  start(tenant: TenantDocument): void {
+    const run = this.reconcile(tenant, { wait: true })
+      .catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'provisioning failed'))
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  /** Lets background provisioning finish before the process stops. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  async reconcile(tenant: TenantDocument, options: { wait?: boolean; only?: ProvisioningStepName[] } = {}): Promise<ReconcileResult> {
+    const key = tenant._id.toHexString();
+    const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    if (!(await this.acquire(key, holder, options.wait ?? false))) return this.resultOf(tenant, false, {});
+    try {
+      const fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? tenant;
+      return await this.run(fresh, options.only);
+    } finally {
+      await this.leases.release(key, holder);
+    }
+  }
+
+  /** Every tenant, a few at a time. */
+  async reconcileAll(): Promise<ReconcileResult[]> {
+    const all = await this.tenants.listAll();
+    const results: ReconcileResult[] = new Array(all.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < all.length) {
+        const index = next++;
+        results[index] = await this.reconcile(all[index]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.provisioning.concurrency, all.length) }, worker));
+    return results;
+  }
+
+  private async run(tenant: TenantDocument, only?: ProvisioningStepName[]): Promise<ReconcileResult> {
+    const context: StepContext = { tenant };
+    const outcomes: Partial<Record<ProvisioningStepName, StepResult>> = {};
+    let current = tenant;
+    for (const step of this.steps) {
+      if (only && !only.includes(step.name)) continue;
+      const outcome = await step.ensure(context).catch(
+        (error: unknown): StepResult => ({ state: 'error', error: error instanceof Error ? error.message : String(error), drift: [] }),
+      );
+      outcomes[step.name] = outcome;
+      const previous = current.provisioning?.get(step.name);
+      const record = {
+        state: outcome.state,
+        handle: outcome.handle ?? (outcome.state === 'error' ? previous?.handle : undefined),
+        error: outcome.error,
+        attempts: (previous?.attempts ?? 0) + 1,
+        updatedAt: this.clock.now(),
+      };
+      const endpoint = step.name === 'workspace' && context.workspaceEndpoint !== current.edgeTarget ? context.workspaceEndpoint : undefined;
+      current = (await this.tenants.recordStep(current._id, step.name, record, endpoint)) ?? current;
+      context.tenant = current;
+    }
+    if (current.status === 'pending' && PROVISIONING_STEPS.every((name) => ['ok', 'skipped'].includes(current.provisioning?.get(name)?.state ?? 'pending'))) {
+      current = (await this.tenants.transition(current._id, ['pending'], 'active')) ?? current;
+    }
+    await this.auditDrift(current, outcomes);
+    return this.resultOf(current, true, outcomes);
+  }
+
+  private async auditDrift(tenant: TenantDocument, outcomes: Partial<Record<ProvisioningStepName, StepResult>>): Promise<void> {
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const [step, outcome] of Object.entries(outcomes)) {
+      if (outcome.drift.length > 0) changes[step] = { from: outcome.drift, to: outcome.state === 'ok' ? 'healed' : outcome.state };
+    }
+    if (Object.keys(changes).length === 0) return;
+    await this.audit.recordSystem('reconcile', { action: 'tenant.drift', target: { type: 'tenant', id: tenant._id.toHexString() }, tenantId: tenant._id.toHexString(), changes });
+  }
+
+  private resultOf(tenant: TenantDocument, ran: boolean, outcomes: Partial<Record<ProvisioningStepName, StepResult>>): ReconcileResult {
+    const steps: ReconcileResult['steps'] = {};
+    for (const name of PROVISIONING_STEPS) {
+      const record = tenant.provisioning?.get(name);
+      steps[name] = {
+        state: record?.state ?? 'pending',
+        ...(record?.error ? { error: record.error } : {}),
+        drift: outcomes[name]?.drift ?? [],
+      };
+    }
+    return { slug: tenant.slug, status: tenant.status, ran, steps };
+  }
+
+  private async acquire(key: string, holder: string, wait: boolean): Promise<boolean> {
+    const deadline = Date.now() + (wait ? LEASE_WAIT_MS : 0);
+    for (;;) {
+      if (await this.leases.acquire(key, holder, this.config.provisioning.leaseMs)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { ContainerRuntime } from '../../integrations/containers/container-runtime.port';
+import { ProvisioningStep, skipped, type StepContext, type StepResult } from '../provisioning-step';
+import { WORKSPACE_LIMITS, WORKSPACE_USER } from '../workspace-templates';
+
+/** The tenant's container stack: running while active, stopped (data kept) otherwise. */
+@Injectable()
+export class WorkspaceStep extends ProvisioningStep {
+  readonly name = 'workspace' as const;
+
+  constructor(
+    private readonly runtime: ContainerRuntime,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async ensure(context: StepContext): Promise<StepResult> {
+    const { tenant } = context;
+    if (!this.config.workspace.engineSocket) return skipped('No container engine is configured (CONTAINER_ENGINE_SOCKET)');
+    const firstRun = !tenant.provisioning?.get('workspace')?.handle;
+    const ensured = await this.runtime.ensureWorkspace({
+      tenantId: tenant._id.toHexString(),
+      slug: tenant.slug,
+      image: this.config.workspace.image,
+      command: this.config.workspace.command,
+      env: { TESSERA_TENANT: tenant.slug },
+      port: this.config.workspace.port,
+      user: WORKSPACE_USER,
+      ...WORKSPACE_LIMITS[tenant.plan],
+      running: (tenant.status === 'active' || tenant.status === 'pending') && !tenant.workspaceStopped,
+    });
+    context.workspaceEndpoint = ensured.endpoint;
+    // Creating everything the first time is provisioning, not drift.
+    return { state: 'ok', handle: ensured.handle, drift: firstRun ? [] : ensured.drift };
+  }
+}
