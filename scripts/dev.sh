@@ -18,11 +18,12 @@ DEMO_PASSWORD="${DEV_IDP_DEMO_PASSWORD:-tessera-demo}"
 DATA="$ROOT/.data"
 mkdir -p "$DATA/ferretdb" "$DATA/logs"
 
-pids=()
+pids=()   # our children, waited on
+others=() # started in a subshell (the engine), only killed
 stop_all() {
   trap - INT TERM EXIT
   log "stopping"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}" "${others[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
 }
 trap stop_all INT TERM EXIT
@@ -45,6 +46,15 @@ log "starting FerretDB on 127.0.0.1:$DB_PORT (data in .data/ferretdb)"
   --listen-addr="127.0.0.1:$DB_PORT" --debug-addr=127.0.0.1:0 --telemetry=disable --log-level=WARN \
   >"$DATA/logs/ferretdb.log" 2>&1 &
 pids+=($!)
+
+ENGINE_SOCKET="${CONTAINER_ENGINE_SOCKET:-$DATA/podman/podman.sock}"
+engine_note="Podman's Docker API on $ENGINE_SOCKET; workspace image $WORKSPACE_IMAGE"
+if ensure_podman && engine_pid="$(start_podman "$ENGINE_SOCKET" "$DATA/logs/podman.log")" && build_workspace_image; then
+  [ -n "$engine_pid" ] && others+=("$engine_pid")
+else
+  engine_note="none could be started (see above): the workspace step records skipped"
+  ENGINE_SOCKET=""
+fi
 
 log "starting dev-idp on :$IDP_PORT"
 (
@@ -70,6 +80,11 @@ log "starting platform-api on :$API_PORT"
   export AUTH_AUDIENCE_OPERATOR="${AUTH_AUDIENCE_OPERATOR:-tessera-operator}"
   export AUTH_AUDIENCE_CI="${AUTH_AUDIENCE_CI:-tessera-ci}"
   export SEED_DEMO="${SEED_DEMO:-true}"
+  export CONTAINER_ENGINE_SOCKET="$ENGINE_SOCKET"
+  export WORKSPACE_PUBLISH_PORTS="${WORKSPACE_PUBLISH_PORTS:-true}"
+  export TRAEFIK_DYNAMIC_DIR="${TRAEFIK_DYNAMIC_DIR:-$DATA/traefik/dynamic}"
+  export EDGE_FORWARD_AUTH_URL="${EDGE_FORWARD_AUTH_URL:-http://localhost:$API_PORT/edge/auth}"
+  export EDGE_SUSPENDED_PAGE_URL="${EDGE_SUSPENDED_PAGE_URL:-http://localhost:3001/suspended}"
   export IDENTITY_API_URL="${IDENTITY_API_URL:-$IDP_ORIGIN}"
   export IDENTITY_API_TOKEN="${IDENTITY_API_TOKEN:-$IDP_ADMIN_TOKEN}"
   exec node dist/main.js
@@ -86,6 +101,8 @@ cat <<INFO
   health         http://localhost:$API_PORT/health/ready
   dev-idp        $IDP_ORIGIN   (issuers at /application/o/{portal,operator,ci}/)
   database       mongodb://127.0.0.1:$DB_PORT/tessera   (FerretDB, data in .data/ferretdb)
+  engine         $engine_note
+  edge routes    .data/traefik/dynamic/ (one Traefik file per tenant)
   logs           .data/logs/
 
   Demo tenants: default, northwind, globex (past due), initech (suspended).

@@ -58,6 +58,54 @@ ensure_ferretdb() {
   rm -rf "$work"
 }
 
+# The local container engine: Podman's Docker-compatible API on a unix socket.
+# Installs Podman from Debian's packages when missing and we are root; when it
+# cannot be had, says why and returns non-zero (the workspace step then skips).
+export CONTAINERS_CONF="$ROOT/scripts/podman/containers.conf"
+WORKSPACE_IMAGE="${WORKSPACE_IMAGE:-localhost/tessera-workspace:busybox-1}"
+
+ensure_podman() {
+  if ! command -v podman >/dev/null || [ ! -x /bin/busybox ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+      log "Podman is not installed and cannot be installed here (needs root and apt-get)"; return 1
+    fi
+    log "installing Podman, runc and busybox-static from Debian's packages"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >&2 || return 1
+  fi
+}
+
+# Starts `podman system service` on $1 unless something answers there; prints its pid (empty if it was running).
+start_podman() {
+  local socket="$1"
+  if curl -fsS --unix-socket "$socket" http://engine/_ping >/dev/null 2>&1; then return 0; fi
+  mkdir -p "$(dirname "$socket")"
+  podman system service --time=0 "unix://$socket" >"${2:-/dev/null}" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 50); do
+    if curl -fsS --unix-socket "$socket" http://engine/_ping >/dev/null 2>&1; then echo "$pid"; return 0; fi
+    sleep 0.2
+  done
+  log "Podman's API did not come up on $socket"; kill "$pid" 2>/dev/null; return 1
+}
+
+# The workspace image: busybox's httpd serving a page, as a non-root user.
+build_workspace_image() {
+  if podman image exists "$WORKSPACE_IMAGE" 2>/dev/null; then return 0; fi
+  log "building $WORKSPACE_IMAGE from Debian's busybox"
+  local rootfs; rootfs="$(mktemp -d)"
+  mkdir -p "$rootfs"/{bin,srv,etc,tmp,data}
+  cp /bin/busybox "$rootfs/bin/busybox" && ln -s busybox "$rootfs/bin/sh"
+  # The data volume is copied up from /data: the workspace user must own it.
+  chown 65534:65534 "$rootfs/data"
+  printf '<!doctype html><title>Tessera workspace</title><h1>Your Tessera workspace is running</h1>\n' >"$rootfs/srv/index.html"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  tar -C "$rootfs" -c . | podman import --change 'USER 65534:65534' - "$WORKSPACE_IMAGE" >/dev/null
+  local status=$?
+  rm -rf "$rootfs"
+  return $status
+}
+
 install_dependencies() {
   log "installing dependencies (pnpm install)"
   (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)

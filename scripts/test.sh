@@ -17,6 +17,16 @@ check() { # name, command…: one check that passes or fails as a whole
   if "$@"; then checks+=("$name:passed"); else checks+=("$name:failed"); fi
 }
 
+# The container engine the provisioning tests run against (Podman's Docker API).
+engine_socket="${TESSERA_TEST_ENGINE_SOCKET:-/tmp/tessera-test-engine-$$.sock}"
+engine_pid=""
+if ensure_podman && engine_pid="$(start_podman "$engine_socket")" && build_workspace_image; then
+  export TESSERA_TEST_ENGINE_SOCKET="$engine_socket"
+else
+  checks+=("container engine (Podman) for the provisioning tests:failed")
+fi
+trap '[ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null' EXIT
+
 check lint pnpm lint
 check typecheck pnpm typecheck
 # dev-idp runs as a built process in the tests, as it does for real.

@@ -2,3 +2,4 @@ export * from './dev-idp';
 export * from './ferretdb';
 export * from './oauth';
 export * from './database';
+export * from './engine';

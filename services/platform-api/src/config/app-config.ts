@@ -153,7 +153,7 @@ export function loadConfig(env: Env): AppConfig {
     identity: { url: identityUrl, token: identityToken, timeoutMs: integer('IDENTITY_API_TIMEOUT_MS', 5_000, 100, 60_000) },
     workspace: {
       engineSocket: optional('CONTAINER_ENGINE_SOCKET'),
-      image: text('WORKSPACE_IMAGE', 'localhost/tessera-workspace:busybox'),
+      image: text('WORKSPACE_IMAGE', 'localhost/tessera-workspace:busybox-1'),
       command: (env['WORKSPACE_COMMAND']?.trim() || '/bin/busybox httpd -f -p 8080 -h /srv').split(/\s+/),
       port: integer('WORKSPACE_PORT', 8080, 1, 65535),
       publishPorts: flag('WORKSPACE_PUBLISH_PORTS'),

@@ -10,8 +10,14 @@ interface Lease {
 
 /**
  * Per-tenant leases in the database, so that two reconciles of one tenant —
- * in one process or in several — never provision it at the same time. A
- * lease ends when released or when it expires (a crashed holder).
+ * in one process or in several — never provision it at the same time.
+ *
+ * A lease is a row that exists only while it is held, and taking it is an
+ * insert: the primary key decides between concurrent callers. (A conditional
+ * update is not enough: FerretDB v1 does not apply `updateOne` with a filter
+ * atomically, and 20 callers could all "take" a released lease.) A holder
+ * that crashed leaves a row behind; once it has expired, the next caller
+ * removes exactly that row and inserts its own.
  */
 @Injectable()
 export class LeaseRepository {
@@ -23,21 +29,24 @@ export class LeaseRepository {
 
   /** True when `holder` now holds the lease on `key` for `ttlMs`. */
   async acquire(key: string, holder: string, ttlMs: number): Promise<boolean> {
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + ttlMs);
-    const taken = await this.leases.updateOne({ _id: key, expiresAt: { $lte: now } }, { $set: { holder, expiresAt } });
-    if (taken.modifiedCount === 1) return true;
+    if (await this.insert(key, holder, ttlMs)) return true;
+    const current = await this.leases.findOne({ _id: key });
+    if (current && current.expiresAt.getTime() > Date.now()) return false;
+    if (current) await this.leases.deleteOne({ _id: key, holder: current.holder, expiresAt: current.expiresAt });
+    return this.insert(key, holder, ttlMs);
+  }
+
+  async release(key: string, holder: string): Promise<void> {
+    await this.leases.deleteOne({ _id: key, holder });
+  }
+
+  private async insert(key: string, holder: string, ttlMs: number): Promise<boolean> {
     try {
-      await this.leases.insertOne({ _id: key, holder, expiresAt });
+      await this.leases.insertOne({ _id: key, holder, expiresAt: new Date(Date.now() + ttlMs) });
       return true;
     } catch (error: unknown) {
       if ((error as { code?: unknown }).code === 11000) return false;
       throw error;
     }
-  }
-
-  /** Ends the lease if `holder` still holds it (it is kept, expired, not deleted). */
-  async release(key: string, holder: string): Promise<void> {
-    await this.leases.updateOne({ _id: key, holder }, { $set: { expiresAt: new Date(0) } });
   }
 }

@@ -115,6 +115,8 @@ export class DockerContainerRuntime extends ContainerRuntime {
         NetworkMode: names.network,
         // The data volume is the only mount: no host paths, never the engine's socket.
         Mounts: [{ Type: 'volume', Source: names.volume, Target: '/data' }],
+        // A tiny init as PID 1 forwards signals (a prompt stop) and reaps zombies.
+        Init: true,
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         ReadonlyRootfs: true,

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The engine the test command started (Podman's Docker API), or a clear failure. */
+export function testEngineSocket(): string {
+  const socket = process.env['TESSERA_TEST_ENGINE_SOCKET'];
+  if (!socket) throw new Error('No container engine for the tests: run them through scripts/test.sh, which starts Podman and sets TESSERA_TEST_ENGINE_SOCKET');
+  return socket;
+}
+
+export function pingEngine(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: socket, path: '/_ping', timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => (req.destroy(), resolve(false)));
+    req.end();
+  });
+}
+
+/**
+ * A Podman API service of a test's own, on its own socket, that the test can
+ * stop and start again (an engine that goes down and comes back). It shares
+ * the machine's Podman storage with the test command's engine.
+ */
+export class EngineProcess {
+  private child: ChildProcess | null = null;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'tessera-engine-'));
+  readonly socket = join(this.dir, 'podman.sock');
+
+  async start(): Promise<void> {
+    this.child = spawn('podman', ['system', 'service', '--time=0', `unix://${this.socket}`], { stdio: 'ignore' });
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if (await pingEngine(this.socket)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('podman system service did not come up');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

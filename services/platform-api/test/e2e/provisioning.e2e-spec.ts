@@ -1,0 +1,211 @@
+import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testEngineSocket } from '@tessera/testing';
+import { parse } from 'yaml';
+import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
+import { provisioned, startAppWithDevIdp } from '../support/app';
+import { execIn, removeTenantObjects } from '../support/engine';
+
+type App = Awaited<ReturnType<typeof startAppWithDevIdp>>;
+interface RouteFile {
+  http: {
+    routers: Record<string, { rule: string; service: string; middlewares: string[]; tls?: { certResolver: string } }>;
+    services: Record<string, { loadBalancer: { servers: { url: string }[] } }>;
+    middlewares?: Record<string, { forwardAuth: { address: string } }>;
+  };
+}
+
+/**
+ * Provisioning on a real engine (Podman's Docker API) and real route files,
+ * with the identity group in dev-idp: the whole path a tenant takes.
+ */
+jest.setTimeout(60_000);
+
+describe('provisioning on a real engine', () => {
+  const run = randomBytes(3).toString('hex');
+  const slug = (name: string) => `${name}-${run}`;
+  const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-traefik-'));
+  let docker: Docker;
+  let t: App;
+  let owner: string;
+  let operator: string;
+  const tenantIds: string[] = [];
+
+  const create = async (name: string, plan = 'starter') => {
+    const created = await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).send({ slug: slug(name), name, plan }).expect(201);
+    tenantIds.push(created.body.id);
+    return provisioned(t, slug(name), owner);
+  };
+  const routeOf = (name: string): RouteFile | null => {
+    const path = join(dynamicDir, `tenant-${slug(name)}.yml`);
+    return existsSync(path) ? (parse(readFileSync(path, 'utf8')) as RouteFile) : null;
+  };
+  const inspect = (name: string) => docker.getContainer(workspaceNames(slug(name)).container).inspect();
+  const reconcile = async (name: string) => (await t.http().post(`/tenants/${slug(name)}/reconcile`).set('authorization', `Bearer ${owner}`).expect(200)).body;
+
+  beforeAll(async () => {
+    const socket = testEngineSocket();
+    docker = new Docker({ socketPath: socket });
+    t = await startAppWithDevIdp('provisioning', {
+      CONTAINER_ENGINE_SOCKET: socket,
+      TRAEFIK_DYNAMIC_DIR: dynamicDir,
+      WORKSPACE_PUBLISH_PORTS: 'true',
+      BASE_DOMAIN: 'tessera.test',
+      EDGE_FORWARD_AUTH_URL: 'http://platform-api:3000/edge/auth',
+      EDGE_TLS_RESOLVER: 'letsencrypt',
+    });
+    await t.idp.createPerson('owner');
+    owner = await t.idp.accessToken('owner', 'portal');
+    await t.idp.createPerson('operator', { groups: ['platform-admins'] });
+    operator = await t.idp.accessToken('operator', 'operator');
+  });
+  afterAll(async () => {
+    await t.close();
+    await removeTenantObjects(docker, tenantIds);
+    rmSync(dynamicDir, { recursive: true, force: true });
+  });
+
+  it('provisions a tenant to a running, hardened container on its own network and a consistent route', async () => {
+    const tenant = await create('alpha', 'starter');
+    expect(tenant.status).toBe('active');
+    expect(tenant.provisioning).toMatchObject({ identity: { state: 'ok' }, workspace: { state: 'ok' }, route: { state: 'ok' }, mail: { state: 'skipped' }, files: { state: 'skipped' } });
+
+    const container = await inspect('alpha');
+    expect(container.State.Running).toBe(true);
+    expect(Object.keys(container.NetworkSettings.Networks)).toEqual([`tessera-${slug('alpha')}`]);
+    expect(container.Config.Labels['io.tessera.tenant-id']).toBe(tenantIds[0]);
+    const network = await docker.getNetwork(`tessera-${slug('alpha')}`).inspect();
+    expect(network.Labels?.['io.tessera.tenant-id']).toBe(tenantIds[0]);
+    const volume = await docker.getVolume(`tessera-${slug('alpha')}-data`).inspect();
+    expect(volume.Labels['io.tessera.tenant-id']).toBe(tenantIds[0]);
+
+    const route = routeOf('alpha')!;
+    const name = `tenant-${slug('alpha')}`;
+    const router = route.http.routers[name]!;
+    expect(router.rule).toBe(`Host(\`${slug('alpha')}.tessera.test\`)`);
+    expect(router.tls).toEqual({ certResolver: 'letsencrypt' });
+    expect(route.http.services[router.service]).toBeDefined();
+    expect(router.middlewares.map((m) => route.http.middlewares?.[m]?.forwardAuth.address)).toEqual(['http://platform-api:3000/edge/auth']);
+
+    // The route's target really answers: the workspace serves HTTP.
+    const target = route.http.services[router.service]!.loadBalancer.servers[0]!.url;
+    expect(await (await fetch(target)).text()).toContain('Tessera workspace');
+
+    const status = await t.http().get(`/tenants/${slug('alpha')}/workspace`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect(status.body).toMatchObject({ state: 'running', image: 'localhost/tessera-workspace:busybox-1' });
+    expect(status.body.memoryBytes).toBeGreaterThan(0);
+  });
+
+  it('hardens the container: non-root, no capabilities, no-new-privileges, read-only root, the plan’s limits, only the data volume', async () => {
+    const container = await inspect('alpha');
+    expect(container.Config.User).toBe('65534:65534');
+    expect(container.HostConfig.SecurityOpt).toContain('no-new-privileges');
+    expect(container.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(container.HostConfig.Memory).toBe(128 * 1024 * 1024);
+    expect(container.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(container.HostConfig.PidsLimit).toBe(128);
+    expect(container.Mounts.map((m) => [m.Type, m.Name, m.Destination])).toEqual([['volume', `tessera-${slug('alpha')}-data`, '/data']]);
+    expect(JSON.stringify(container.Mounts)).not.toContain('.sock');
+    // What the process really has, not only what was asked for.
+    const status = await execIn(docker, workspaceNames(slug('alpha')).container, ['/bin/busybox', 'cat', '/proc/self/status']);
+    expect(status).toMatch(/^Uid:\s+65534\s/m);
+    expect(status).toMatch(/^CapEff:\s+0000000000000000$/m);
+    expect(status).toMatch(/^CapBnd:\s+0000000000000000$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    const write = await execIn(docker, workspaceNames(slug('alpha')).container, ['/bin/sh', '-c', 'touch /etc/x 2>&1; echo rc=$?']);
+    expect(write).toContain('Read-only file system');
+  });
+
+  it("keeps tenants apart: A's container cannot reach B's, though it reaches itself", async () => {
+    await create('beta', 'free');
+    const ipOf = async (name: string) => Object.values((await inspect(name)).NetworkSettings.Networks)[0]!.IPAddress;
+    const request = (ip: string) => ['/bin/sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 3 ${ip} 8080; echo rc=$?`];
+    const alphaContainer = workspaceNames(slug('alpha')).container;
+    expect(await execIn(docker, alphaContainer, request(await ipOf('alpha')))).toContain('200 OK');
+    const across = await execIn(docker, alphaContainer, request(await ipOf('beta')));
+    expect(across).not.toContain('200 OK');
+    expect(across).toMatch(/rc=1/);
+  });
+
+  it('reports and heals drift: a removed container, route file and identity group', async () => {
+    await docker.getContainer(workspaceNames(slug('alpha')).container).remove({ force: true });
+    rmSync(join(dynamicDir, `tenant-${slug('alpha')}.yml`));
+    const group = (await t.idp.admin('GET', `/core/groups/?name=${encodeURIComponent(`tenant:${slug('alpha')}`)}`)).body as { results: { pk: string }[] };
+    await t.idp.admin('DELETE', `/core/groups/${group.results[0]!.pk}/`);
+
+    const result = await reconcile('alpha');
+    expect(result).toMatchObject({
+      ran: true,
+      steps: {
+        identity: { state: 'ok', drift: ['identity group missing'] },
+        workspace: { state: 'ok', drift: ['container missing'] },
+        route: { state: 'ok', drift: ['route file missing'] },
+      },
+    });
+    expect((await inspect('alpha')).State.Running).toBe(true);
+    expect(routeOf('alpha')).not.toBeNull();
+    expect(((await t.idp.admin('GET', `/core/groups/?name=${encodeURIComponent(`tenant:${slug('alpha')}`)}`)).body as { results: unknown[] }).results).toHaveLength(1);
+
+    const audit = await t.http().get(`/audit?tenant=${slug('alpha')}&action=tenant.drift`).set('authorization', `Bearer ${operator}`).expect(200);
+    expect(audit.body.items[0].changes).toMatchObject({ workspace: { from: ['container missing'], to: 'healed' } });
+
+    // Converged now: a second reconcile finds nothing.
+    const again = await reconcile('alpha');
+    expect(Object.values(again.steps).flatMap((s) => (s as { drift: string[] }).drift)).toEqual([]);
+  });
+
+  it('heals a stopped container and a changed route file', async () => {
+    await docker.getContainer(workspaceNames(slug('alpha')).container).stop({ t: 1 });
+    const path = join(dynamicDir, `tenant-${slug('alpha')}.yml`);
+    require('node:fs').writeFileSync(path, 'http: {}\n');
+    const result = await reconcile('alpha');
+    expect(result.steps.workspace.drift).toEqual(['container stopped']);
+    expect(result.steps.route.drift).toEqual(['route file changed']);
+    expect((await inspect('alpha')).State.Running).toBe(true);
+  });
+
+  it('leaves exactly one container and one route file after 20 concurrent reconciles', async () => {
+    await create('gamma', 'free');
+    await docker.getContainer(workspaceNames(slug('gamma')).container).remove({ force: true });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => t.http().post(`/tenants/${slug('gamma')}/reconcile`).set('authorization', `Bearer ${owner}`)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const healed = answers.filter((a) => a.body.steps.workspace.drift.includes('container missing'));
+    expect(healed).toHaveLength(1);
+    const containers = await docker.listContainers({ all: true, filters: { label: [`io.tessera.tenant-slug=${slug('gamma')}`] } });
+    expect(containers).toHaveLength(1);
+    expect(readdirSync(dynamicDir).filter((f) => f.includes(slug('gamma')))).toEqual([`tenant-${slug('gamma')}.yml`]);
+  });
+
+  it('suspends, resumes and terminates, keeping the data volume and its files', async () => {
+    const container = workspaceNames(slug('beta')).container;
+    expect(await execIn(docker, container, ['/bin/sh', '-c', 'echo precious > /data/keep.txt && echo written'])).toBe('written\n');
+
+    await t.http().post(`/tenants/${slug('beta')}/suspend`).set('authorization', `Bearer ${operator}`).send({ reason: 'test' }).expect(200);
+    expect((await inspect('beta')).State.Running).toBe(false);
+    const suspended = routeOf('beta')!;
+    expect(Object.keys(suspended.http.services)).toEqual([`tenant-${slug('beta')}-suspended`]);
+
+    await t.http().post(`/tenants/${slug('beta')}/resume`).set('authorization', `Bearer ${operator}`).expect(200);
+    expect((await inspect('beta')).State.Running).toBe(true);
+    expect(routeOf('beta')!.http.middlewares).toBeDefined();
+    expect(await execIn(docker, container, ['/bin/busybox', 'cat', '/data/keep.txt'])).toBe('precious\n');
+
+    await t.http().post(`/tenants/${slug('beta')}/terminate`).set('authorization', `Bearer ${operator}`).expect(200);
+    expect((await inspect('beta')).State.Running).toBe(false);
+    expect(routeOf('beta')).toBeNull();
+    const volume = await docker.getVolume(`tessera-${slug('beta')}-data`).inspect();
+    expect(readFileSync(join(volume.Mountpoint, 'keep.txt'), 'utf8')).toBe('precious\n');
+  });
+
+  it('lets an owner stop and restart the workspace, and reconcile keeps an owner’s stop', async () => {
+    await t.http().post(`/tenants/${slug('gamma')}/workspace/stop`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect((await inspect('gamma')).State.Running).toBe(false);
+    expect((await reconcile('gamma')).steps.workspace.drift).toEqual([]);
+    expect((await inspect('gamma')).State.Running).toBe(false);
+    const restarted = await t.http().post(`/tenants/${slug('gamma')}/workspace/restart`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect(restarted.body.state).toBe('running');
+  });
+});
