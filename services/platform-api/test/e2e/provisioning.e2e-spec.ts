@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEngineSocket } from '@tessera/testing';
@@ -160,7 +160,7 @@ describe('provisioning on a real engine', () => {
   it('heals a stopped container and a changed route file', async () => {
     await docker.getContainer(workspaceNames(slug('alpha')).container).stop({ t: 1 });
     const path = join(dynamicDir, `tenant-${slug('alpha')}.yml`);
-    require('node:fs').writeFileSync(path, 'http: {}\n');
+    writeFileSync(path, 'http: {}\n');
     const result = await reconcile('alpha');
     expect(result.steps.workspace.drift).toEqual(['container stopped']);
     expect(result.steps.route.drift).toEqual(['route file changed']);

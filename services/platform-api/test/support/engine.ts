@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { TENANT_LABEL } from '../../src/integrations/containers/container-runtime.port';
 
 /** Runs a command inside a container and answers what it printed (stdout and stderr, demultiplexed). */
