@@ -14,7 +14,7 @@ export type AccessRule =
   | { kind: 'authenticated' }
   | { kind: 'operator'; tenant: boolean }
   | { kind: 'machine'; orOperator: boolean }
-  | { kind: 'tenant'; permission: TenantPermission };
+  | { kind: 'tenant'; permission: TenantPermission; orMachine?: boolean };
 
 export const ACCESS_RULE = 'tessera:access-rule';
 
@@ -31,7 +31,8 @@ export const Access = {
   machine: (options: { orOperator?: boolean } = {}) =>
     SetMetadata(ACCESS_RULE, { kind: 'machine', orOperator: options.orOperator ?? false } satisfies AccessRule),
   /** A membership on the tenant named by the `:slug` parameter whose role grants `permission`, or an operator. */
-  tenant: (permission: TenantPermission) => SetMetadata(ACCESS_RULE, { kind: 'tenant', permission } satisfies AccessRule),
+  tenant: (permission: TenantPermission, options: { orMachine?: boolean } = {}) =>
+    SetMetadata(ACCESS_RULE, { kind: 'tenant', permission, orMachine: options.orMachine ?? false } satisfies AccessRule),
 };
 
 export interface AuthenticatedRequest extends Request {

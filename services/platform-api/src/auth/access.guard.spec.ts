@@ -88,6 +88,13 @@ describe('AccessGuard', () => {
     expect(await decide(guardFor({ audiences: ['ci'], machine: true }), { kind: 'tenant', permission: 'tenant.read' })).toBe('FORBIDDEN');
   });
 
+  it('lets the CI audience into a tenant route only when the route says so', async () => {
+    const machine = guardFor({ audiences: ['ci'], machine: true });
+    expect(await decide(machine, { kind: 'tenant', permission: 'tenant.reconcile', orMachine: true })).toBe('allowed');
+    expect(await decide(machine, { kind: 'tenant', permission: 'tenant.reconcile', orMachine: false })).toBe('FORBIDDEN');
+    expect(await decide(guardFor({ audiences: ['portal'] }), { kind: 'tenant', permission: 'tenant.reconcile', orMachine: true })).toBe('FORBIDDEN');
+  });
+
   it('lets an operator into any tenant and answers 404 for a tenant that does not exist', async () => {
     const read: AccessRule = { kind: 'tenant', permission: 'tenant.read' };
     expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), read)).toBe('allowed');

@@ -45,7 +45,7 @@ export class AccessGuard implements CanActivate {
         if (actor.audiences.includes('ci') || (rule.orOperator && actor.isOperator)) return true;
         throw DomainError.forbidden(rule.orOperator ? 'Only CI or platform operators may do this' : 'Only CI may do this');
       case 'tenant':
-        return this.checkTenant(request, actor, rule.permission);
+        return this.checkTenant(request, actor, rule.permission, rule.orMachine ?? false);
       default: {
         const unreachable: never = rule;
         return unreachable;
@@ -53,9 +53,10 @@ export class AccessGuard implements CanActivate {
     }
   }
 
-  private async checkTenant(request: AuthenticatedRequest, actor: Actor, permission: TenantPermission): Promise<boolean> {
+  private async checkTenant(request: AuthenticatedRequest, actor: Actor, permission: TenantPermission, orMachine: boolean): Promise<boolean> {
     const tenant = await this.loadTenant(request);
     request.tenant = tenant;
+    if (orMachine && !actor.user && actor.audiences.includes('ci')) return true;
     const membership = actor.user ? await this.memberships.findActive(tenant._id, actor.user._id) : null;
     request.membership = membership;
     if (actor.isOperator) return true;

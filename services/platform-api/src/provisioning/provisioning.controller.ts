@@ -18,7 +18,7 @@ export class ProvisioningController {
 
   @Post('tenants/:slug/reconcile')
   @HttpCode(200)
-  @Access.tenant('tenant.reconcile')
+  @Access.tenant('tenant.reconcile', { orMachine: true })
   async reconcileTenant(@CurrentTenant() tenant: TenantDocument) {
     const result = await this.reconcile.reconcile(tenant, { wait: true });
     return mutation(result, { action: 'tenant.reconcile', target: { type: 'tenant', id: tenant._id.toHexString() }, tenantId: tenant._id.toHexString() });

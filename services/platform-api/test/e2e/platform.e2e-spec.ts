@@ -31,7 +31,7 @@ function routeTable(t: DevIdpApp): Record<string, string> {
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, type)) as AccessRule | undefined;
         const full = `/${[base, path].filter((part) => part && part !== '/').join('/')}`;
-        table[`${method} ${full}`] = !rule ? 'NONE' : rule.kind === 'tenant' ? `tenant:${rule.permission}` : rule.kind === 'operator' && rule.tenant ? 'operator:tenant' : rule.kind;
+        table[`${method} ${full}`] = !rule ? 'NONE' : rule.kind === 'tenant' ? `tenant:${rule.permission}${rule.orMachine ? '+machine' : ''}` : rule.kind === 'operator' && rule.tenant ? 'operator:tenant' : rule.kind;
       }
     }
   }
@@ -65,7 +65,7 @@ describe('the platform as a whole', () => {
       'GET /tenants/:slug/subscription': 'tenant:subscription.read',
       'PATCH /tenants/:slug/subscription': 'operator:tenant',
       'GET /audit': 'operator',
-      'POST /tenants/:slug/reconcile': 'tenant:tenant.reconcile',
+      'POST /tenants/:slug/reconcile': 'tenant:tenant.reconcile+machine',
       'POST /reconcile': 'machine',
       'GET /tenants/:slug/workspace': 'tenant:tenant.read',
       'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',

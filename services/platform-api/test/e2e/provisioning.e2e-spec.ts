@@ -33,6 +33,8 @@ describe('provisioning on a real engine', () => {
   let owner: string;
   let operator: string;
   const tenantIds: string[] = [];
+  // A default tenant of this run's own, so that runs sharing the engine never share a container.
+  const defaultTenant = slug('default');
 
   const create = async (name: string, plan = 'starter') => {
     const created = await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).send({ slug: slug(name), name, plan }).expect(201);
@@ -56,6 +58,7 @@ describe('provisioning on a real engine', () => {
       BASE_DOMAIN: 'tessera.test',
       EDGE_FORWARD_AUTH_URL: 'http://platform-api:3000/edge/auth',
       EDGE_TLS_RESOLVER: 'letsencrypt',
+      SEED_DEFAULT_TENANT: defaultTenant,
     });
     await t.idp.createPerson('owner');
     owner = await t.idp.accessToken('owner', 'portal');
@@ -64,7 +67,7 @@ describe('provisioning on a real engine', () => {
   });
   afterAll(async () => {
     await t.close();
-    await removeTenantObjects(docker, tenantIds);
+    await removeTenantObjects(docker, [defaultTenant, ...['alpha', 'beta', 'gamma'].map(slug)]);
     rmSync(dynamicDir, { recursive: true, force: true });
   });
 

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { TENANT_LABEL } from '../../src/integrations/containers/container-runtime.port';
+import { SLUG_LABEL } from '../../src/integrations/containers/container-runtime.port';
 
 /** Runs a command inside a container and answers what it printed (stdout and stderr, demultiplexed). */
 export async function execIn(docker: Docker, container: string, command: string[]): Promise<string> {
@@ -19,10 +19,10 @@ export async function execIn(docker: Docker, container: string, command: string[
   return text;
 }
 
-/** Removes every engine object of the given tenants: test hygiene on a shared engine. */
-export async function removeTenantObjects(docker: Docker, tenantIds: string[]): Promise<void> {
-  for (const id of tenantIds) {
-    const filters = { label: [`${TENANT_LABEL}=${id}`] };
+/** Removes every engine object of the given tenants (by slug): test hygiene on a shared engine. */
+export async function removeTenantObjects(docker: Docker, slugs: string[]): Promise<void> {
+  for (const slug of slugs) {
+    const filters = { label: [`${SLUG_LABEL}=${slug}`] };
     for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
     const { Volumes } = await docker.listVolumes({ filters });

@@ -45,6 +45,10 @@ export class DockerContainerRuntime extends ContainerRuntime {
       }
 
       let container = await this.exists(() => this.docker.getContainer(names.container).inspect());
+      const owner = container?.Config.Labels?.[TENANT_LABEL];
+      if (container && owner !== spec.tenantId) {
+        throw new ContainerRuntimeError(`The container ${names.container} belongs to another tenant (${owner ?? 'unlabelled'}); not touching it`);
+      }
       if (container) {
         const wrong = this.differences(container, spec);
         if (wrong.length > 0) {

@@ -1,0 +1,35 @@
+import type { ReconcileResult } from '@tessera/contracts';
+import { main, parseArgs, render } from './tessera';
+
+describe('the tessera CLI', () => {
+  it('reads reconcile --tenant <slug> and reconcile --all, and nothing else', () => {
+    expect(parseArgs(['reconcile', '--tenant', 'acme'])).toEqual({ tenant: 'acme' });
+    expect(parseArgs(['reconcile', '--all'])).toEqual({ all: true });
+    for (const wrong of [[], ['reconcile'], ['reconcile', '--tenant'], ['reconcile', '--tenant', 'A B'], ['reconcile', '--all', 'x'], ['delete', '--all']]) {
+      expect(parseArgs(wrong)).toBeNull();
+    }
+  });
+
+  it('prints one table per tenant with each step, its drift and its error', () => {
+    const result: ReconcileResult = {
+      slug: 'acme',
+      status: 'active',
+      ran: true,
+      steps: { workspace: { state: 'error', error: 'engine down', drift: [] }, route: { state: 'ok', drift: ['route file missing'] } },
+    };
+    expect(render([result]).split('\n')).toEqual([
+      'acme [active]',
+      'step       state  drift healed        error',
+      'workspace  error  -                   engine down',
+      'route      ok     route file missing',
+    ]);
+  });
+
+  it('exits 2 with the usage for wrong arguments, and 2 when settings are missing', async () => {
+    const out: string[] = [];
+    expect(await main(['reconcile'], {}, (text) => out.push(text))).toBe(2);
+    expect(out.join()).toContain('usage: tessera reconcile');
+    expect(await main(['reconcile', '--all'], {}, (text) => out.push(text))).toBe(2);
+    expect(out.join()).toContain('missing TESSERA_API_URL, TESSERA_ISSUER, TESSERA_CLIENT_SECRET');
+  });
+});

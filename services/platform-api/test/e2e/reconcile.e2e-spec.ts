@@ -1,0 +1,107 @@
+import Docker from 'dockerode';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DEV_IDP_CLIENTS, EngineProcess } from '@tessera/testing';
+import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
+import { ReconcileService } from '../../src/provisioning/reconcile.service';
+import { provisioned, startAppWithDevIdp } from '../support/app';
+import { removeTenantObjects } from '../support/engine';
+
+jest.setTimeout(60_000);
+
+const CLI = resolve(__dirname, '../../dist/cli/tessera.js');
+
+/** The CLI as CI runs it: a process, with its settings in the environment. */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build platform-api first (pnpm -r build)`);
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => done({ code: code ?? -1, output }));
+  });
+}
+
+describe('reconcile when the engine goes down, and from CI', () => {
+  const slug = `down-${randomBytes(3).toString('hex')}`;
+  const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-traefik-'));
+  const engine = new EngineProcess();
+  let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
+  let owner: string;
+  let cliEnv: Record<string, string>;
+  const defaultTenant = `default-${slug}`;
+
+  beforeAll(async () => {
+    // The engine is not started yet: the app meets an engine that is down.
+    t = await startAppWithDevIdp('reconcile', {
+      CONTAINER_ENGINE_SOCKET: engine.socket,
+      TRAEFIK_DYNAMIC_DIR: dynamicDir,
+      WORKSPACE_PUBLISH_PORTS: 'true',
+      SEED_DEFAULT_TENANT: defaultTenant,
+    });
+    await t.idp.createPerson('owner');
+    owner = await t.idp.accessToken('owner', 'portal');
+    const port = (t.app.getHttpServer().address() as AddressInfo).port;
+    cliEnv = { TESSERA_API_URL: `http://127.0.0.1:${port}`, TESSERA_ISSUER: t.idp.issuer('ci'), TESSERA_CLIENT_ID: DEV_IDP_CLIENTS.ci.id, TESSERA_CLIENT_SECRET: DEV_IDP_CLIENTS.ci.secret };
+  });
+  afterAll(async () => {
+    await t.close();
+    await removeTenantObjects(new Docker({ socketPath: engine.socket }), [slug, defaultTenant]).catch(() => undefined);
+    await engine.dispose();
+    rmSync(dynamicDir, { recursive: true, force: true });
+  });
+
+  it('records the workspace step in error while the engine is down, and the other steps still succeed', async () => {
+    await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).send({ slug, name: 'Down' }).expect(201);
+    const tenant = await provisioned(t, slug, owner);
+    expect(tenant.provisioning['workspace']).toMatchObject({ state: 'error', error: expect.stringContaining('not reachable') });
+    expect(tenant.provisioning['identity']).toMatchObject({ state: 'ok' });
+    expect(tenant.provisioning['route']).toMatchObject({ state: 'ok' });
+    expect(tenant.status).toBe('pending');
+    const workspace = await t.http().get(`/tenants/${slug}/workspace`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect(workspace.body).toMatchObject({ state: 'unknown', reason: expect.stringContaining('not reachable') });
+  });
+
+  it('has the CLI exit non-zero while a step is in error, printing it', async () => {
+    const { code, output } = await runCli(['reconcile', '--tenant', slug], cliEnv);
+    expect(code).toBe(1);
+    expect(output).toMatch(new RegExp(`workspace\\s+error`));
+    expect(output).toContain('1 tenant(s) reconciled, 1 with a step in error');
+  });
+
+  it('heals once the engine is back: the CLI exits 0 and the tenant is active with a running workspace', async () => {
+    await engine.start();
+    const { code, output } = await runCli(['reconcile', '--tenant', slug], cliEnv);
+    expect(output).toMatch(/workspace\s+ok/);
+    expect(code).toBe(0);
+    const tenant = await t.http().get(`/tenants/${slug}`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect(tenant.body.status).toBe('active');
+    const container = await new Docker({ socketPath: engine.socket }).getContainer(workspaceNames(slug).container).inspect();
+    expect(container.State.Running).toBe(true);
+  });
+
+  it('reconciles every tenant with --all', async () => {
+    const { code, output } = await runCli(['reconcile', '--all'], cliEnv);
+    expect(code).toBe(0);
+    expect(output).toContain(`${slug} [active]`);
+    expect(output).toContain(`${defaultTenant} [active]`);
+  });
+
+  it('refuses CI on a tenant route it was not given, and people on POST /reconcile', async () => {
+    const ci = await t.idp.machineToken();
+    await t.http().patch(`/tenants/${slug}`).set('authorization', `Bearer ${ci}`).send({ name: 'x' }).expect(403);
+    await t.http().post('/reconcile').set('authorization', `Bearer ${owner}`).expect(403);
+  });
+
+  it('rewrites every route file from the database in its start-up pass', async () => {
+    const path = join(dynamicDir, `tenant-${slug}.yml`);
+    rmSync(path);
+    await t.app.get(ReconcileService).onApplicationBootstrap();
+    expect(existsSync(path)).toBe(true);
+  });
+});
