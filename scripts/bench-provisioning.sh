@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Provisioning benchmark (bench/provisioning) on a real engine. Not part of CI.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_toolchain
+cd "$ROOT"
+pnpm -r run build >&2
+ensure_podman || exit 1
+socket="/tmp/tessera-bench-engine-$$.sock"
+engine_pid="$(start_podman "$socket")" || exit 1
+build_workspace_image || exit 1
+trap '[ -n "$engine_pid" ] && kill "$engine_pid"' EXIT
+CONTAINER_ENGINE_SOCKET="$socket" FERRETDB_BIN="$FERRETDB_BIN" node bench/provisioning/run.mjs
