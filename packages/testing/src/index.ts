@@ -3,3 +3,4 @@ export * from './ferretdb';
 export * from './oauth';
 export * from './database';
 export * from './engine';
+export * from './integration-servers';

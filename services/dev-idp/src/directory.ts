@@ -79,7 +79,8 @@ function passwordMatches(password: string, stored: string | null): boolean {
 
 export class Directory {
   readonly users: Collection<UserRecord>;
-  readonly groups: Collection<GroupRecord>;
+  /** Stored with `_id` = the group's pk: FerretDB v1 serves `_id` lookups from its primary key but scans for other fields. */
+  readonly groups: Collection<GroupRecord & { _id?: string }>;
   readonly devices: Collection<DeviceRecord>;
   private readonly counters: Collection<{ _id: string; seq: number }>;
   private readonly settings: Collection<{ _id: string; value: unknown }>;
@@ -105,7 +106,18 @@ export class Directory {
     await directory.groups.createIndex({ name: 1 }, { unique: true });
     await directory.groups.createIndex({ pk: 1 }, { unique: true });
     await directory.devices.createIndex({ user: 1 });
+    await directory.keyGroupsByPk();
     return directory;
+  }
+
+  /** Groups stored before `_id` carried their pk get it now (a one-off for older local data). */
+  private async keyGroupsByPk(): Promise<void> {
+    for (const group of await this.groups.find({}).toArray()) {
+      if (group._id === group.pk) continue;
+      const { _id, ...record } = group;
+      await this.groups.deleteOne({ _id });
+      await this.groups.insertOne({ ...record, _id: record.pk });
+    }
   }
 
   close(): Promise<void> {
@@ -199,12 +211,12 @@ export class Directory {
       attributes: input.attributes ?? {},
       users: input.users ?? [],
     };
-    await insertUnique(this.groups, group, () => new DirectoryError(400, 'group with this name already exists.', 'name'));
+    await insertUnique(this.groups, { _id: group.pk, ...group }, () => new DirectoryError(400, 'group with this name already exists.', 'name'));
     return group;
   }
 
   async findGroup(pk: string): Promise<GroupRecord> {
-    const group = await this.groups.findOne({ pk }, { projection: { _id: 0 } });
+    const group = await this.groups.findOne({ _id: pk }, { projection: { _id: 0 } });
     if (!group) throw new DirectoryError(404, 'No Group matches the given query.');
     return group;
   }
@@ -214,19 +226,22 @@ export class Directory {
     if (changes.name && changes.name !== group.name && (await this.groups.findOne({ name: changes.name }))) {
       throw new DirectoryError(400, 'group with this name already exists.', 'name');
     }
-    await this.groups.updateOne({ pk }, { $set: changes });
+    await this.groups.updateOne(this.groupKey(group), { $set: changes });
     return this.findGroup(pk);
   }
 
   async deleteGroup(pk: string): Promise<void> {
-    await this.findGroup(pk);
-    await this.groups.deleteOne({ pk });
+    await this.groups.deleteOne(this.groupKey(await this.findGroup(pk)));
   }
 
   async setMembership(groupPk: string, userPk: number, member: boolean): Promise<void> {
-    await this.findGroup(groupPk);
+    const group = await this.findGroup(groupPk);
     if (!(await this.users.findOne({ pk: userPk }))) throw new DirectoryError(404, 'No User matches the given query.');
-    await this.groups.updateOne({ pk: groupPk }, member ? { $addToSet: { users: userPk } } : { $pull: { users: userPk } });
+    await this.groups.updateOne(this.groupKey(group), member ? { $addToSet: { users: userPk } } : { $pull: { users: userPk } });
+  }
+
+  private groupKey(group: GroupRecord): { _id: string } {
+    return { _id: group.pk };
   }
 
   async addDevice(userPk: number, device: { name: string; type: string; confirmed: boolean; lastUsed?: Date | null }): Promise<void> {

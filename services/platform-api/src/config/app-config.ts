@@ -160,7 +160,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     edge: { dynamicDir: optional('TRAEFIK_DYNAMIC_DIR'), forwardAuthUrl, tlsResolver: optional('EDGE_TLS_RESOLVER'), suspendedPageUrl },
     provisioning: {
-      concurrency: integer('PROVISIONING_CONCURRENCY', 4, 1, 64),
+      concurrency: integer('PROVISIONING_CONCURRENCY', 8, 1, 64),
       leaseMs: integer('PROVISIONING_LEASE_MS', 120_000, 1_000, 3_600_000),
     },
     mail: pair('MAIL'),

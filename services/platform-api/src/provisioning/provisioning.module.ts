@@ -4,7 +4,11 @@ import { ContainerRuntime } from '../integrations/containers/container-runtime.p
 import { DockerContainerRuntime } from '../integrations/containers/docker.adapter';
 import { EdgeRouter } from '../integrations/edge/edge-router.port';
 import { TraefikFileEdgeRouter } from '../integrations/edge/traefik-file.adapter';
+import { FileSpaces } from '../integrations/files/file-spaces.port';
+import { OcisFileSpaces } from '../integrations/files/ocis.adapter';
 import { IdentityModule } from '../integrations/identity/identity.module';
+import { MailDomains } from '../integrations/mail/mail-domains.port';
+import { StalwartMailDomains } from '../integrations/mail/stalwart.adapter';
 import { TenantsDataModule } from '../tenants/tenants-data.module';
 import { LeaseRepository } from './lease.repository';
 import { PROVISIONING_STEP_LIST, type ProvisioningStep } from './provisioning-step';
@@ -26,6 +30,8 @@ const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
     { provide: PROVISIONING_STEP_LIST, useFactory: (...steps: ProvisioningStep[]) => steps, inject: STEPS },
     { provide: ContainerRuntime, useClass: DockerContainerRuntime },
     { provide: EdgeRouter, useClass: TraefikFileEdgeRouter },
+    { provide: MailDomains, useClass: StalwartMailDomains },
+    { provide: FileSpaces, useClass: OcisFileSpaces },
     LeaseRepository,
     ReconcileService,
     WorkspaceService,

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { ProvisioningStepRecord, TenantDocument } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { LeaseRepository } from './lease.repository';
 import { PROVISIONING_STEP_LIST, type ProvisioningStep, type StepContext, type StepResult } from './provisioning-step';
@@ -87,6 +87,7 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
     const context: StepContext = { tenant };
     const outcomes: Partial<Record<ProvisioningStepName, StepResult>> = {};
     let current = tenant;
+    const unchanged: Record<string, ProvisioningStepRecord> = {};
     for (const step of this.steps) {
       if (only && !only.includes(step.name)) continue;
       const outcome = await step.ensure(context).catch(
@@ -94,7 +95,7 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
       );
       outcomes[step.name] = outcome;
       const previous = current.provisioning?.get(step.name);
-      const record = {
+      const record: ProvisioningStepRecord = {
         state: outcome.state,
         handle: outcome.handle ?? (outcome.state === 'error' ? previous?.handle : undefined),
         error: outcome.error,
@@ -102,9 +103,17 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
         updatedAt: this.clock.now(),
       };
       const endpoint = step.name === 'workspace' && context.workspaceEndpoint !== current.edgeTarget ? context.workspaceEndpoint : undefined;
-      current = (await this.tenants.recordStep(current._id, step.name, record, endpoint)) ?? current;
-      context.tenant = current;
+      // A step whose outcome changed is stored at once, so a page watching
+      // provisioning sees it; the bookkeeping of unchanged steps is written
+      // together at the end, one write for a converged tenant.
+      if (endpoint || !previous || previous.state !== record.state || previous.handle !== record.handle || previous.error !== record.error) {
+        current = (await this.tenants.recordSteps(current._id, { [step.name]: record }, endpoint)) ?? current;
+        context.tenant = current;
+      } else {
+        unchanged[step.name] = record;
+      }
     }
+    if (Object.keys(unchanged).length > 0) current = (await this.tenants.recordSteps(current._id, unchanged)) ?? current;
     if (current.status === 'pending' && PROVISIONING_STEPS.every((name) => ['ok', 'skipped'].includes(current.provisioning?.get(name)?.state ?? 'pending'))) {
       current = (await this.tenants.transition(current._id, ['pending'], 'active')) ?? current;
     }

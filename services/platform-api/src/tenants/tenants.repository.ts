@@ -93,9 +93,9 @@ export class TenantsRepository {
     return updated;
   }
 
-  /** Stores one provisioning step's record (and the workspace endpoint, when it changed). */
-  async recordStep(id: Types.ObjectId, step: string, record: ProvisioningStepRecord, edgeTarget?: string): Promise<TenantDocument | null> {
-    const set: Record<string, unknown> = { [`provisioning.${step}`]: record };
+  /** Stores provisioning step records (and the workspace endpoint, when it changed), in one write. */
+  async recordSteps(id: Types.ObjectId, records: Record<string, ProvisioningStepRecord>, edgeTarget?: string): Promise<TenantDocument | null> {
+    const set: Record<string, unknown> = Object.fromEntries(Object.entries(records).map(([step, record]) => [`provisioning.${step}`, record]));
     if (edgeTarget) set['edgeTarget'] = edgeTarget;
     const updated = await this.tenants.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).exec();
     this.forget(updated);

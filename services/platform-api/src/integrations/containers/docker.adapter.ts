@@ -35,6 +35,13 @@ export class DockerContainerRuntime extends ContainerRuntime {
       const labels = { [TENANT_LABEL]: spec.tenantId, [SLUG_LABEL]: spec.slug };
       const drift: string[] = [];
 
+      // The common case, a converged workspace, costs one inspect: a container in
+      // the wanted state, as specified, implies its network and volume.
+      const found = await this.exists(() => this.docker.getContainer(names.container).inspect());
+      if (found && found.Config.Labels?.[TENANT_LABEL] === spec.tenantId && found.State.Running === spec.running && this.differences(found, spec).length === 0) {
+        return { handle: found.Id, endpoint: this.endpointOf(found, spec), drift };
+      }
+
       if (!(await this.exists(() => this.docker.getNetwork(names.network).inspect()))) {
         await this.ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'bridge', Options: { isolate: 'true' }, Labels: labels }));
         drift.push('network missing');
@@ -44,7 +51,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
         drift.push('data volume missing');
       }
 
-      let container = await this.exists(() => this.docker.getContainer(names.container).inspect());
+      let container = found;
       const owner = container?.Config.Labels?.[TENANT_LABEL];
       if (container && owner !== spec.tenantId) {
         throw new ContainerRuntimeError(`The container ${names.container} belongs to another tenant (${owner ?? 'unlabelled'}); not touching it`);

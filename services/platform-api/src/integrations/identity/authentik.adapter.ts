@@ -4,6 +4,8 @@ import { AppConfig } from '../../config/app-config';
 import {
   IdentityDirectory,
   IdentityDirectoryError,
+  TENANT_ID_ATTRIBUTE,
+  TENANT_SLUG_ATTRIBUTE,
   tenantGroupName,
   type DirectoryGroup,
   type DirectoryUser,
@@ -11,8 +13,8 @@ import {
   type TenantRef,
 } from './identity-directory.port';
 
-const TENANT_ID = 'tessera_tenant_id';
-const TENANT_SLUG = 'tessera_tenant_slug';
+const TENANT_ID = TENANT_ID_ATTRIBUTE;
+const TENANT_SLUG = TENANT_SLUG_ATTRIBUTE;
 
 /**
  * IdentityDirectory on Authentik's admin API, through the official client.
@@ -40,7 +42,16 @@ export class AuthentikDirectory extends IdentityDirectory {
     return results[0] ? toGroup(results[0]) : null;
   }
 
-  async ensureTenantGroup(tenant: TenantRef): Promise<DirectoryGroup> {
+  async findGroupById(groupId: string): Promise<DirectoryGroup | null> {
+    try {
+      return toGroup(await this.call(() => this.core.coreGroupsRetrieve({ groupUuid: groupId, includeUsers: false })));
+    } catch (error: unknown) {
+      if (error instanceof IdentityDirectoryError && error.code === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  async ensureTenantGroup(tenant: TenantRef): Promise<DirectoryGroup & { created: boolean }> {
     const attributes = { [TENANT_ID]: tenant.id, [TENANT_SLUG]: tenant.slug };
     const existing = await this.findTenantGroup(tenant);
     if (existing) {
@@ -48,18 +59,19 @@ export class AuthentikDirectory extends IdentityDirectory {
       if (ownedBy !== undefined && ownedBy !== tenant.id) {
         throw new IdentityDirectoryError('conflict', `The group ${existing.name} belongs to another tenant (${String(ownedBy)})`);
       }
-      if (ownedBy === tenant.id && existing.attributes[TENANT_SLUG] === tenant.slug) return existing;
+      if (ownedBy === tenant.id && existing.attributes[TENANT_SLUG] === tenant.slug) return { ...existing, created: false };
       const updated = await this.call(() =>
         this.core.coreGroupsPartialUpdate({ groupUuid: existing.id, patchedGroupRequest: { attributes: { ...existing.attributes, ...attributes } } }),
       );
-      return toGroup(updated);
+      return { ...toGroup(updated), created: false };
     }
     try {
-      return toGroup(await this.call(() => this.core.coreGroupsCreate({ groupRequest: { name: tenantGroupName(tenant.slug), attributes } })));
+      const created = await this.call(() => this.core.coreGroupsCreate({ groupRequest: { name: tenantGroupName(tenant.slug), attributes } }));
+      return { ...toGroup(created), created: true };
     } catch (error: unknown) {
       // Another caller created it meanwhile: converge on theirs.
       const raced = error instanceof IdentityDirectoryError && error.code === 'conflict' ? await this.findTenantGroup(tenant) : null;
-      if (raced && raced.attributes[TENANT_ID] === tenant.id) return raced;
+      if (raced && raced.attributes[TENANT_ID] === tenant.id) return { ...raced, created: false };
       throw error;
     }
   }

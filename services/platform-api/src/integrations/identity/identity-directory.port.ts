@@ -45,14 +45,20 @@ export interface MembershipSync {
   unknown: string[];
 }
 
+/** The group attributes that tie a group to its tenant. */
+export const TENANT_ID_ATTRIBUTE = 'tessera_tenant_id';
+export const TENANT_SLUG_ATTRIBUTE = 'tessera_tenant_slug';
+
 /** The name of a tenant's group: it also grants membership through the documented group mapping. */
 export const tenantGroupName = (slug: string) => `tenant:${slug}`;
 
 export abstract class IdentityDirectory {
   /** Finds or creates the tenant's group; its attributes record the tenant's slug and id. Idempotent. */
-  abstract ensureTenantGroup(tenant: TenantRef): Promise<DirectoryGroup>;
+  abstract ensureTenantGroup(tenant: TenantRef): Promise<DirectoryGroup & { created: boolean }>;
   /** The tenant's group, or null when there is none. */
   abstract findTenantGroup(tenant: TenantRef): Promise<DirectoryGroup | null>;
+  /** A group by its id (cheaper than by name), or null when it is gone. */
+  abstract findGroupById(groupId: string): Promise<DirectoryGroup | null>;
   abstract renameGroup(groupId: string, name: string): Promise<DirectoryGroup>;
   abstract deleteGroup(groupId: string): Promise<void>;
   /** Makes the group's members exactly the users with these emails. */

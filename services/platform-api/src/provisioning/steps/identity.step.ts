@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IdentityDirectory } from '../../integrations/identity/identity-directory.port';
+import { IdentityDirectory, TENANT_ID_ATTRIBUTE } from '../../integrations/identity/identity-directory.port';
 import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 
 /** The tenant's group in the identity provider, kept even when the tenant ends. */
@@ -13,9 +13,11 @@ export class IdentityStep extends ProvisioningStep {
 
   async ensure({ tenant }: StepContext): Promise<StepResult> {
     const ref = { id: tenant._id.toHexString(), slug: tenant.slug };
-    const existing = await this.directory.findTenantGroup(ref);
+    // Converged: the group we made is still there, still this tenant's (one lookup by id).
+    const handle = tenant.provisioning?.get('identity')?.handle;
+    const known = handle ? await this.directory.findGroupById(handle) : null;
+    if (known && known.attributes[TENANT_ID_ATTRIBUTE] === ref.id) return { state: 'ok', handle: known.id, drift: [] };
     const group = await this.directory.ensureTenantGroup(ref);
-    const firstRun = !tenant.provisioning?.get('identity')?.handle;
-    return { state: 'ok', handle: group.id, drift: existing || firstRun ? [] : ['identity group missing'] };
+    return { state: 'ok', handle: group.id, drift: group.created && handle ? ['identity group missing'] : [] };
   }
 }

@@ -1,36 +1,48 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { FileSpaces } from '../../integrations/files/file-spaces.port';
+import { MailDomains } from '../../integrations/mail/mail-domains.port';
 import { ProvisioningStep, skipped, type StepContext, type StepResult } from '../provisioning-step';
 
-/**
- * Mail domains and file spaces are optional. Unconfigured, they record
- * `skipped` with the reason. Their clients (Stalwart, ownCloud Infinite
- * Scale) are not written yet: configured, they record an error that says so.
- */
+/** File space quota by plan, in GiB. */
+const SPACE_QUOTA_GIB = { free: 1, starter: 10, business: 100, enterprise: 1000 } as const;
+
+/** The tenant's mail domain (`<slug>.<base domain>`), when mail is configured. Kept when the tenant ends. */
 @Injectable()
 export class MailStep extends ProvisioningStep {
   readonly name = 'mail' as const;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly domains: MailDomains,
+  ) {
     super();
   }
 
-  async ensure(_context: StepContext): Promise<StepResult> {
+  async ensure({ tenant }: StepContext): Promise<StepResult> {
     if (!this.config.mail) return skipped('Mail is not configured (MAIL_API_URL)');
-    return { state: 'error', error: 'The mail domain client is not implemented yet', drift: [] };
+    const ensured = await this.domains.ensureDomain(`${tenant.slug}.${this.config.baseDomain}`, `Tessera tenant ${tenant.slug}`);
+    const firstRun = !tenant.provisioning?.get('mail')?.handle;
+    return { state: 'ok', handle: ensured.handle, drift: ensured.created && !firstRun ? ['mail domain missing'] : [] };
   }
 }
 
+/** The tenant's file space (`tessera-<slug>`), when files are configured. Kept when the tenant ends. */
 @Injectable()
 export class FilesStep extends ProvisioningStep {
   readonly name = 'files' as const;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly spaces: FileSpaces,
+  ) {
     super();
   }
 
-  async ensure(_context: StepContext): Promise<StepResult> {
+  async ensure({ tenant }: StepContext): Promise<StepResult> {
     if (!this.config.files) return skipped('File spaces are not configured (FILES_API_URL)');
-    return { state: 'error', error: 'The file space client is not implemented yet', drift: [] };
+    const ensured = await this.spaces.ensureSpace(`tessera-${tenant.slug}`, `Files of ${tenant.name}`, SPACE_QUOTA_GIB[tenant.plan] * 1024 ** 3);
+    const firstRun = !tenant.provisioning?.get('files')?.handle;
+    return { state: 'ok', handle: ensured.handle, drift: ensured.created && !firstRun ? ['file space missing'] : [] };
   }
 }

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { jsonRequest } from '../http-json';
+import { MailDomains, MailDomainsError, type MailDomainEnsured } from './mail-domains.port';
+
+/**
+ * MailDomains on Stalwart's REST management API (`/api/principal`), the
+ * management interface of the 0.x versions compose pins (v0.15); Stalwart
+ * 0.16 and later moved management to JMAP. A domain is a principal of type
+ * `domain`; creating one that exists answers 400 `fieldAlreadyExists`.
+ */
+@Injectable()
+export class StalwartMailDomains extends MailDomains {
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
+
+  async ensureDomain(domain: string, description: string): Promise<MailDomainEnsured> {
+    const mail = this.config.mail;
+    if (!mail) throw new MailDomainsError('Mail is not configured');
+    const call = (method: string, path: string, body?: unknown) => jsonRequest(`${mail.url.replace(/\/$/, '')}/api${path}`, { method, token: mail.token, body, timeoutMs: 5_000 });
+
+    const found = await call('GET', `/principal/${encodeURIComponent(domain)}`);
+    if (found.status === 200) return { handle: String((found.body as { data?: { id?: unknown } }).data?.id ?? domain), created: false };
+    if (found.status !== 404) throw new MailDomainsError(`Stalwart answered ${found.status} looking up ${domain}`);
+
+    const created = await call('POST', '/principal', { type: 'domain', name: domain, description });
+    if (created.status === 200) return { handle: String((created.body as { data?: unknown }).data ?? domain), created: true };
+    throw new MailDomainsError(`Stalwart answered ${created.status} creating ${domain}: ${JSON.stringify(created.body).slice(0, 200)}`);
+  }
+}
