@@ -39,7 +39,7 @@ abstract class JsonTestServer {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, this.unauthorized());
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : null;
     } catch {

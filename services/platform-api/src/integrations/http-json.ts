@@ -12,7 +12,7 @@ export async function jsonRequest(url: string, options: { method: string; token:
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error: unknown) {
-    throw new Error(`${new URL(url).host} could not be reached (${error instanceof Error ? error.name : 'error'})`);
+    throw new Error(`${new URL(url).host} could not be reached (${error instanceof Error ? error.name : 'error'})`, { cause: error });
   }
   const text = await response.text();
   let body: unknown = text;
