@@ -89,6 +89,8 @@ export class TenantsService {
     }
     const updated = (await this.tenants.update(tenant._id, changes)) ?? tenant;
     if (changes.plan && changes.plan !== tenant.plan) await this.subscriptions.changePlan(updated);
+    // A new plan brings new workspace limits; new domains a new route.
+    if ((changes.plan && changes.plan !== tenant.plan) || changes.domains) this.provisioning.start(updated);
     return mutation(mapTenant(updated), {
       action: 'tenant.update',
       target: { type: 'tenant', id: tenant._id.toHexString() },

@@ -170,6 +170,48 @@ describe('provisioning on a real engine', () => {
     expect((await inspect('alpha')).State.Running).toBe(true);
   });
 
+  it('heals a container running the wrong limits, keeping its data', async () => {
+    const name = workspaceNames(slug('alpha')).container;
+    expect(await execIn(docker, name, ['/bin/sh', '-c', 'echo kept > /data/limits.txt && echo ok'])).toBe('ok\n');
+    // Out of band: the same container, but with a quarter of the memory.
+    const original = await inspect('alpha');
+    await docker.getContainer(name).remove({ force: true });
+    const replaced = await docker.createContainer({
+      name,
+      Image: original.Config.Image,
+      Cmd: original.Config.Cmd,
+      User: original.Config.User,
+      Labels: original.Config.Labels,
+      HostConfig: {
+        NetworkMode: original.HostConfig.NetworkMode,
+        Mounts: [{ Type: 'volume', Source: `tessera-${slug('alpha')}-data`, Target: '/data' }],
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        NanoCpus: original.HostConfig.NanoCpus,
+        PidsLimit: original.HostConfig.PidsLimit,
+        Memory: 32 * 1024 * 1024,
+      },
+    });
+    await replaced.start();
+
+    const result = await reconcile('alpha');
+    expect(result.steps.workspace.drift).toEqual(['container runs the wrong limits']);
+    expect((await inspect('alpha')).HostConfig.Memory).toBe(128 * 1024 * 1024);
+    expect(await execIn(docker, name, ['/bin/busybox', 'cat', '/data/limits.txt'])).toBe('kept\n');
+  });
+
+  it('applies a plan change to the workspace limits', async () => {
+    await t.http().patch(`/tenants/${slug('alpha')}`).set('authorization', `Bearer ${owner}`).send({ plan: 'business' }).expect(200);
+    for (let attempt = 0; attempt < 100 && (await inspect('alpha')).HostConfig.Memory !== 256 * 1024 * 1024; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const container = await inspect('alpha');
+    expect(container.HostConfig.Memory).toBe(256 * 1024 * 1024);
+    expect(container.HostConfig.NanoCpus).toBe(1_000_000_000);
+    expect(container.State.Running).toBe(true);
+  });
+
   it('leaves exactly one container and one route file after 20 concurrent reconciles', async () => {
     await create('gamma', 'free');
     await docker.getContainer(workspaceNames(slug('gamma')).container).remove({ force: true });
