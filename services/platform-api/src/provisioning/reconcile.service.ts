@@ -87,9 +87,11 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
     const context: StepContext = { tenant };
     const outcomes: Partial<Record<ProvisioningStepName, StepResult>> = {};
     let current = tenant;
-    const unchanged: Record<string, ProvisioningStepRecord> = {};
-    for (const step of this.steps) {
-      if (only && !only.includes(step.name)) continue;
+    const steps = this.steps.filter((step) => !only || only.includes(step.name));
+    // Records written at the end, in one write: unchanged steps' bookkeeping, the last step, the activation.
+    const deferred: Record<string, ProvisioningStepRecord> = {};
+    let edgeTarget: string | undefined;
+    for (const [index, step] of steps.entries()) {
       const outcome = await step.ensure(context).catch(
         (error: unknown): StepResult => ({ state: 'error', error: error instanceof Error ? error.message : String(error), drift: [] }),
       );
@@ -102,20 +104,21 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
         attempts: (previous?.attempts ?? 0) + 1,
         updatedAt: this.clock.now(),
       };
-      const endpoint = step.name === 'workspace' && context.workspaceEndpoint !== current.edgeTarget ? context.workspaceEndpoint : undefined;
-      // A step whose outcome changed is stored at once, so a page watching
-      // provisioning sees it; the bookkeeping of unchanged steps is written
-      // together at the end, one write for a converged tenant.
-      if (endpoint || !previous || previous.state !== record.state || previous.handle !== record.handle || previous.error !== record.error) {
-        current = (await this.tenants.recordSteps(current._id, { [step.name]: record }, endpoint)) ?? current;
+      if (step.name === 'workspace' && context.workspaceEndpoint !== current.edgeTarget) edgeTarget = context.workspaceEndpoint;
+      // A step whose outcome changed is stored at once, so a page watching provisioning sees it.
+      const changed = !previous || previous.state !== record.state || previous.handle !== record.handle || previous.error !== record.error;
+      if (changed && index < steps.length - 1) {
+        current = (await this.tenants.recordSteps(current._id, { [step.name]: record }, { edgeTarget })) ?? current;
+        edgeTarget = undefined;
         context.tenant = current;
       } else {
-        unchanged[step.name] = record;
+        deferred[step.name] = record;
       }
     }
-    if (Object.keys(unchanged).length > 0) current = (await this.tenants.recordSteps(current._id, unchanged)) ?? current;
-    if (current.status === 'pending' && PROVISIONING_STEPS.every((name) => ['ok', 'skipped'].includes(current.provisioning?.get(name)?.state ?? 'pending'))) {
-      current = (await this.tenants.transition(current._id, ['pending'], 'active')) ?? current;
+    const stateOf = (name: ProvisioningStepName) => (deferred[name] ?? current.provisioning?.get(name))?.state ?? 'pending';
+    const activate = current.status === 'pending' && PROVISIONING_STEPS.every((name) => ['ok', 'skipped'].includes(stateOf(name)));
+    if (Object.keys(deferred).length > 0 || activate || edgeTarget) {
+      current = (await this.tenants.recordSteps(current._id, deferred, { edgeTarget, activate })) ?? current;
     }
     await this.auditDrift(current, outcomes);
     return this.resultOf(current, true, outcomes);

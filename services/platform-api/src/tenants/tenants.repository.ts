@@ -22,6 +22,25 @@ export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | '
 
 @Injectable()
 export class TenantsRepository {
+  /**
+   * Writes to one tenant, one at a time within this process. FerretDB v1
+   * applies an update by reading, changing and writing back the whole
+   * document without a lock, so two concurrent updates of one tenant (an
+   * owner's edit and a reconcile recording its steps) could lose one of them;
+   * a test caught exactly that. MongoDB applies each update atomically.
+   */
+  private readonly writes = new Map<string, Promise<unknown>>();
+
+  private serialized<T>(id: Types.ObjectId, write: () => Promise<T>): Promise<T> {
+    const key = id.toHexString();
+    const run = (this.writes.get(key) ?? Promise.resolve()).catch(() => undefined).then(write);
+    this.writes.set(key, run);
+    void run.catch(() => undefined).finally(() => {
+      if (this.writes.get(key) === run) this.writes.delete(key);
+    });
+    return run;
+  }
+
   /** Tenants by `slug:<slug>` and `id:<id>`: every tenant route looks its tenant up here. */
   private readonly cache: ReadCache<TenantDocument | null>;
 
@@ -88,16 +107,29 @@ export class TenantsRepository {
   }
 
   async update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
-    const updated = await this.tenants.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after' }).exec();
+    const updated = await this.serialized(id, () => this.tenants.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after' }).exec());
     this.forget(updated);
     return updated;
   }
 
-  /** Stores provisioning step records (and the workspace endpoint, when it changed), in one write. */
-  async recordSteps(id: Types.ObjectId, records: Record<string, ProvisioningStepRecord>, edgeTarget?: string): Promise<TenantDocument | null> {
+  /**
+   * Stores provisioning step records, the workspace endpoint when it changed,
+   * and — with `activate` — turns a still-pending tenant active, in one write.
+   */
+  async recordSteps(
+    id: Types.ObjectId,
+    records: Record<string, ProvisioningStepRecord>,
+    options: { edgeTarget?: string; activate?: boolean } = {},
+  ): Promise<TenantDocument | null> {
     const set: Record<string, unknown> = Object.fromEntries(Object.entries(records).map(([step, record]) => [`provisioning.${step}`, record]));
-    if (edgeTarget) set['edgeTarget'] = edgeTarget;
-    const updated = await this.tenants.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).exec();
+    if (options.edgeTarget) set['edgeTarget'] = options.edgeTarget;
+    const updated = await this.serialized(id, async () => {
+      const activated = options.activate
+        ? await this.tenants.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { ...set, status: 'active' } }, { returnDocument: 'after' }).exec()
+        : null;
+      // Not activating, or the status moved meanwhile: the records alone.
+      return activated ?? this.tenants.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).exec();
+    });
     this.forget(updated);
     return updated;
   }
@@ -109,7 +141,9 @@ export class TenantsRepository {
 
   /** Changes the status only if it is still `from`; null when it moved meanwhile. */
   async transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
-    const updated = await this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).exec();
+    const updated = await this.serialized(id, () =>
+      this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).exec(),
+    );
     this.forget(updated);
     return updated;
   }

@@ -203,13 +203,25 @@ describe('provisioning on a real engine', () => {
 
   it('applies a plan change to the workspace limits', async () => {
     await t.http().patch(`/tenants/${slug('alpha')}`).set('authorization', `Bearer ${owner}`).send({ plan: 'business' }).expect(200);
-    for (let attempt = 0; attempt < 100 && (await inspect('alpha')).HostConfig.Memory !== 256 * 1024 * 1024; attempt += 1) {
+    // The background reconcile replaces the container meanwhile: an inspect may miss it for a moment.
+    const memory = async () => (await inspect('alpha').catch(() => null))?.HostConfig.Memory;
+    for (let attempt = 0; attempt < 100 && (await memory()) !== 256 * 1024 * 1024; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    await provisioned(t, slug('alpha'), owner);
     const container = await inspect('alpha');
     expect(container.HostConfig.Memory).toBe(256 * 1024 * 1024);
     expect(container.HostConfig.NanoCpus).toBe(1_000_000_000);
     expect(container.State.Running).toBe(true);
+  });
+
+  it('routes a custom domain once it is added to the tenant', async () => {
+    await t.http().patch(`/tenants/${slug('alpha')}`).set('authorization', `Bearer ${owner}`).send({ domains: ['work.alpha.example'] }).expect(200);
+    const expected = `Host(\`${slug('alpha')}.tessera.test\`) || Host(\`work.alpha.example\`)`;
+    for (let attempt = 0; attempt < 100 && routeOf('alpha')?.http.routers[`tenant-${slug('alpha')}`]?.rule !== expected; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(routeOf('alpha')?.http.routers[`tenant-${slug('alpha')}`]?.rule).toBe(expected);
   });
 
   it('leaves exactly one container and one route file after 20 concurrent reconciles', async () => {

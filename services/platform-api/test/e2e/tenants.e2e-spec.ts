@@ -212,6 +212,33 @@ describe('tenant routes', () => {
     });
   });
 
+  describe('reconcile and workspace routes', () => {
+    it('let the owner reconcile and see the workspace state, which is unknown without an engine', async () => {
+      const result = await call('post', '/tenants/acme/reconcile', 'owner').expect(200);
+      expect(result.body).toMatchObject({ slug: 'acme', ran: true, steps: { workspace: { state: 'skipped' } } });
+      const workspace = await call('get', '/tenants/acme/workspace', 'member').expect(200);
+      expect(workspace.body).toMatchObject({ state: 'unknown', reason: 'No container engine is configured' });
+    });
+
+    it('refuse members, outsiders and anonymous callers where their role does not reach', async () => {
+      await call('post', '/tenants/acme/reconcile', 'member').expect(403);
+      await call('post', '/tenants/acme/reconcile', 'admin').expect(403);
+      await call('post', '/tenants/acme/workspace/stop', 'member').expect(403);
+      await call('post', '/tenants/acme/workspace/restart', 'outsider').expect(403);
+      await call('get', '/tenants/acme/workspace', 'outsider').expect(403);
+      await call('post', '/tenants/acme/reconcile').expect(401);
+      await call('post', '/reconcile').expect(401);
+      await call('post', '/reconcile', 'owner').expect(403);
+    });
+
+    it('let operators and CI reconcile every tenant', async () => {
+      const all = await call('post', '/reconcile', 'operator').expect(200);
+      expect(all.body.results.map((r: { slug: string }) => r.slug)).toEqual(expect.arrayContaining(['acme', 'default']));
+      await call('post', '/reconcile', 'ci').expect(200);
+      await call('post', '/tenants/acme/reconcile', 'ci').expect(200);
+    });
+  });
+
   describe('suspend, resume and terminate', () => {
     it('are for operators only', async () => {
       await call('post', '/tenants/acme/suspend', 'owner').expect(403);

@@ -70,6 +70,22 @@ describe('tenants on the real database', () => {
     expect(pages[0]!.total).toBe(3);
   });
 
+  it('loses no write when an owner edit and provisioning records land on one tenant at once', async () => {
+    const owner = await newUser('concurrent');
+    const { result } = await service.create(actorFor(owner), { slug: 'busy-doc', name: 'Busy' });
+    const id = new Types.ObjectId(result.id);
+    const steps = ['identity', 'workspace', 'route', 'mail', 'files'];
+    await Promise.all([
+      repository.update(id, { domains: ['one.busy.example'] }),
+      ...steps.map((step) => repository.recordSteps(id, { [step]: { state: 'ok', attempts: 1, updatedAt: new Date() } })),
+      repository.update(id, { industry: 'logistics' }),
+    ]);
+    const stored = (await repository.list({ search: 'busy-doc' }, 0, 1)).items[0]!;
+    expect(stored.domains).toEqual(['one.busy.example']);
+    expect(stored.industry).toBe('logistics');
+    expect(steps.map((step) => stored.provisioning.get(step)?.state)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+  });
+
   it('moves status only from the statuses a transition allows', async () => {
     const owner = await newUser('mover');
     const { result } = await service.create(actorFor(owner), { slug: 'mover', name: 'Mover' });
