@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { freePort, percentile, sleep, waitFor } from '../shared.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SIZES = (process.env.BENCH_SIZES ?? '50,200,500').split(',').map(Number);
@@ -20,24 +21,6 @@ const run = Date.now().toString(36).slice(-5);
 const docker = new Docker({ socketPath: socket });
 const children = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-prov-'));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-async function waitFor(url) {
-  for (let i = 0; i < 300; i += 1) {
-    try { if ((await fetch(url)).ok) return; } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer`);
-}
-const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
-
 // Database and identity provider.
 const dbPort = await freePort();
 children.push(spawn(process.env.FERRETDB_BIN, ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${dataDir}`, `--listen-addr=127.0.0.1:${dbPort}`, '--debug-addr=127.0.0.1:0', '--telemetry=disable', '--log-level=ERROR'], { stdio: 'inherit' }));

@@ -88,7 +88,7 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
     const outcomes: Partial<Record<ProvisioningStepName, StepResult>> = {};
     let current = tenant;
     const steps = this.steps.filter((step) => !only || only.includes(step.name));
-    // Records written at the end, in one write: unchanged steps' bookkeeping, the last step, the activation.
+    // Written at the end, in one write: failed steps' attempt counts, the last step, the activation.
     const deferred: Record<string, ProvisioningStepRecord> = {};
     let edgeTarget: string | undefined;
     for (const [index, step] of steps.entries()) {
@@ -97,16 +97,21 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
       );
       outcomes[step.name] = outcome;
       const previous = current.provisioning?.get(step.name);
+      const handle = outcome.handle ?? (outcome.state === 'error' ? previous?.handle : undefined);
+      const changed = !previous || previous.state !== outcome.state || previous.handle !== handle || previous.error !== outcome.error;
+      if (step.name === 'workspace' && context.workspaceEndpoint && context.workspaceEndpoint !== current.edgeTarget) edgeTarget = context.workspaceEndpoint;
+      // `attempts` counts the tries since the step's state last changed, and
+      // `updatedAt` is when it last changed or last failed: a step confirmed
+      // `ok` or `skipped` again writes nothing, so a converged tenant costs no write.
+      if (!changed && outcome.state !== 'error') continue;
       const record: ProvisioningStepRecord = {
         state: outcome.state,
-        handle: outcome.handle ?? (outcome.state === 'error' ? previous?.handle : undefined),
+        handle,
         error: outcome.error,
-        attempts: (previous?.attempts ?? 0) + 1,
+        attempts: changed ? 1 : (previous?.attempts ?? 0) + 1,
         updatedAt: this.clock.now(),
       };
-      if (step.name === 'workspace' && context.workspaceEndpoint !== current.edgeTarget) edgeTarget = context.workspaceEndpoint;
       // A step whose outcome changed is stored at once, so a page watching provisioning sees it.
-      const changed = !previous || previous.state !== record.state || previous.handle !== record.handle || previous.error !== record.error;
       if (changed && index < steps.length - 1) {
         current = (await this.tenants.recordSteps(current._id, { [step.name]: record }, { edgeTarget })) ?? current;
         edgeTarget = undefined;
