@@ -4,3 +4,4 @@ export * from './errors';
 export * from './subscriptions';
 export * from './tenants';
 export * from './users';
+export * from './flags';

@@ -9,6 +9,7 @@ import { CommonModule } from './common/common.module';
 import { RejectOperatorKeysMiddleware } from './common/http/reject-operator-keys.middleware';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './integrations/identity/identity.module';
 import { SeedModule } from './seed/seed.module';
@@ -47,6 +48,7 @@ export class AppModule implements NestModule {
         TenantsModule,
         MeModule,
         AuditModule,
+        FlagsModule,
         HealthModule,
         SeedModule,
       ],

@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { from, mergeMap, type Observable } from 'rxjs';
-import type { AuthenticatedRequest } from '../auth/access.decorator';
+import { Reflector } from '@nestjs/core';
+import { READ_ONLY, type AuthenticatedRequest } from '../auth/access.decorator';
 import { AuditService } from './audit.service';
 import { isMutation } from './mutation';
 
@@ -13,11 +14,14 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (READ_METHODS.has(request.method)) return next.handle();
+    if (READ_METHODS.has(request.method) || this.reflector.get<boolean>(READ_ONLY, context.getHandler())) return next.handle();
     return next.handle().pipe(
       mergeMap((value: unknown) => {
         if (!isMutation(value)) {

@@ -35,6 +35,14 @@ export const Access = {
     SetMetadata(ACCESS_RULE, { kind: 'tenant', permission, orMachine: options.orMachine ?? false } satisfies AccessRule),
 };
 
+export const READ_ONLY = 'tessera:read-only';
+
+/**
+ * A POST that changes nothing (an evaluation with a body): it writes no audit
+ * event and is not rate-limited as a mutation.
+ */
+export const ReadOnly = () => SetMetadata(READ_ONLY, true);
+
 export interface AuthenticatedRequest extends Request {
   actor?: Actor;
   tenant?: TenantDocument;

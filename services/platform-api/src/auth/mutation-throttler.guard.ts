@@ -1,6 +1,6 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import type { AuthenticatedRequest } from './access.decorator';
+import { READ_ONLY, type AuthenticatedRequest } from './access.decorator';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -12,6 +12,7 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 @Injectable()
 export class MutationThrottlerGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.get<boolean>(READ_ONLY, context.getHandler())) return true;
     return READ_METHODS.has(context.switchToHttp().getRequest<AuthenticatedRequest>().method);
   }
 

@@ -70,6 +70,12 @@ describe('the platform as a whole', () => {
       'GET /tenants/:slug/workspace': 'tenant:tenant.read',
       'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/stop': 'tenant:workspace.manage',
+      'GET /flags': 'operator',
+      'POST /flags': 'operator',
+      'POST /flags/evaluate': 'authenticated',
+      'GET /flags/:key': 'operator',
+      'PATCH /flags/:key': 'operator',
+      'DELETE /flags/:key': 'operator',
     });
   });
 

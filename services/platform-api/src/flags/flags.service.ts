@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import type { FeatureFlag, FlagEvaluation } from '@tessera/contracts';
+import { changesBetween, mutation, type Mutation } from '../audit/mutation';
+import type { Actor } from '../auth/actor';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import { MembershipsRepository } from '../memberships/memberships.repository';
+import type { TenantDocument } from '../tenants/tenant.schema';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { evaluateAll } from './flag-evaluator';
+import { mapFlag, type CreateFlagDto, type EvaluateFlagsDto, type UpdateFlagDto } from './flag.dto';
+import type { FeatureFlagDocument } from './flag.schema';
+import { FlagsRepository, type FlagFields } from './flags.repository';
+
+const AUDITED_FIELDS = ['description', 'enabled', 'defaultValue', 'rules', 'owner', 'expiresAt', 'archivedAt'] as const;
+
+@Injectable()
+export class FlagsService {
+  constructor(
+    private readonly flags: FlagsRepository,
+    private readonly tenants: TenantsRepository,
+    private readonly memberships: MembershipsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(): Promise<FeatureFlag[]> {
+    const now = this.clock.now();
+    return (await this.flags.listAll()).map((flag) => mapFlag(flag, now));
+  }
+
+  async read(key: string): Promise<FeatureFlag> {
+    return mapFlag(await this.find(key), this.clock.now());
+  }
+
+  async create(dto: CreateFlagDto): Promise<Mutation<FeatureFlag>> {
+    const created = await this.flags.create(fieldsOf(dto) as FlagFields);
+    return mutation(mapFlag(created, this.clock.now()), {
+      action: 'flag.create',
+      target: { type: 'flag', id: created.key },
+      changes: changesBetween({} as Record<string, unknown>, created.toObject() as unknown as Record<string, unknown>, AUDITED_FIELDS),
+    });
+  }
+
+  async update(key: string, dto: UpdateFlagDto): Promise<Mutation<FeatureFlag>> {
+    const before = await this.find(key);
+    if (before.archivedAt) throw DomainError.conflict(`The flag "${key}" is archived`);
+    if (dto.key !== undefined && dto.key !== key) throw DomainError.invalid({ key: ['a flag’s key cannot change'] });
+    const after = (await this.flags.update(key, fieldsOf(dto))) ?? before;
+    return mutation(mapFlag(after, this.clock.now()), {
+      action: 'flag.update',
+      target: { type: 'flag', id: key },
+      changes: changesBetween(before.toObject(), after.toObject(), AUDITED_FIELDS),
+    });
+  }
+
+  async archive(key: string): Promise<Mutation<FeatureFlag>> {
+    const before = await this.find(key);
+    if (before.archivedAt) throw DomainError.conflict(`The flag "${key}" is archived already`);
+    const after = (await this.flags.update(key, { archivedAt: this.clock.now() })) ?? before;
+    return mutation(mapFlag(after, this.clock.now()), {
+      action: 'flag.archive',
+      target: { type: 'flag', id: key },
+      changes: changesBetween(before.toObject(), after.toObject(), AUDITED_FIELDS),
+    });
+  }
+
+  /**
+   * The truth map of every active flag for one tenant. Members may evaluate
+   * their own tenants only; operators any tenant (an unknown one gets the
+   * defaults). Without a tenant named: the caller's only tenant, or none.
+   */
+  async evaluate(actor: Actor, dto: EvaluateFlagsDto): Promise<FlagEvaluation> {
+    if (!actor.user) throw DomainError.forbidden('Flags are evaluated for people');
+    const tenant = await this.tenantFor(actor, dto.tenantSlug);
+    const flags = await this.flags.listActive();
+    const subject = tenant
+      ? { tenantId: tenant._id.toHexString(), plan: tenant.plan, partnerId: tenant.partnerId?.toHexString() ?? null }
+      : { tenantId: null, plan: null, partnerId: null };
+    return evaluateAll(flags, subject, tenant?.slug ?? dto.tenantSlug ?? null);
+  }
+
+  private async tenantFor(actor: Actor, slug: string | undefined): Promise<TenantDocument | null> {
+    const user = actor.user!;
+    if (slug === undefined) {
+      const own = await this.memberships.listActiveForUser(user._id);
+      return own.length === 1 ? ((await this.tenants.findByIds([own[0]!.tenantId]))[0] ?? null) : null;
+    }
+    const tenant = await this.tenants.findBySlug(slug);
+    if (actor.isOperator) return tenant;
+    const member = tenant ? await this.memberships.findActive(tenant._id, user._id) : null;
+    if (!member) throw DomainError.forbidden(`You are not a member of ${slug}`);
+    return tenant;
+  }
+
+  private async find(key: string): Promise<FeatureFlagDocument> {
+    const flag = await this.flags.findByKey(key);
+    if (!flag) throw DomainError.notFound(`The flag "${key}"`);
+    return flag;
+  }
+}
+
+/** The DTO's fields as stored: dates parsed, rules as plain objects, absent fields left out. */
+function fieldsOf(dto: UpdateFlagDto): Partial<FlagFields> {
+  const fields: Partial<FlagFields> = {};
+  if (dto.key !== undefined) fields.key = dto.key;
+  if (dto.description !== undefined) fields.description = dto.description;
+  if (dto.enabled !== undefined) fields.enabled = dto.enabled;
+  if (dto.defaultValue !== undefined) fields.defaultValue = dto.defaultValue;
+  if (dto.owner !== undefined) fields.owner = dto.owner;
+  if (dto.expiresAt !== undefined) fields.expiresAt = new Date(dto.expiresAt);
+  if (dto.rules !== undefined) fields.rules = dto.rules.map((rule) => ({ ...rule }));
+  return fields;
+}
