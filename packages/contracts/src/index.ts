@@ -5,3 +5,4 @@ export * from './subscriptions';
 export * from './tenants';
 export * from './users';
 export * from './flags';
+export * from './partners';

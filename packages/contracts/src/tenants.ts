@@ -26,6 +26,15 @@ export interface ProvisioningStep {
   updatedAt: string;
 }
 
+export const TENANT_HEALTH = ['healthy', 'degraded', 'down', 'suspended'] as const;
+export type TenantHealthStatus = (typeof TENANT_HEALTH)[number];
+
+/** How a tenant is doing, from its provisioning, workspace and subscription; reasons say why. */
+export interface TenantHealth {
+  status: TenantHealthStatus;
+  reasons: string[];
+}
+
 export interface Tenant {
   id: string;
   slug: string;
@@ -37,6 +46,7 @@ export interface Tenant {
   industry: string | null;
   brandColor: string | null;
   provisioning: Record<string, ProvisioningStep>;
+  health: TenantHealth;
   createdAt: string;
   updatedAt: string;
 }
@@ -95,4 +105,22 @@ export interface Member {
 export interface AddMemberRequest {
   email: string;
   role: TenantRole;
+}
+
+export interface ProbeResult {
+  name: string;
+  status: 'up' | 'down' | 'skipped';
+  /** Measured for this call; null when the probe was skipped. */
+  latencyMs: number | null;
+  /** The last error this probe saw, even if it is up now; null if none since start. */
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Why it was skipped. */
+  reason?: string;
+}
+
+export interface SystemHealth {
+  status: 'up' | 'degraded' | 'down';
+  checkedAt: string;
+  probes: ProbeResult[];
 }

@@ -1,4 +1,5 @@
 import type { Audience, TenantRole } from './access';
+import type { PartnerRole } from './partners';
 
 export interface UserMembership {
   tenantId: string;
@@ -14,4 +15,6 @@ export interface Me {
   platformAdmin: boolean;
   audience: Audience[];
   memberships: UserMembership[];
+  /** Partners whose team the user is on. */
+  partners: { partnerId: string; partnerSlug: string; role: PartnerRole }[];
 }

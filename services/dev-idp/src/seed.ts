@@ -6,7 +6,7 @@ const WEBAUTHN = 'authentik_stages_authenticator_webauthn.webauthndevice';
 /**
  * The demo accounts. Group names follow platform-api's documented mapping
  * (docs/auth.md): `platform-admins`, and `tenant:<slug>:<role>` for the demo
- * tenants platform-api seeds. The partner group is read once partners exist.
+ * tenants platform-api seeds, and `partner:<slug>:<level>` for the demo partner.
  */
 export const DEMO_ACCOUNTS = [
   { username: 'opal', name: 'Opal Operator', email: 'opal@tessera.test', groups: ['platform-admins'], devices: [{ name: 'Phone', type: TOTP, confirmed: true }, { name: 'Security key', type: WEBAUTHN, confirmed: true }], role: 'operator (platform-admins)' },

@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './integrations/identity/identity.module';
+import { PartnersModule } from './partners/partners.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { MeModule } from './users/me.module';
@@ -46,6 +47,7 @@ export class AppModule implements NestModule {
         IdentityModule,
         AuthModule,
         TenantsModule,
+        PartnersModule,
         MeModule,
         AuditModule,
         FlagsModule,

@@ -1,8 +1,10 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { TenantPermission } from '@tessera/contracts';
+import type { PartnerPermission, TenantPermission } from '@tessera/contracts';
 import type { Request } from 'express';
 import type { Actor } from './actor';
 import type { MembershipDocument } from '../memberships/membership.schema';
+import type { PartnerMembershipDocument } from '../partners/partner-membership.schema';
+import type { PartnerDocument } from '../partners/partner.schema';
 import type { TenantDocument } from '../tenants/tenant.schema';
 
 /**
@@ -14,7 +16,8 @@ export type AccessRule =
   | { kind: 'authenticated' }
   | { kind: 'operator'; tenant: boolean }
   | { kind: 'machine'; orOperator: boolean }
-  | { kind: 'tenant'; permission: TenantPermission; orMachine?: boolean };
+  | { kind: 'tenant'; permission: TenantPermission; orMachine?: boolean }
+  | { kind: 'partner'; permission: PartnerPermission | null };
 
 export const ACCESS_RULE = 'tessera:access-rule';
 
@@ -33,6 +36,15 @@ export const Access = {
   /** A membership on the tenant named by the `:slug` parameter whose role grants `permission`, or an operator. */
   tenant: (permission: TenantPermission, options: { orMachine?: boolean } = {}) =>
     SetMetadata(ACCESS_RULE, { kind: 'tenant', permission, orMachine: options.orMachine ?? false } satisfies AccessRule),
+  /**
+   * A membership on the partner named by `:partner` whose access level grants
+   * `permission`, or an operator. When the route also names a tenant (`:slug`),
+   * that tenant must be one of the partner's: every partner route gets this
+   * check from here, so none can forget it.
+   */
+  partner: (permission: PartnerPermission) => SetMetadata(ACCESS_RULE, { kind: 'partner', permission } satisfies AccessRule),
+  /** As operator, on the partner named by `:partner` (and the partner's tenant named by `:slug`). */
+  operatorOnPartner: () => SetMetadata(ACCESS_RULE, { kind: 'partner', permission: null } satisfies AccessRule),
 };
 
 export const READ_ONLY = 'tessera:read-only';
@@ -47,6 +59,8 @@ export interface AuthenticatedRequest extends Request {
   actor?: Actor;
   tenant?: TenantDocument;
   membership?: MembershipDocument | null;
+  partner?: PartnerDocument;
+  partnerMembership?: PartnerMembershipDocument | null;
 }
 
 /** The Actor the AccessGuard resolved. */
@@ -66,4 +80,16 @@ export const CurrentTenant = createParamDecorator((_data: unknown, context: Exec
 /** The caller's own membership of that tenant (null for an operator who is not a member). */
 export const CurrentMembership = createParamDecorator((_data: unknown, context: ExecutionContext): MembershipDocument | null => {
   return context.switchToHttp().getRequest<AuthenticatedRequest>().membership ?? null;
+});
+
+/** The partner the AccessGuard loaded for an `Access.partner(...)` route. */
+export const CurrentPartner = createParamDecorator((_data: unknown, context: ExecutionContext): PartnerDocument => {
+  const partner = context.switchToHttp().getRequest<AuthenticatedRequest>().partner;
+  if (!partner) throw new Error('CurrentPartner used on a route whose access rule loads no partner');
+  return partner;
+});
+
+/** The caller's own membership of that partner (null for an operator who is not on its team). */
+export const CurrentPartnerMembership = createParamDecorator((_data: unknown, context: ExecutionContext): PartnerMembershipDocument | null => {
+  return context.switchToHttp().getRequest<AuthenticatedRequest>().partnerMembership ?? null;
 });

@@ -1,9 +1,11 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Audience, TenantRole } from '@tessera/contracts';
+import type { Audience, PartnerRole, PartnerStatus, TenantRole } from '@tessera/contracts';
 import { Types } from 'mongoose';
 import { DomainError } from '../common/errors/domain-error';
 import type { MembershipsRepository } from '../memberships/memberships.repository';
+import type { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
+import type { PartnersRepository } from '../partners/partners.repository';
 import type { TenantsRepository } from '../tenants/tenants.repository';
 import type { UserDocument } from '../users/user.schema';
 import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
@@ -16,7 +18,15 @@ import type { TokenVerifier, VerifiedToken } from './token-verifier';
  * The guard's decisions, with its ports stubbed: who the token says, what the
  * database says. The real token checks and database are covered by the e2e tests.
  */
-function guardFor(caller: { audiences: Audience[]; platformAdmin?: boolean; machine?: boolean; role?: TenantRole }) {
+function guardFor(caller: {
+  audiences: Audience[];
+  platformAdmin?: boolean;
+  machine?: boolean;
+  role?: TenantRole;
+  partnerRole?: PartnerRole;
+  partnerStatus?: PartnerStatus;
+  tenantOfOtherPartner?: boolean;
+}) {
   const user = caller.machine ? null : ({ _id: new Types.ObjectId(), platformAdmin: caller.platformAdmin ?? false } as UserDocument);
   const actor: Actor = {
     subject: 'someone',
@@ -25,12 +35,15 @@ function guardFor(caller: { audiences: Audience[]; platformAdmin?: boolean; mach
     isOperator: caller.audiences.includes('operator') && user?.platformAdmin === true,
     groups: [],
   };
-  const tenant = { _id: new Types.ObjectId(), slug: 'acme' };
+  const partner = { _id: new Types.ObjectId(), slug: 'resellers', status: caller.partnerStatus ?? 'active' };
+  const tenant = { _id: new Types.ObjectId(), slug: 'acme', partnerId: caller.tenantOfOtherPartner ? new Types.ObjectId() : partner._id };
   const verifier = { verify: async (token: string) => ({ subject: token }) as VerifiedToken } as TokenVerifier;
   const actors = { resolve: async () => actor } as unknown as ActorService;
   const tenants = { findBySlug: async (slug: string) => (slug === 'acme' ? tenant : null) } as unknown as TenantsRepository;
   const memberships = { findActive: async () => (caller.role ? { role: caller.role } : null) } as unknown as MembershipsRepository;
-  return new AccessGuard(new Reflector(), verifier, actors, tenants, memberships);
+  const partners = { findBySlug: async (slug: string) => (slug === 'resellers' ? partner : null) } as unknown as PartnersRepository;
+  const partnerMemberships = { findActive: async () => (caller.partnerRole ? { role: caller.partnerRole } : null) } as unknown as PartnerMembershipsRepository;
+  return new AccessGuard(new Reflector(), verifier, actors, tenants, memberships, partners, partnerMemberships);
 }
 
 async function decide(guard: AccessGuard, rule: AccessRule | undefined, request: Partial<AuthenticatedRequest> = {}): Promise<'allowed' | string> {
@@ -99,5 +112,32 @@ describe('AccessGuard', () => {
     const read: AccessRule = { kind: 'tenant', permission: 'tenant.read' };
     expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), read)).toBe('allowed');
     expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), read, { params: { slug: 'nope' } })).toBe('NOT_FOUND');
+  });
+
+  describe('partner routes', () => {
+    const manage: AccessRule = { kind: 'partner', permission: 'partner.tenants.manage' };
+    const team: AccessRule = { kind: 'partner', permission: 'partner.team.manage' };
+    const onPartner = { params: { partner: 'resellers' } };
+    const onPartnerTenant = { params: { partner: 'resellers', slug: 'acme' } };
+
+    it('grants a partner permission by the access level on that partner', async () => {
+      expect(await decide(guardFor({ audiences: ['portal'], partnerRole: 'admin' }), team, onPartner)).toBe('allowed');
+      expect(await decide(guardFor({ audiences: ['portal'], partnerRole: 'member' }), team, onPartner)).toBe('FORBIDDEN');
+      expect(await decide(guardFor({ audiences: ['portal'], partnerRole: 'member' }), manage, onPartner)).toBe('allowed');
+      expect(await decide(guardFor({ audiences: ['portal'], role: 'owner' }), manage, onPartner)).toBe('FORBIDDEN');
+      expect(await decide(guardFor({ audiences: ['ci'], machine: true }), manage, onPartner)).toBe('FORBIDDEN');
+    });
+
+    it("reaches a tenant through a partner only when it is that partner's", async () => {
+      expect(await decide(guardFor({ audiences: ['portal'], partnerRole: 'admin' }), manage, onPartnerTenant)).toBe('allowed');
+      expect(await decide(guardFor({ audiences: ['portal'], partnerRole: 'admin', tenantOfOtherPartner: true }), manage, onPartnerTenant)).toBe('NOT_FOUND');
+      expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true, tenantOfOtherPartner: true }), manage, onPartnerTenant)).toBe('NOT_FOUND');
+    });
+
+    it("closes a terminated partner's routes to its team but not to operators", async () => {
+      expect(await decide(guardFor({ audiences: ['portal'], partnerRole: 'admin', partnerStatus: 'terminated' }), manage, onPartner)).toBe('FORBIDDEN');
+      expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true, partnerStatus: 'terminated' }), manage, onPartner)).toBe('allowed');
+      expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), manage, { params: { partner: 'nobody' } })).toBe('NOT_FOUND');
+    });
   });
 });

@@ -1,8 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ROLE_PERMISSIONS, type TenantPermission } from '@tessera/contracts';
+import { PARTNER_ROLE_PERMISSIONS, ROLE_PERMISSIONS, type PartnerPermission, type TenantPermission } from '@tessera/contracts';
 import { DomainError } from '../common/errors/domain-error';
 import { MembershipsRepository } from '../memberships/memberships.repository';
+import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
+import { PartnersRepository } from '../partners/partners.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
 import type { Actor } from './actor';
@@ -22,6 +24,8 @@ export class AccessGuard implements CanActivate {
     private readonly actors: ActorService,
     private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsRepository,
+    private readonly partners: PartnersRepository,
+    private readonly partnerMemberships: PartnerMembershipsRepository,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -46,6 +50,8 @@ export class AccessGuard implements CanActivate {
         throw DomainError.forbidden(rule.orOperator ? 'Only CI or platform operators may do this' : 'Only CI may do this');
       case 'tenant':
         return this.checkTenant(request, actor, rule.permission, rule.orMachine ?? false);
+      case 'partner':
+        return this.checkPartner(request, actor, rule.permission);
       default: {
         const unreachable: never = rule;
         return unreachable;
@@ -62,6 +68,29 @@ export class AccessGuard implements CanActivate {
     if (actor.isOperator) return true;
     if (membership && ROLE_PERMISSIONS[membership.role].includes(permission)) return true;
     throw DomainError.forbidden(membership ? `Your role on ${tenant.slug} does not allow this` : `You are not a member of ${tenant.slug}`);
+  }
+
+  /** `permission` null: operators only. */
+  private async checkPartner(request: AuthenticatedRequest, actor: Actor, permission: PartnerPermission | null): Promise<boolean> {
+    const slug = request.params['partner'];
+    const partner = typeof slug === 'string' ? await this.partners.findBySlug(slug) : null;
+    if (!partner) throw DomainError.notFound(`The partner "${String(slug)}"`);
+    request.partner = partner;
+    const membership = actor.user ? await this.partnerMemberships.findActive(partner._id, actor.user._id) : null;
+    request.partnerMembership = membership;
+    if (!actor.isOperator) {
+      if (permission === null) throw DomainError.forbidden('Only platform operators may do this');
+      if (!membership) throw DomainError.forbidden(`You are not on the team of ${partner.slug}`);
+      if (partner.status === 'terminated') throw DomainError.forbidden(`${partner.slug} is terminated`);
+      if (!PARTNER_ROLE_PERMISSIONS[membership.role].includes(permission)) throw DomainError.forbidden(`Your access level on ${partner.slug} does not allow this`);
+    }
+    // A tenant named next to the partner must be the partner's own; any other is reported as not found.
+    if (request.params['slug'] !== undefined) {
+      const tenant = await this.loadTenant(request);
+      if (!tenant.partnerId?.equals(partner._id)) throw DomainError.notFound(`The tenant "${tenant.slug}" of ${partner.slug}`);
+      request.tenant = tenant;
+    }
+    return true;
   }
 
   private async loadTenant(request: AuthenticatedRequest) {

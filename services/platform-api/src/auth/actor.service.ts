@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { TENANT_ROLES, type TenantRole } from '@tessera/contracts';
+import { PARTNER_ROLES, TENANT_ROLES } from '@tessera/contracts';
 import { AppConfig } from '../config/app-config';
 import { MembershipsRepository } from '../memberships/memberships.repository';
+import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
+import { PartnersRepository } from '../partners/partners.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import type { UserDocument } from '../users/user.schema';
 import { UsersService } from '../users/users.service';
@@ -12,7 +14,7 @@ import type { VerifiedToken } from './token-verifier';
  * Turns a verified token into an Actor. Authorization comes from the database;
  * the token's groups are read only when a user is first seen, through the
  * documented mapping (docs/auth.md): the admin group bootstraps platformAdmin,
- * and `<prefix><slug>:<role>` groups bootstrap memberships.
+ * and `<prefix><slug>:<role>` groups bootstrap tenant and partner memberships.
  */
 @Injectable()
 export class ActorService {
@@ -22,6 +24,8 @@ export class ActorService {
     private readonly users: UsersService,
     private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsRepository,
+    private readonly partners: PartnersRepository,
+    private readonly partnerMemberships: PartnerMembershipsRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -43,23 +47,33 @@ export class ActorService {
   }
 
   private async bootstrapMemberships(user: UserDocument, groups: string[]): Promise<void> {
-    for (const grant of parseTenantGroups(groups, this.config.auth.tenantGroupPrefix)) {
+    for (const grant of parseRoleGroups(groups, this.config.auth.tenantGroupPrefix, TENANT_ROLES)) {
       const tenant = await this.tenants.findBySlug(grant.slug);
       if (!tenant) continue;
       await this.memberships.upsert(tenant._id, user._id, grant.role);
       this.logger.log({ subject: user.subject, tenant: grant.slug, role: grant.role }, 'membership bootstrapped from a group claim');
     }
+    for (const grant of parseRoleGroups(groups, this.config.auth.partnerGroupPrefix, PARTNER_ROLES)) {
+      const partner = await this.partners.findBySlug(grant.slug);
+      if (!partner) continue;
+      await this.partnerMemberships.upsert(partner._id, user._id, grant.role);
+      this.logger.log({ subject: user.subject, partner: grant.slug, role: grant.role }, 'partner membership bootstrapped from a group claim');
+    }
   }
 }
 
-/** `tenant:northwind:admin` → { slug: 'northwind', role: 'admin' }; `tenant:northwind` → member. */
-export function parseTenantGroups(groups: string[], prefix: string): { slug: string; role: TenantRole }[] {
-  const grants: { slug: string; role: TenantRole }[] = [];
+/**
+ * `tenant:northwind:admin` → { slug: 'northwind', role: 'admin' }; `tenant:northwind` → the first role
+ * listed last, i.e. the least powerful. Groups with another prefix or an unknown role are ignored.
+ */
+export function parseRoleGroups<Role extends string>(groups: string[], prefix: string, roles: readonly Role[]): { slug: string; role: Role }[] {
+  const grants: { slug: string; role: Role }[] = [];
+  const least = roles[roles.length - 1]!;
   for (const group of groups) {
     if (!group.startsWith(prefix)) continue;
-    const [slug, role = 'member', ...rest] = group.slice(prefix.length).split(':');
-    if (!slug || rest.length > 0 || !(TENANT_ROLES as readonly string[]).includes(role)) continue;
-    grants.push({ slug, role: role as TenantRole });
+    const [slug, role = least, ...rest] = group.slice(prefix.length).split(':');
+    if (!slug || rest.length > 0 || !(roles as readonly string[]).includes(role)) continue;
+    grants.push({ slug, role: role as Role });
   }
   return grants;
 }

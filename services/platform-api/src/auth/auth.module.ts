@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { MembershipsModule } from '../memberships/memberships.module';
+import { PartnersDataModule } from '../partners/partners-data.module';
 import { TenantsDataModule } from '../tenants/tenants-data.module';
 import { UsersModule } from '../users/users.module';
 import { AccessGuard } from './access.guard';
@@ -15,6 +16,7 @@ import { TokenVerifier } from './token-verifier';
     UsersModule,
     MembershipsModule,
     TenantsDataModule,
+    PartnersDataModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => [{ name: 'default', ttl: 60_000, limit: config.rateLimit.mutationsPerMinute }],

@@ -23,6 +23,8 @@ export class AppConfig {
     adminGroup: string;
     /** Groups named `<prefix><slug>:<role>` grant a membership when a user is first seen. */
     tenantGroupPrefix: string;
+    /** Groups named `<prefix><slug>:<level>` grant a partner membership when a user is first seen. */
+    partnerGroupPrefix: string;
   };
   /** The identity provider's admin API (Authentik, or dev-idp locally). */
   readonly identity!: { url: string; token: string; timeoutMs: number };
@@ -31,7 +33,8 @@ export class AppConfig {
   readonly workspace!: { engineSocket: string | null; image: string; command: string[]; port: number; publishPorts: boolean };
   /** Traefik's dynamic directory (null: the route step is skipped), forwardAuth address, TLS resolver, suspended page. */
   readonly edge!: { dynamicDir: string | null; forwardAuthUrl: string; tlsResolver: string | null; suspendedPageUrl: string };
-  readonly provisioning!: { concurrency: number; leaseMs: number };
+  /** stuckAfterMs: how long a step may stay pending before a partner's dashboard raises an alert. */
+  readonly provisioning!: { concurrency: number; leaseMs: number; stuckAfterMs: number };
   /** Optional steps: null when not configured. */
   readonly mail!: { url: string; token: string } | null;
   readonly files!: { url: string; token: string } | null;
@@ -149,6 +152,7 @@ export function loadConfig(env: Env): AppConfig {
       jwksTimeoutMs: integer('AUTH_JWKS_TIMEOUT_MS', 5_000, 100, 60_000),
       adminGroup: text('AUTH_ADMIN_GROUP', 'platform-admins'),
       tenantGroupPrefix: text('AUTH_TENANT_GROUP_PREFIX', 'tenant:'),
+      partnerGroupPrefix: text('AUTH_PARTNER_GROUP_PREFIX', 'partner:'),
     },
     identity: { url: identityUrl, token: identityToken, timeoutMs: integer('IDENTITY_API_TIMEOUT_MS', 5_000, 100, 60_000) },
     workspace: {
@@ -162,6 +166,7 @@ export function loadConfig(env: Env): AppConfig {
     provisioning: {
       concurrency: integer('PROVISIONING_CONCURRENCY', 8, 1, 64),
       leaseMs: integer('PROVISIONING_LEASE_MS', 120_000, 1_000, 3_600_000),
+      stuckAfterMs: integer('PROVISIONING_STUCK_AFTER_MINUTES', 15, 1, 10_080) * 60_000,
     },
     mail: pair('MAIL'),
     files: pair('FILES'),

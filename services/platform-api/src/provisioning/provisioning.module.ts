@@ -36,6 +36,6 @@ const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
     ReconcileService,
     WorkspaceService,
   ],
-  exports: [ReconcileService],
+  exports: [ReconcileService, WorkspaceService, ContainerRuntime, EdgeRouter, MailDomains, FileSpaces],
 })
 export class ProvisioningModule {}

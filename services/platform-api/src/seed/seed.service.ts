@@ -4,6 +4,8 @@ import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { ReconcileService } from '../provisioning/reconcile.service';
+import type { PartnerDocument } from '../partners/partner.schema';
+import { PartnersRepository } from '../partners/partners.repository';
 import type { TenantDocument } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 
@@ -14,12 +16,17 @@ interface SeedTenant {
   status: TenantStatus;
   subscriptionStatus?: SubscriptionStatus;
   industry: string | null;
+  /** Sold through the demo partner. */
+  viaPartner?: boolean;
 }
+
+/** The demo reseller: parker's partner in dev-idp (`partner:northwind-reseller:admin`). */
+const DEMO_PARTNER = { slug: 'northwind-reseller', name: 'Northwind Reseller', marginPct: 20 };
 
 /** Demo tenants for local runs (SEED_DEMO=true). Memberships come from dev-idp's groups. */
 const DEMO_TENANTS: SeedTenant[] = [
-  { slug: 'northwind', name: 'Northwind Traders', plan: 'business', status: 'active', subscriptionStatus: 'active', industry: 'retail' },
-  { slug: 'globex', name: 'Globex Corporation', plan: 'starter', status: 'active', subscriptionStatus: 'past_due', industry: 'manufacturing' },
+  { slug: 'northwind', name: 'Northwind Traders', plan: 'business', status: 'active', subscriptionStatus: 'active', industry: 'retail', viaPartner: true },
+  { slug: 'globex', name: 'Globex Corporation', plan: 'starter', status: 'active', subscriptionStatus: 'past_due', industry: 'manufacturing', viaPartner: true },
   { slug: 'initech', name: 'Initech', plan: 'enterprise', status: 'suspended', subscriptionStatus: 'active', industry: 'software' },
 ];
 
@@ -34,6 +41,7 @@ export class SeedService implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly tenants: TenantsRepository,
+    private readonly partners: PartnersRepository,
     private readonly subscriptions: SubscriptionsService,
     private readonly audit: AuditService,
     private readonly provisioning: ReconcileService,
@@ -44,10 +52,24 @@ export class SeedService implements OnApplicationBootstrap {
       { slug: this.config.seed.defaultTenantSlug, name: 'Default workspace', plan: 'free', status: 'active', industry: null },
       ...(this.config.seed.demo ? DEMO_TENANTS : []),
     ];
-    for (const seed of wanted) this.provisioning.start(await this.ensure(seed));
+    const partner = this.config.seed.demo ? await this.ensurePartner() : null;
+    for (const seed of wanted) this.provisioning.start(await this.ensure(seed, seed.viaPartner ? partner : null));
   }
 
-  private async ensure(seed: SeedTenant): Promise<TenantDocument> {
+  private async ensurePartner(): Promise<PartnerDocument> {
+    const existing = await this.partners.findBySlug(DEMO_PARTNER.slug);
+    if (existing) return existing;
+    const partner = await this.partners.create(DEMO_PARTNER);
+    await this.audit.recordSystem('seed', {
+      action: 'partner.create',
+      target: { type: 'partner', id: partner._id.toHexString() },
+      partnerId: partner._id.toHexString(),
+      changes: { slug: { from: null, to: partner.slug }, marginPct: { from: null, to: partner.marginPct } },
+    });
+    return partner;
+  }
+
+  private async ensure(seed: SeedTenant, partner: PartnerDocument | null): Promise<TenantDocument> {
     const { tenant, created } = await this.tenants.ensure({
       slug: seed.slug,
       name: seed.name,
@@ -55,6 +77,7 @@ export class SeedService implements OnApplicationBootstrap {
       status: seed.status,
       industry: seed.industry,
       brandColor: null,
+      partnerId: partner?._id ?? null,
     });
     const subscription = await this.subscriptions.open(tenant);
     if (!created) return tenant;
@@ -65,6 +88,7 @@ export class SeedService implements OnApplicationBootstrap {
       action: 'tenant.create',
       target: { type: 'tenant', id: tenant._id.toHexString() },
       tenantId: tenant._id.toHexString(),
+      partnerId: tenant.partnerId?.toHexString() ?? null,
       changes: { slug: { from: null, to: tenant.slug }, status: { from: null, to: tenant.status } },
     });
     this.logger.log({ tenant: tenant.slug }, 'seeded tenant');

@@ -8,6 +8,10 @@ export class Subscription {
   @Prop({ type: Types.ObjectId, required: true })
   tenantId: Types.ObjectId;
 
+  /** The tenant's partner, copied here so a partner's MRR is one query (FerretDB has no $lookup). */
+  @Prop({ type: Types.ObjectId, default: null })
+  partnerId: Types.ObjectId | null;
+
   @Prop({ type: String, required: true, enum: PLANS })
   plan: Plan;
 
@@ -38,3 +42,5 @@ export const SubscriptionSchema = SchemaFactory.createForClass(Subscription);
 SubscriptionSchema.index({ tenantId: 1 }, { unique: true });
 // Serves MRR and past-due lists: subscriptions.find({ status }).
 SubscriptionSchema.index({ status: 1 });
+// Serves partners' MRR and past-due alerts: subscriptions.aggregate([{ $match: { partnerId: { $in }, status } }, ...]).
+SubscriptionSchema.index({ partnerId: 1, status: 1 });

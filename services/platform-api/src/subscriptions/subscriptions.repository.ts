@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
+import type { SubscriptionStatus } from '@tessera/contracts';
 import type { Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
 import { Subscription, type SubscriptionDocument } from './subscription.schema';
 
-export type SubscriptionFields = Pick<Subscription, 'plan' | 'status' | 'monthlyPrice' | 'currency'>;
+export type SubscriptionFields = Pick<Subscription, 'plan' | 'status' | 'monthlyPrice' | 'currency' | 'partnerId'>;
 export type SubscriptionChanges = Partial<SubscriptionFields & Pick<Subscription, 'externalCustomerId' | 'externalSubscriptionId'>>;
 
 @Injectable()
@@ -13,6 +14,34 @@ export class SubscriptionsRepository {
 
   findByTenant(tenantId: Types.ObjectId): Promise<SubscriptionDocument | null> {
     return this.subscriptions.findOne({ tenantId }).exec();
+  }
+
+  /**
+   * Gross MRR per partner and currency, summed by the database: the monthly
+   * prices of the partners' subscriptions whose status is active.
+   */
+  async grossMrrByPartner(partnerIds: Types.ObjectId[]): Promise<{ partnerId: string; currency: string; gross: number }[]> {
+    const rows = await this.subscriptions
+      .aggregate<{ _id: { partnerId: Types.ObjectId; currency: string }; gross: number }>([
+        { $match: { partnerId: { $in: partnerIds }, status: 'active' } },
+        { $group: { _id: { partnerId: '$partnerId', currency: '$currency' }, gross: { $sum: '$monthlyPrice' } } },
+      ])
+      .exec();
+    return rows.map((row) => ({ partnerId: String(row._id.partnerId), currency: row._id.currency, gross: row.gross }));
+  }
+
+  /** The subscriptions of a partner's tenants that have this status. */
+  async ofPartnerWithStatus(partnerId: Types.ObjectId, status: SubscriptionStatus): Promise<SubscriptionDocument[]> {
+    return this.subscriptions.find({ partnerId, status }).exec();
+  }
+
+  async setPartner(tenantId: Types.ObjectId, partnerId: Types.ObjectId | null): Promise<void> {
+    await this.subscriptions.updateOne({ tenantId }, { $set: { partnerId } }).exec();
+  }
+
+  async statusesOf(tenantIds: Types.ObjectId[]): Promise<Map<string, SubscriptionStatus>> {
+    const found = await this.subscriptions.find({ tenantId: { $in: tenantIds } }, { tenantId: 1, status: 1 }).lean().exec();
+    return new Map(found.map((s) => [s.tenantId.toHexString(), s.status]));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Subscription as SubscriptionShape, SubscriptionStatus } from '@tessera/contracts';
 import { changesBetween, mutation, type Mutation } from '../audit/mutation';
+import type { Types } from 'mongoose';
 import { DomainError } from '../common/errors/domain-error';
 import type { TenantDocument } from '../tenants/tenant.schema';
 import { PLAN_PRICES } from './plan-catalog';
@@ -18,6 +19,7 @@ export class SubscriptionsService {
   open(tenant: TenantDocument): Promise<SubscriptionDocument> {
     return this.subscriptions.ensure(tenant._id, {
       plan: tenant.plan,
+      partnerId: tenant.partnerId,
       status: tenant.plan === 'free' ? 'active' : 'trialing',
       ...PLAN_PRICES[tenant.plan],
     });
@@ -30,6 +32,24 @@ export class SubscriptionsService {
 
   async setStatus(tenant: TenantDocument, status: SubscriptionStatus): Promise<void> {
     await this.subscriptions.update(tenant._id, { status });
+  }
+
+  /** Follows a tenant's move to another partner, or away from one. */
+  async followPartner(tenant: TenantDocument): Promise<void> {
+    await this.subscriptions.setPartner(tenant._id, tenant.partnerId);
+  }
+
+  grossMrrByPartner(partnerIds: Types.ObjectId[]) {
+    return this.subscriptions.grossMrrByPartner(partnerIds);
+  }
+
+  pastDue(partnerId: Types.ObjectId): Promise<SubscriptionDocument[]> {
+    return this.subscriptions.ofPartnerWithStatus(partnerId, 'past_due');
+  }
+
+  /** The subscription status of each of these tenants, by tenant id, in one query. */
+  statusesOf(tenantIds: Types.ObjectId[]): Promise<Map<string, SubscriptionStatus>> {
+    return this.subscriptions.statusesOf(tenantIds);
   }
 
   async read(tenant: TenantDocument): Promise<SubscriptionShape> {

@@ -24,7 +24,7 @@ export class MembersService {
   ) {}
 
   async list(tenant: TenantDocument): Promise<Member[]> {
-    const memberships = await this.memberships.listActiveForTenant(tenant._id);
+    const memberships = await this.memberships.listActiveFor(tenant._id);
     const users = await this.users.findByIds(memberships.map((m) => m.userId));
     const byId = new Map(users.map((user) => [user._id.toHexString(), user]));
     return memberships.map((m) => mapMember(m, byId.get(m.userId.toHexString())));

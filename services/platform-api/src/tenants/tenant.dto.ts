@@ -90,7 +90,7 @@ export class ListTenantsQuery extends PageQuery {
   search?: string;
 }
 
-export function mapTenant(tenant: TenantDocument): TenantShape {
+export function mapTenant(tenant: TenantDocument, health: TenantShape['health']): TenantShape {
   const provisioning: TenantShape['provisioning'] = {};
   for (const [step, record] of tenant.provisioning ?? new Map()) {
     provisioning[step] = {
@@ -112,6 +112,7 @@ export function mapTenant(tenant: TenantDocument): TenantShape {
     industry: tenant.industry,
     brandColor: tenant.brandColor,
     provisioning,
+    health,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),
   };

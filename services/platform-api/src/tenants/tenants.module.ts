@@ -9,11 +9,12 @@ import { MembersService } from './members.service';
 import { TenantsDataModule } from './tenants-data.module';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
+import { TenantHealthService } from './tenant-health.service';
 
 @Module({
   imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule],
   controllers: [TenantsController, MembersController, SubscriptionsController],
-  providers: [TenantsService, MembersService],
-  exports: [TenantsService],
+  providers: [TenantsService, MembersService, TenantHealthService],
+  exports: [TenantsService, TenantHealthService],
 })
 export class TenantsModule {}

@@ -5,6 +5,7 @@ import type { Model, Types } from 'mongoose';
 import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
 import { ReadCache } from '../common/read-cache';
 import { AppConfig } from '../config/app-config';
+import { slugOrNameMatches } from '../common/search';
 import { Tenant, type ProvisioningStepRecord, type TenantDocument } from './tenant.schema';
 
 export interface TenantFilter {
@@ -17,7 +18,7 @@ export interface TenantFilter {
   onlyIds?: Types.ObjectId[];
 }
 
-export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'>;
+export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'> & { partnerId?: Types.ObjectId | null };
 export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'status' | 'partnerId' | 'workspaceStopped'>>;
 
 @Injectable()
@@ -95,15 +96,28 @@ export class TenantsRepository {
     if (filter.plan) query['plan'] = filter.plan;
     if (filter.partnerId) query['partnerId'] = filter.partnerId;
     if (filter.onlyIds) query['_id'] = { $in: filter.onlyIds };
-    if (filter.search) {
-      const escaped = escapeRegExp(filter.search);
-      query['$or'] = [{ slug: { $regex: `^${escaped}`, $options: 'i' } }, { name: { $regex: escaped, $options: 'i' } }];
-    }
+    if (filter.search) Object.assign(query, slugOrNameMatches(filter.search));
     const [items, total] = await Promise.all([
       this.tenants.find(query).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).exec(),
       this.tenants.countDocuments(query).exec(),
     ]);
     return { items, total };
+  }
+
+  /** Each partner's tenants that are not terminated, counted by the database. */
+  async customerCounts(partnerIds: Types.ObjectId[]): Promise<Map<string, number>> {
+    const rows = await this.tenants
+      .aggregate<{ _id: Types.ObjectId; count: number }>([
+        { $match: { partnerId: { $in: partnerIds }, status: { $ne: 'terminated' } } },
+        { $group: { _id: '$partnerId', count: { $sum: 1 } } },
+      ])
+      .exec();
+    return new Map(rows.map((row) => [String(row._id), row.count]));
+  }
+
+  /** A partner's tenants that are not terminated: what its dashboard looks through. */
+  listLiveOfPartner(partnerId: Types.ObjectId): Promise<TenantDocument[]> {
+    return this.tenants.find({ partnerId, status: { $ne: 'terminated' } }).sort({ createdAt: -1 }).exec();
   }
 
   async update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
@@ -153,8 +167,4 @@ export class TenantsRepository {
 function pendingSteps(): Record<string, ProvisioningStepRecord> {
   const now = new Date();
   return Object.fromEntries(PROVISIONING_STEPS.map((step) => [step, { state: 'pending', attempts: 0, updatedAt: now }]));
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

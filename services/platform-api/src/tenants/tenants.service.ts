@@ -8,7 +8,9 @@ import { toSkip } from '../common/http/paging.dto';
 import { MembershipsRepository } from '../memberships/memberships.repository';
 import { ReconcileService } from '../provisioning/reconcile.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { mapTenant, type CreateTenantDto, type ListTenantsQuery, type UpdateTenantDto } from './tenant.dto';
+import { TenantHealthService } from './tenant-health.service';
+import { type CreateTenantDto, type ListTenantsQuery, type UpdateTenantDto } from './tenant.dto';
+import type { UserDocument } from '../users/user.schema';
 import type { TenantDocument } from './tenant.schema';
 import { TenantsRepository, type TenantChanges } from './tenants.repository';
 
@@ -28,11 +30,21 @@ export class TenantsService {
     private readonly memberships: MembershipsRepository,
     private readonly subscriptions: SubscriptionsService,
     private readonly provisioning: ReconcileService,
+    private readonly health: TenantHealthService,
   ) {}
 
   /** Creates the tenant, makes the caller its owner and opens its subscription. */
-  async create(actor: Actor, dto: CreateTenantDto): Promise<Mutation<TenantShape>> {
+  create(actor: Actor, dto: CreateTenantDto): Promise<Mutation<TenantShape>> {
     if (!actor.user) throw DomainError.forbidden('Only a user can own a tenant');
+    return this.open(dto, { owner: actor.user, partnerId: null });
+  }
+
+  /**
+   * Creates a tenant with its owner (none for a partner that looks after the
+   * tenant itself) under a partner or none, opens its subscription and starts
+   * provisioning in the background: the answer shows every step pending.
+   */
+  async open(dto: CreateTenantDto, options: { owner: UserDocument | null; partnerId: Types.ObjectId | null }): Promise<Mutation<TenantShape>> {
     const tenant = await this.tenants.create({
       slug: dto.slug,
       name: dto.name,
@@ -40,19 +52,19 @@ export class TenantsService {
       status: 'pending',
       industry: dto.industry ?? null,
       brandColor: dto.brandColor ?? null,
+      partnerId: options.partnerId,
     });
-    await this.memberships.upsert(tenant._id, actor.user._id, 'owner');
+    if (options.owner) await this.memberships.upsert(tenant._id, options.owner._id, 'owner');
     await this.subscriptions.open(tenant);
-    // Provisioning runs in the background; the answer shows every step pending.
     this.provisioning.start(tenant);
-    return mutation(mapTenant(tenant), {
+    return mutation(await this.health.describeOne(tenant), {
       action: 'tenant.create',
-      target: { type: 'tenant', id: tenant._id.toHexString() },
-      tenantId: tenant._id.toHexString(),
+      ...auditTarget(tenant),
       changes: {
         slug: { from: null, to: tenant.slug },
         name: { from: null, to: tenant.name },
         plan: { from: null, to: tenant.plan },
+        ...(options.owner ? { owner: { from: null, to: options.owner._id.toHexString() } } : {}),
       },
     });
   }
@@ -74,11 +86,11 @@ export class TenantsService {
       toSkip(query),
       query.pageSize,
     );
-    return { items: items.map(mapTenant), total, page: query.page, pageSize: query.pageSize };
+    return { items: await this.health.describe(items), total, page: query.page, pageSize: query.pageSize };
   }
 
-  read(tenant: TenantDocument): TenantShape {
-    return mapTenant(tenant);
+  read(tenant: TenantDocument): Promise<TenantShape> {
+    return this.health.describeOne(tenant);
   }
 
   async update(tenant: TenantDocument, dto: UpdateTenantDto): Promise<Mutation<TenantShape>> {
@@ -91,10 +103,9 @@ export class TenantsService {
     if (changes.plan && changes.plan !== tenant.plan) await this.subscriptions.changePlan(updated);
     // A new plan brings new workspace limits; new domains a new route.
     if ((changes.plan && changes.plan !== tenant.plan) || changes.domains) this.provisioning.start(updated);
-    return mutation(mapTenant(updated), {
+    return mutation(await this.health.describeOne(updated), {
       action: 'tenant.update',
-      target: { type: 'tenant', id: tenant._id.toHexString() },
-      tenantId: tenant._id.toHexString(),
+      ...auditTarget(tenant),
       changes: changesBetween(tenant.toObject(), updated.toObject(), UPDATABLE_FIELDS),
     });
   }
@@ -105,13 +116,23 @@ export class TenantsService {
     if (!updated) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
     // Stop or start the workspace and swap the route now; step errors are recorded, not thrown.
     await this.provisioning.reconcile(updated, { wait: true });
+    // A terminated tenant is no longer billed.
+    if (to === 'terminated') await this.subscriptions.setStatus(updated, 'canceled');
     const settled = (await this.tenants.findByIds([updated._id]))[0] ?? updated;
-    return mutation(mapTenant(settled), {
+    return mutation(await this.health.describeOne(settled), {
       action: `tenant.${action}`,
-      target: { type: 'tenant', id: tenant._id.toHexString() },
-      tenantId: tenant._id.toHexString(),
+      ...auditTarget(tenant),
       changes: { status: { from: tenant.status, to } },
       reason: reason ?? null,
     });
   }
+}
+
+/** Where a tenant's audit events point: the tenant, and its partner when it has one. */
+export function auditTarget(tenant: TenantDocument) {
+  return {
+    target: { type: 'tenant', id: tenant._id.toHexString() },
+    tenantId: tenant._id.toHexString(),
+    partnerId: tenant.partnerId?.toHexString() ?? null,
+  };
 }

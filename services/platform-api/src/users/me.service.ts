@@ -3,6 +3,8 @@ import type { Me } from '@tessera/contracts';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { MembershipsRepository } from '../memberships/memberships.repository';
+import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
+import { PartnersRepository } from '../partners/partners.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
 
 @Injectable()
@@ -10,6 +12,8 @@ export class MeService {
   constructor(
     private readonly memberships: MembershipsRepository,
     private readonly tenants: TenantsRepository,
+    private readonly partnerMemberships: PartnerMembershipsRepository,
+    private readonly partners: PartnersRepository,
   ) {}
 
   async describe(actor: Actor): Promise<Me> {
@@ -18,6 +22,8 @@ export class MeService {
     const memberships = await this.memberships.listActiveForUser(user._id);
     const tenants = memberships.length > 0 ? await this.tenants.findByIds(memberships.map((m) => m.tenantId)) : [];
     const slugs = new Map(tenants.map((t) => [t._id.toHexString(), t.slug]));
+    const partnerMemberships = await this.partnerMemberships.listActiveForUser(user._id);
+    const partners = await Promise.all(partnerMemberships.map(async (m) => ({ membership: m, partner: await this.partners.findById(m.partnerId) })));
     return {
       id: user._id.toHexString(),
       subject: user.subject,
@@ -29,6 +35,9 @@ export class MeService {
         const tenantSlug = slugs.get(m.tenantId.toHexString());
         return tenantSlug ? [{ tenantId: m.tenantId.toHexString(), tenantSlug, role: m.role }] : [];
       }),
+      partners: partners.flatMap(({ membership, partner }) =>
+        partner && partner.status === 'active' ? [{ partnerId: partner._id.toHexString(), partnerSlug: partner.slug, role: membership.role }] : [],
+      ),
     };
   }
 }

@@ -17,6 +17,24 @@ export class UsersService {
   ) {}
 
   /**
+   * The local user for someone invited through the identity provider, created
+   * ahead of their first sign-in under the subject their tokens will carry.
+   */
+  async ensureInvited(invited: { subject: string; email: string; name: string; username: string }): Promise<UserDocument> {
+    const existing = await this.users.findBySubject(invited.subject);
+    if (existing) return existing;
+    const { user } = await this.users.insert({
+      subject: invited.subject,
+      email: invited.email.toLowerCase(),
+      name: invited.name || invited.email,
+      username: invited.username,
+      platformAdmin: false,
+      lastSeenAt: null,
+    });
+    return user;
+  }
+
+  /**
    * Finds the user behind a token, creating it on first sight and updating its
    * profile when the token's claims changed. Writes nothing otherwise.
    * `platformAdmin` is taken from the admin group only on creation; after

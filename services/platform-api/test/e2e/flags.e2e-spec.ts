@@ -1,15 +1,11 @@
-import { startAppWithDevIdp } from '../support/app';
+import { caller, startAppWithDevIdp } from '../support/app';
 
 describe('feature flags', () => {
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
   const bearer: Record<string, string> = {};
   const ids: Record<string, string> = {};
 
-  const call = (method: 'get' | 'post' | 'patch' | 'delete', path: string, who?: string, body?: object) => {
-    let req = t.http()[method](path);
-    if (who) req = req.set('authorization', `Bearer ${bearer[who]}`);
-    return body ? req.send(body) : req;
-  };
+  const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t, bearer)(...args);
 
   beforeAll(async () => {
     t = await startAppWithDevIdp('flags');

@@ -31,7 +31,7 @@ function routeTable(t: DevIdpApp): Record<string, string> {
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, type)) as AccessRule | undefined;
         const full = `/${[base, path].filter((part) => part && part !== '/').join('/')}`;
-        table[`${method} ${full}`] = !rule ? 'NONE' : rule.kind === 'tenant' ? `tenant:${rule.permission}${rule.orMachine ? '+machine' : ''}` : rule.kind === 'operator' && rule.tenant ? 'operator:tenant' : rule.kind;
+        table[`${method} ${full}`] = !rule ? 'NONE' : rule.kind === 'tenant' ? `tenant:${rule.permission}${rule.orMachine ? '+machine' : ''}` : rule.kind === 'operator' && rule.tenant ? 'operator:tenant' : rule.kind === 'partner' ? `partner:${rule.permission ?? 'operator'}` : rule.kind;
       }
     }
   }
@@ -76,6 +76,28 @@ describe('the platform as a whole', () => {
       'GET /flags/:key': 'operator',
       'PATCH /flags/:key': 'operator',
       'DELETE /flags/:key': 'operator',
+      'GET /system/health': 'operator',
+      'POST /partners': 'operator',
+      'GET /partners': 'operator',
+      'GET /partners/:partner': 'partner:partner.read',
+      'PATCH /partners/:partner': 'partner:operator',
+      'DELETE /partners/:partner': 'partner:operator',
+      'PATCH /partners/:partner/settings': 'partner:partner.settings.manage',
+      'PATCH /partners/:partner/branding': 'partner:partner.settings.manage',
+      'GET /partners/:partner/alerts': 'partner:partner.read',
+      'GET /partners/:partner/tenants': 'partner:partner.read',
+      'POST /partners/:partner/tenants': 'partner:partner.tenants.manage',
+      'GET /partners/:partner/tenants/:slug': 'partner:partner.read',
+      'PATCH /partners/:partner/tenants/:slug': 'partner:partner.tenants.manage',
+      'POST /partners/:partner/tenants/:slug/suspend': 'partner:partner.tenants.manage',
+      'POST /partners/:partner/tenants/:slug/resume': 'partner:partner.tenants.manage',
+      'GET /partners/:partner/team': 'partner:partner.read',
+      'POST /partners/:partner/team': 'partner:partner.team.manage',
+      'PATCH /partners/:partner/team/:userId': 'partner:partner.team.manage',
+      'DELETE /partners/:partner/team/:userId': 'partner:partner.team.manage',
+      'PUT /tenants/:slug/partner': 'operator:tenant',
+      'DELETE /tenants/:slug/partner': 'operator:tenant',
+      'GET /tenants/:slug/branding': 'tenant:tenant.read',
     });
   });
 
@@ -83,6 +105,7 @@ describe('the platform as a whole', () => {
     const operator = await person(t, 'opal', 'operator', ['platform-admins']);
     const list = await t.http().get('/tenants?pageSize=100').set('authorization', `Bearer ${operator}`).expect(200);
     expect(list.body.items.map((x: { slug: string }) => x.slug).sort()).toEqual(['default', 'globex', 'initech', 'northwind']);
+    expect(list.body.items.filter((x: { partnerId: string | null }) => x.partnerId).map((x: { slug: string }) => x.slug).sort()).toEqual(['globex', 'northwind']);
     const globex = await t.http().get('/tenants/globex/subscription').set('authorization', `Bearer ${operator}`).expect(200);
     expect(globex.body.status).toBe('past_due');
   });

@@ -1,4 +1,4 @@
-import { provisioned, startAppWithDevIdp } from '../support/app';
+import { caller, provisioned, startAppWithDevIdp } from '../support/app';
 
 /**
  * Every tenant, member and subscription route over HTTP: the happy path and
@@ -8,11 +8,7 @@ describe('tenant routes', () => {
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
   const bearer: Record<string, string> = {};
 
-  const call = (method: 'get' | 'post' | 'patch' | 'delete', path: string, who?: string, body?: object) => {
-    let req = t.http()[method](path);
-    if (who) req = req.set('authorization', `Bearer ${bearer[who]}`);
-    return body ? req.send(body) : req;
-  };
+  const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t, bearer)(...args);
 
   beforeAll(async () => {
     t = await startAppWithDevIdp('tenants');

@@ -55,7 +55,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
     const again = await memberships.upsert(tenantId, userId, 'admin');
     expect(again._id.equals(first._id)).toBe(true);
     expect(again.role).toBe('admin');
-    expect(await memberships.listActiveForTenant(tenantId)).toHaveLength(1);
+    expect(await memberships.listActiveFor(tenantId)).toHaveLength(1);
   });
 
   it('opens one subscription per tenant, idempotently, at the plan price', async () => {

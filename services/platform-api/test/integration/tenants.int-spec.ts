@@ -44,7 +44,7 @@ describe('tenants on the real database', () => {
     expect((lost[0]!.reason as DomainError).code).toBe('CONFLICT');
     const stored = await repository.list({ search: 'photo-finish' }, 0, 10);
     expect(stored.total).toBe(1);
-    const owners = await memberships.listActiveForTenant(stored.items[0]!._id);
+    const owners = await memberships.listActiveFor(stored.items[0]!._id);
     expect(owners).toHaveLength(1);
   });
 

@@ -52,9 +52,13 @@ async function launch(label: string, issuers: string, env: Record<string, string
  * tokens come from real OAuth flows (authorization code with PKCE for people,
  * client credentials for CI).
  */
-export async function startAppWithDevIdp(label: string, env: Record<string, string> = {}): Promise<TestApp & { idp: DevIdpProcess }> {
+export async function startAppWithDevIdp(
+  label: string,
+  env: Record<string, string> = {},
+  options: { idpSeedDemo?: boolean } = {},
+): Promise<TestApp & { idp: DevIdpProcess }> {
   const idpDatabase = testDatabaseUri(`${label}_idp`);
-  const idp = await DevIdpProcess.start(idpDatabase);
+  const idp = await DevIdpProcess.start(idpDatabase, { seedDemo: options.idpSeedDemo ?? false });
   const identity = { IDENTITY_API_URL: idp.origin, IDENTITY_API_TOKEN: DevIdpProcess.ADMIN_TOKEN };
   const app = await launch(label, idp.trustedIssuers(), { ...identity, ...env }, async () => {
     await idp.stop();
@@ -95,4 +99,19 @@ export async function provisioned(app: TestApp, slug: string, token: string): Pr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${slug} did not finish provisioning`);
+}
+
+export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+/** A request as `who` (a key of `bearer`; none: anonymous), with an optional JSON body. */
+export function caller(app: TestApp, bearer: Record<string, string>) {
+  return (method: Method, path: string, who?: string, body?: object) => {
+    let req = app.http()[method](path);
+    if (who) {
+      const token = bearer[who];
+      if (!token) throw new Error(`no token for ${who}`);
+      req = req.set('authorization', `Bearer ${token}`);
+    }
+    return body ? req.send(body) : req;
+  };
 }

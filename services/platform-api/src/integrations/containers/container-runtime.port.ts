@@ -53,8 +53,10 @@ export abstract class ContainerRuntime {
   abstract status(slug: string, withStats: boolean): Promise<WorkspaceStatus>;
   abstract restart(slug: string): Promise<void>;
   abstract stop(slug: string): Promise<void>;
-  /** Names of every workspace container this engine holds for Tessera. */
-  abstract listWorkspaces(): Promise<string[]>;
+  /** Throws when the engine does not answer. */
+  abstract ping(): Promise<void>;
+  /** Every workspace container this engine holds, by tenant slug: one engine call for a whole list. */
+  abstract workspaceStates(): Promise<Map<string, WorkspaceState>>;
 }
 
 /** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */

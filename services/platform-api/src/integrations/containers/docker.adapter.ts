@@ -9,6 +9,7 @@ import {
   workspaceNames,
   type WorkspaceEnsured,
   type WorkspaceSpec,
+  type WorkspaceState,
   type WorkspaceStatus,
 } from './container-runtime.port';
 
@@ -104,10 +105,14 @@ export class DockerContainerRuntime extends ContainerRuntime {
     await this.engine(() => this.ignoreNotModified(() => this.docker.getContainer(workspaceNames(slug).container).stop({ t: 5 })));
   }
 
-  async listWorkspaces(): Promise<string[]> {
+  async ping(): Promise<void> {
+    await this.engine(() => this.docker.ping());
+  }
+
+  async workspaceStates(): Promise<Map<string, WorkspaceState>> {
     return this.engine(async () => {
-      const containers = await this.docker.listContainers({ all: true, filters: { label: [TENANT_LABEL] } });
-      return containers.flatMap((c) => c.Names.map((name) => name.replace(/^\//, '')));
+      const containers = await this.docker.listContainers({ all: true, filters: { label: [SLUG_LABEL] } });
+      return new Map(containers.map((c) => [c.Labels[SLUG_LABEL] ?? '', c.State === 'running' ? ('running' as const) : ('stopped' as const)]));
     });
   }
 

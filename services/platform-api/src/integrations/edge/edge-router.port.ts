@@ -29,6 +29,8 @@ export abstract class EdgeRouter {
   abstract ensureRoute(spec: RouteSpec): Promise<RouteEnsured>;
   /** Removes the tenant's route; true when there was one. */
   abstract removeRoute(slug: string): Promise<boolean>;
+  /** Throws when routes cannot be written. */
+  abstract ping(): Promise<void>;
   /** The route as stored, or null. */
   abstract readRoute(slug: string): Promise<string | null>;
 }

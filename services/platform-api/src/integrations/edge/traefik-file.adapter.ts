@@ -32,6 +32,14 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
     return existed;
   }
 
+  /** The dynamic directory takes a file: written and removed again. */
+  async ping(): Promise<void> {
+    const probe = join(this.dynamicDir(), `.health-${randomBytes(4).toString('hex')}.tmp`);
+    await mkdir(this.dynamicDir(), { recursive: true });
+    await writeFile(probe, 'ok');
+    await rm(probe, { force: true });
+  }
+
   async readRoute(slug: string): Promise<string | null> {
     try {
       return await readFile(this.pathOf(slug), 'utf8');

@@ -8,6 +8,8 @@ export interface FileSpaceEnsured {
 export abstract class FileSpaces {
   /** Finds the tenant's space by name, or creates it with the quota; idempotent. */
   abstract ensureSpace(name: string, description: string, quotaBytes: number): Promise<FileSpaceEnsured>;
+  /** Throws when the file server does not answer or refuses the token. */
+  abstract ping(): Promise<void>;
 }
 
 export class FileSpacesError extends Error {

@@ -21,6 +21,13 @@ export class OcisFileSpaces extends FileSpaces {
     super();
   }
 
+  async ping(): Promise<void> {
+    const files = this.config.files;
+    if (!files) throw new FileSpacesError('File spaces are not configured');
+    const answer = await jsonRequest(`${files.url.replace(/\/$/, '')}/graph/v1.0/drives?$filter=${encodeURIComponent("driveType eq 'project'")}`, { method: 'GET', token: files.token, timeoutMs: 2_000 });
+    if (answer.status !== 200) throw new FileSpacesError(`ocis answered ${answer.status}`);
+  }
+
   async ensureSpace(name: string, description: string, quotaBytes: number): Promise<FileSpaceEnsured> {
     const files = this.config.files;
     if (!files) throw new FileSpacesError('File spaces are not configured');

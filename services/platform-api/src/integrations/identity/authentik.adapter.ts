@@ -130,6 +130,10 @@ export class AuthentikDirectory extends IdentityDirectory {
     return results[0] ? toUser(results[0]) : null;
   }
 
+  async ping(): Promise<void> {
+    await this.call(() => this.core.coreGroupsList({ name: '__tessera_health__', includeUsers: false }));
+  }
+
   async countConfirmedMfaDevices(userId: number): Promise<number> {
     const devices = await this.call(() => this.authenticators.authenticatorsAdminAllList({ user: userId }));
     return devices.filter((device) => device.confirmed).length;

@@ -67,6 +67,8 @@ export abstract class IdentityDirectory {
   abstract inviteUser(invitation: { email: string; name: string; groupId?: string }): Promise<DirectoryUser>;
   abstract removeFromGroup(groupId: string, userId: number): Promise<void>;
   abstract findUserByEmail(email: string): Promise<DirectoryUser | null>;
+  /** Throws when the admin API does not answer or refuses the token. */
+  abstract ping(): Promise<void>;
   /** How many confirmed MFA devices (TOTP, WebAuthn, …) the user has. */
   abstract countConfirmedMfaDevices(userId: number): Promise<number>;
 }

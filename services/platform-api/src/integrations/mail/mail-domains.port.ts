@@ -8,6 +8,8 @@ export interface MailDomainEnsured {
 export abstract class MailDomains {
   /** Finds or creates the domain; idempotent. */
   abstract ensureDomain(domain: string, description: string): Promise<MailDomainEnsured>;
+  /** Throws when the mail server does not answer or refuses the token. */
+  abstract ping(): Promise<void>;
 }
 
 export class MailDomainsError extends Error {

@@ -15,6 +15,13 @@ export class StalwartMailDomains extends MailDomains {
     super();
   }
 
+  async ping(): Promise<void> {
+    const mail = this.config.mail;
+    if (!mail) throw new MailDomainsError('Mail is not configured');
+    const answer = await jsonRequest(`${mail.url.replace(/\/$/, '')}/api/principal/__tessera_health__`, { method: 'GET', token: mail.token, timeoutMs: 2_000 });
+    if (answer.status !== 200 && answer.status !== 404) throw new MailDomainsError(`Stalwart answered ${answer.status}`);
+  }
+
   async ensureDomain(domain: string, description: string): Promise<MailDomainEnsured> {
     const mail = this.config.mail;
     if (!mail) throw new MailDomainsError('Mail is not configured');

@@ -1,0 +1,47 @@
+import type { SubscriptionStatus, TenantHealth, TenantHealthStatus, WorkspaceStatus } from '@tessera/contracts';
+import type { Tenant } from './tenant.schema';
+
+/** Steps without which the workspace cannot be reached; the others only degrade it. */
+const ESSENTIAL_STEPS = new Set(['identity', 'workspace', 'route']);
+const SEVERITY: Record<TenantHealthStatus, number> = { healthy: 0, degraded: 1, down: 2, suspended: 3 };
+
+export interface HealthInputs {
+  tenant: Pick<Tenant, 'status' | 'provisioning' | 'workspaceStopped'>;
+  /** null when the tenant has no subscription. */
+  subscription: SubscriptionStatus | null;
+  /** 'unknown' when the engine could not be asked: then the workspace makes no claim. */
+  workspace: WorkspaceStatus['state'];
+}
+
+/**
+ * A tenant's health, worst finding first: suspended (or terminated) overrides
+ * everything; a failed essential step, a missing or crashed workspace make it
+ * down; pending steps, failed optional steps, an owner's stop and billing
+ * trouble make it degraded. Every finding adds its reason.
+ */
+export function tenantHealth({ tenant, subscription, workspace }: HealthInputs): TenantHealth {
+  if (tenant.status === 'suspended') return { status: 'suspended', reasons: ['Suspended by an operator'] };
+  if (tenant.status === 'terminated') return { status: 'down', reasons: ['Terminated'] };
+
+  const findings: { status: TenantHealthStatus; reason: string }[] = [];
+  const pending: string[] = [];
+  for (const [step, record] of tenant.provisioning ?? new Map()) {
+    if (record.state === 'error') {
+      findings.push({ status: ESSENTIAL_STEPS.has(step) ? 'down' : 'degraded', reason: `The ${step} step failed: ${record.error ?? 'no detail'}` });
+    }
+    if (record.state === 'pending') pending.push(step);
+  }
+  if (pending.length > 0) findings.push({ status: 'degraded', reason: `Provisioning: ${pending.join(', ')} pending` });
+
+  const workspaceSettled = tenant.provisioning?.get('workspace')?.state === 'ok';
+  if (workspaceSettled && workspace === 'missing') findings.push({ status: 'down', reason: 'The workspace container is missing' });
+  if (workspaceSettled && workspace === 'stopped') {
+    findings.push(tenant.workspaceStopped ? { status: 'degraded', reason: 'The workspace was stopped by an owner' } : { status: 'down', reason: 'The workspace is not running' });
+  }
+
+  if (subscription === 'past_due') findings.push({ status: 'degraded', reason: 'Payment is past due' });
+  if (subscription === 'canceled') findings.push({ status: 'degraded', reason: 'The subscription is canceled' });
+
+  const status = findings.reduce<TenantHealthStatus>((worst, f) => (SEVERITY[f.status] > SEVERITY[worst] ? f.status : worst), 'healthy');
+  return { status, reasons: findings.map((f) => f.reason) };
+}
