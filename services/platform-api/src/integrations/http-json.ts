@@ -12,7 +12,9 @@ export async function jsonRequest(url: string, options: { method: string; token:
       signal: AbortSignal.timeout(options.timeoutMs),
     });
   } catch (error: unknown) {
-    throw new Error(`${new URL(url).host} could not be reached (${error instanceof Error ? error.name : 'error'})`, { cause: error });
+    const { name, cause } = (error ?? {}) as { name?: string; cause?: { code?: string } };
+    if (name === 'TimeoutError') throw new Error(`${new URL(url).host} did not answer within ${options.timeoutMs} ms`, { cause: error });
+    throw new Error(`${new URL(url).host} could not be reached (${cause?.code ?? name ?? 'error'})`, { cause: error });
   }
   const text = await response.text();
   let body: unknown = text;

@@ -1,11 +1,8 @@
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer } from '@nestjs/core';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
-import { ACCESS_RULE, type AccessRule } from '../../src/auth/access.decorator';
 import { User } from '../../src/users/user.schema';
 import { provisioned, startAppWithDevIdp } from '../support/app';
+import { describeRule, routesOf } from '../support/routes';
 
 type DevIdpApp = Awaited<ReturnType<typeof startAppWithDevIdp>>;
 
@@ -17,25 +14,7 @@ async function person(t: DevIdpApp, username: string, app: 'portal' | 'operator'
 
 /** Every route the API serves, with the rule that says who may call it. */
 function routeTable(t: DevIdpApp): Record<string, string> {
-  const table: Record<string, string> = {};
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const controller of module.controllers.values()) {
-      const type = controller.metatype as unknown as { prototype: Record<string, unknown> } | null;
-      if (!type) continue;
-      const base = String(Reflect.getMetadata(PATH_METADATA, type) ?? '');
-      for (const name of Object.getOwnPropertyNames(type.prototype)) {
-        const handler = type.prototype[name];
-        if (name === 'constructor' || typeof handler !== 'function') continue;
-        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
-        if (path === undefined) continue;
-        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const rule = (Reflect.getMetadata(ACCESS_RULE, handler) ?? Reflect.getMetadata(ACCESS_RULE, type)) as AccessRule | undefined;
-        const full = `/${[base, path].filter((part) => part && part !== '/').join('/')}`;
-        table[`${method} ${full}`] = !rule ? 'NONE' : rule.kind === 'tenant' ? `tenant:${rule.permission}${rule.orMachine ? '+machine' : ''}` : rule.kind === 'operator' && rule.tenant ? 'operator:tenant' : rule.kind === 'partner' ? `partner:${rule.permission ?? 'operator'}` : rule.kind;
-      }
-    }
-  }
-  return table;
+  return Object.fromEntries(routesOf(t.app).map((route) => [`${route.method} ${route.path}`, describeRule(route.rule)]));
 }
 
 describe('the platform as a whole', () => {
@@ -66,7 +45,7 @@ describe('the platform as a whole', () => {
       'PATCH /tenants/:slug/subscription': 'operator:tenant',
       'GET /audit': 'operator',
       'POST /tenants/:slug/reconcile': 'tenant:tenant.reconcile+machine',
-      'POST /reconcile': 'machine',
+      'POST /reconcile': 'machine+operator',
       'GET /tenants/:slug/workspace': 'tenant:tenant.read',
       'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/stop': 'tenant:workspace.manage',
