@@ -1,4 +1,4 @@
-import { bucketOf, evaluateFlag, type EvaluableFlag } from './flag-evaluator';
+import { bucketOf, evaluateFlag, murmur3, type EvaluableFlag } from './flag-evaluator';
 
 /** Random-looking tenant ids (24 hex digits, like ObjectIds) from a seeded generator, so the sample is the same every run. */
 function tenantIds(count: number, seed: number): string[] {
@@ -22,6 +22,14 @@ describe('flag evaluation', () => {
     const ids = tenantIds(200, 7);
     const same = ids.filter((id) => bucketOf('a', id) === bucketOf('b', id)).length;
     expect(same).toBeLessThan(5);
+  });
+
+  it('hashes with MurmurHash3 x86 32-bit, matching its published test vectors', () => {
+    expect(murmur3('')).toBe(0);
+    expect(murmur3('a')).toBe(0x3c2569b2);
+    expect(murmur3('abcd')).toBe(0x43ed676a);
+    expect(murmur3('Hello, world!')).toBe(0xc0363e43);
+    expect(murmur3('The quick brown fox jumps over the lazy dog')).toBe(0x2e4ff723);
   });
 
   it.each([1, 10, 25, 50, 90])('rolls a %i %% rollout out to that share (± 1 %%) of 10,000 random tenants', (percentage) => {

@@ -1,5 +1,4 @@
 import type { FlagEvaluation, FlagReason, FlagRule } from '@tessera/contracts';
-import { createHash } from 'node:crypto';
 
 export const ROLLOUT_BUCKETS = 10_000;
 
@@ -17,9 +16,47 @@ export interface EvaluableFlag {
   rules: unknown[];
 }
 
-/** The tenant's bucket for a flag, 0–9999: stable, and independent between flags. */
+/**
+ * The tenant's bucket for a flag, 0–9999: stable, and independent between
+ * flags because the flag key salts the hash. MurmurHash3 (x86, 32-bit): an
+ * evaluation hashes once per percentage rule, and a cryptographic hash made
+ * that most of an evaluation's cost (docs/benchmarks.md).
+ */
 export function bucketOf(flagKey: string, tenantId: string): number {
-  return createHash('sha256').update(`${flagKey}:${tenantId}`).digest().readUInt32BE(0) % ROLLOUT_BUCKETS;
+  return murmur3(`${flagKey}:${tenantId}`) % ROLLOUT_BUCKETS;
+}
+
+/** MurmurHash3 x86 32-bit over the string's UTF-16 code units (keys and ids are ASCII), seed 0. */
+export function murmur3(text: string): number {
+  let h = 0;
+  const length = text.length;
+  const blocks = length - (length % 4);
+  for (let i = 0; i < blocks; i += 4) {
+    let k = (text.charCodeAt(i) & 0xff) | ((text.charCodeAt(i + 1) & 0xff) << 8) | ((text.charCodeAt(i + 2) & 0xff) << 16) | ((text.charCodeAt(i + 3) & 0xff) << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rest = length - blocks;
+  if (rest > 0) {
+    let k = text.charCodeAt(blocks) & 0xff;
+    if (rest > 1) k |= (text.charCodeAt(blocks + 1) & 0xff) << 8;
+    if (rest > 2) k |= (text.charCodeAt(blocks + 2) & 0xff) << 16;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+  }
+  h ^= length;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /**

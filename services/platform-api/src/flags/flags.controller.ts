@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentActor, ReadOnly } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
+import type { Response } from 'express';
 import { CreateFlagDto, EvaluateFlagsDto, UpdateFlagDto } from './flag.dto';
-import { FlagsService } from './flags.service';
+import { FlagsService, type SerializedEvaluation } from './flags.service';
 
 @ApiTags('flags')
 @ApiBearerAuth()
@@ -27,8 +28,21 @@ export class FlagsController {
   @HttpCode(200)
   @ReadOnly()
   @Access.authenticated()
-  evaluate(@CurrentActor() actor: Actor, @Body() dto: EvaluateFlagsDto) {
-    return this.flags.evaluate(actor, dto);
+  async evaluate(
+    @CurrentActor() actor: Actor,
+    @Body() dto: EvaluateFlagsDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SerializedEvaluation | undefined> {
+    const { etag, evaluation } = await this.flags.evaluate(actor, dto, ifNoneMatch);
+    response.setHeader('ETag', etag);
+    response.setHeader('Cache-Control', 'private, no-cache');
+    if (evaluation !== 'unchanged') {
+      response.type('application/json');
+      return evaluation;
+    }
+    response.status(304);
+    return undefined;
   }
 
   @Get(':key')

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
@@ -6,12 +7,22 @@ import { ReadCache } from '../common/read-cache';
 import { AppConfig } from '../config/app-config';
 import { FeatureFlagRecord, type FeatureFlagDocument } from './flag.schema';
 
+export interface FlagSnapshot {
+  flags: FeatureFlagRecord[];
+  /** Changes whenever a flag is created, changed or archived. */
+  version: string;
+}
+
 export type FlagFields = Pick<FeatureFlagRecord, 'key' | 'description' | 'enabled' | 'defaultValue' | 'rules' | 'owner' | 'expiresAt'>;
 
 @Injectable()
 export class FlagsRepository {
-  /** The active flags, which every evaluation reads: kept in memory, dropped on every write. */
-  private readonly active: ReadCache<FeatureFlagDocument[]>;
+  /**
+   * The snapshot every evaluation reads: the active flags as plain objects and
+   * a version naming them. Kept in memory, dropped on every write in this
+   * process; another replica reloads it within the read-cache TTL.
+   */
+  private readonly active: ReadCache<FlagSnapshot>;
 
   constructor(
     @InjectModel(FeatureFlagRecord.name) private readonly flags: Model<FeatureFlagRecord>,
@@ -20,8 +31,15 @@ export class FlagsRepository {
     this.active = new ReadCache(config.readCacheTtlMs);
   }
 
-  listActive(): Promise<FeatureFlagDocument[]> {
-    return this.active.get('all', () => this.flags.find({ archivedAt: null }).sort({ key: 1 }).exec());
+  snapshot(): Promise<FlagSnapshot> {
+    return this.active.get('all', async () => {
+      const flags = await this.flags.find({ archivedAt: null }).sort({ key: 1 }).lean<FeatureFlagRecord[]>().exec();
+      const version = createHash('sha256')
+        .update(flags.map((flag) => `${flag.key}@${flag.updatedAt.toISOString()}`).join('|'))
+        .digest('base64url')
+        .slice(0, 16);
+      return { flags, version };
+    });
   }
 
   listAll(): Promise<FeatureFlagDocument[]> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { FeatureFlag, FlagEvaluation } from '@tessera/contracts';
 import { changesBetween, mutation, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
@@ -14,8 +15,16 @@ import { FlagsRepository, type FlagFields } from './flags.repository';
 
 const AUDITED_FIELDS = ['description', 'enabled', 'defaultValue', 'rules', 'owner', 'expiresAt', 'archivedAt'] as const;
 
+/** A FlagEvaluation as the JSON the API answers: kept serialized, since every answer would serialize it again. */
+export type SerializedEvaluation = string & { readonly __json: FlagEvaluation };
+
+/** Truth maps kept, by ETag: a portal evaluates once per session, so the same tenants come back. */
+const EVALUATED_MAPS = 2_000;
+
 @Injectable()
 export class FlagsService {
+  private readonly evaluated = new Map<string, SerializedEvaluation>();
+
   constructor(
     private readonly flags: FlagsRepository,
     private readonly tenants: TenantsRepository,
@@ -69,14 +78,29 @@ export class FlagsService {
    * their own tenants only; operators any tenant (an unknown one gets the
    * defaults). Without a tenant named: the caller's only tenant, or none.
    */
-  async evaluate(actor: Actor, dto: EvaluateFlagsDto): Promise<FlagEvaluation> {
+  /**
+   * The truth map for one tenant, from the in-memory snapshot. The ETag names
+   * the snapshot and everything about the tenant the rules read, so a caller
+   * holding it gets `unchanged` without the map being evaluated again.
+   */
+  async evaluate(actor: Actor, dto: EvaluateFlagsDto, ifNoneMatch?: string): Promise<{ etag: string; evaluation: SerializedEvaluation | 'unchanged' }> {
     if (!actor.user) throw DomainError.forbidden('Flags are evaluated for people');
     const tenant = await this.tenantFor(actor, dto.tenantSlug);
-    const flags = await this.flags.listActive();
+    const snapshot = await this.flags.snapshot();
     const subject = tenant
       ? { tenantId: tenant._id.toHexString(), plan: tenant.plan, partnerId: tenant.partnerId?.toHexString() ?? null }
       : { tenantId: null, plan: null, partnerId: null };
-    return evaluateAll(flags, subject, tenant?.slug ?? dto.tenantSlug ?? null);
+    const slug = tenant?.slug ?? dto.tenantSlug ?? null;
+    const etag = `W/"${createHash('sha256').update(JSON.stringify([snapshot.version, subject, slug])).digest('base64url').slice(0, 22)}"`;
+    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag)) return { etag, evaluation: 'unchanged' };
+    let evaluation = this.evaluated.get(etag);
+    if (!evaluation) {
+      evaluation = JSON.stringify(evaluateAll(snapshot.flags, subject, slug)) as SerializedEvaluation;
+      // The tag names the snapshot: maps of older snapshots are never asked for again and age out.
+      if (this.evaluated.size >= EVALUATED_MAPS) this.evaluated.delete(this.evaluated.keys().next().value as string);
+      this.evaluated.set(etag, evaluation);
+    }
+    return { etag, evaluation };
   }
 
   private async tenantFor(actor: Actor, slug: string | undefined): Promise<TenantDocument | null> {

@@ -3,6 +3,8 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { SubscriptionStatus } from '@tessera/contracts';
 import type { Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
+import { ReadCache } from '../common/read-cache';
+import { AppConfig } from '../config/app-config';
 import { Subscription, type SubscriptionDocument } from './subscription.schema';
 
 export type SubscriptionFields = Pick<Subscription, 'plan' | 'status' | 'monthlyPrice' | 'currency' | 'partnerId'>;
@@ -10,7 +12,15 @@ export type SubscriptionChanges = Partial<SubscriptionFields & Pick<Subscription
 
 @Injectable()
 export class SubscriptionsRepository {
-  constructor(@InjectModel(Subscription.name) private readonly subscriptions: Model<Subscription>) {}
+  /** Each tenant's subscription status: every tenant answer carries its health, which reads it. */
+  private readonly statuses: ReadCache<SubscriptionStatus | null>;
+
+  constructor(
+    @InjectModel(Subscription.name) private readonly subscriptions: Model<Subscription>,
+    config: AppConfig,
+  ) {
+    this.statuses = new ReadCache(config.readCacheTtlMs);
+  }
 
   findByTenant(tenantId: Types.ObjectId): Promise<SubscriptionDocument | null> {
     return this.subscriptions.findOne({ tenantId }).exec();
@@ -40,6 +50,11 @@ export class SubscriptionsRepository {
   }
 
   async statusesOf(tenantIds: Types.ObjectId[]): Promise<Map<string, SubscriptionStatus>> {
+    if (tenantIds.length === 1) {
+      const id = tenantIds[0]!;
+      const status = await this.statuses.get(id.toHexString(), async () => (await this.subscriptions.findOne({ tenantId: id }, { status: 1 }).lean().exec())?.status ?? null);
+      return new Map(status ? [[id.toHexString(), status]] : []);
+    }
     const found = await this.subscriptions.find({ tenantId: { $in: tenantIds } }, { tenantId: 1, status: 1 }).lean().exec();
     return new Map(found.map((s) => [s.tenantId.toHexString(), s.status]));
   }
@@ -59,10 +74,14 @@ export class SubscriptionsRepository {
     } catch (error: unknown) {
       if (!isDuplicateKeyError(error)) throw error;
       return upsert();
+    } finally {
+      this.statuses.invalidate(tenantId.toHexString());
     }
   }
 
-  update(tenantId: Types.ObjectId, changes: SubscriptionChanges): Promise<SubscriptionDocument | null> {
-    return this.subscriptions.findOneAndUpdate({ tenantId }, { $set: changes }, { returnDocument: 'after' }).exec();
+  async update(tenantId: Types.ObjectId, changes: SubscriptionChanges): Promise<SubscriptionDocument | null> {
+    const updated = await this.subscriptions.findOneAndUpdate({ tenantId }, { $set: changes }, { returnDocument: 'after' }).exec();
+    this.statuses.invalidate(tenantId.toHexString());
+    return updated;
   }
 }

@@ -96,6 +96,24 @@ describe('feature flags', () => {
     expect((await call('get', '/audit', 'operator').expect(200)).body.total).toBe(before);
   });
 
+  it('answers 304 to a caller holding the current ETag, and a new map once a flag or the tenant changes', async () => {
+    const first = await call('post', '/flags/evaluate', 'alice', { tenantSlug: 'alpha' }).expect(200);
+    const etag = first.headers['etag'] as string;
+    expect(etag).toMatch(/^W\/".+"$/);
+    const again = await call('post', '/flags/evaluate', 'alice', { tenantSlug: 'alpha' }).set('if-none-match', etag).expect(304);
+    expect(again.text).toBe('');
+    // Another tenant, the same flags: another tag.
+    expect((await call('post', '/flags/evaluate', 'bob', { tenantSlug: 'beta' }).expect(200)).headers['etag']).not.toBe(etag);
+    // A flag changes: the snapshot is refreshed at once and the old tag no longer matches.
+    await call('patch', '/flags/new-editor', 'operator', { description: 'The new editor, reworded' }).expect(200);
+    const changed = await call('post', '/flags/evaluate', 'alice', { tenantSlug: 'alpha' }).set('if-none-match', etag).expect(200);
+    expect(changed.headers['etag']).not.toBe(etag);
+    // The tenant's plan changes: its rules may answer differently, so the tag changes too.
+    await call('post', '/flags/evaluate', 'alice', { tenantSlug: 'alpha' }).set('if-none-match', changed.headers['etag'] as string).expect(304);
+    await call('patch', '/tenants/alpha', 'alice', { plan: 'starter' }).expect(200);
+    await call('post', '/flags/evaluate', 'alice', { tenantSlug: 'alpha' }).set('if-none-match', changed.headers['etag'] as string).expect(200);
+  });
+
   it('archives a flag: kept and readable, gone from evaluation, closed to changes', async () => {
     await call('delete', '/flags/everyone', 'operator').expect(200);
     expect((await call('get', '/flags/everyone', 'operator').expect(200)).body.archived).toBe(true);
