@@ -113,7 +113,10 @@ const STALE_AFTER_MS = 30 * 24 * 3600 * 1000;
 export function staleness(flag: FeatureFlagDocument, now: Date): string | null {
   if (now.getTime() - flag.updatedAt.getTime() > STALE_AFTER_MS) return 'unchanged for more than 30 days';
   const rules = flag.rules as { type?: string; percentage?: number; value?: boolean }[];
-  const everyone = flag.defaultValue ? rules.every((rule) => rule.value !== false) : rules.some((rule) => rule.type === 'percentage' && rule.percentage === 100 && rule.value === true);
+  // Everyone gets true: every rule up to a 100 % rollout of true (or, with none, the default too) gives true.
+  const fullRollout = rules.findIndex((rule) => rule.type === 'percentage' && rule.percentage === 100 && rule.value === true);
+  const deciding = fullRollout === -1 ? rules : rules.slice(0, fullRollout);
+  const everyone = deciding.every((rule) => rule.value === true) && (fullRollout !== -1 || flag.defaultValue);
   if (flag.enabled && everyone) return 'fully rolled out';
   return null;
 }
