@@ -28,6 +28,15 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+local_secret() { # name, bytes, [base64]: a random secret kept in .data/secrets, made on first use
+  local file="$DATA/secrets/$1"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$DATA/secrets" && chmod 700 "$DATA/secrets"
+    if [ "${3:-}" = base64 ]; then head -c "$2" /dev/urandom | base64 -w0 >"$file"; else head -c "$2" /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=' >"$file"; fi
+  fi
+  cat "$file"
+}
+
 wait_for() { # url, name: until the url answers, while the last process started lives
   local pid="${pids[-1]}"
   for _ in $(seq 1 100); do
@@ -92,10 +101,27 @@ log "starting platform-api on :$API_PORT"
 pids+=($!)
 wait_for "http://127.0.0.1:$API_PORT/health/ready" platform-api
 
+PORTAL_PORT="${PORTAL_PORT:-3001}"
+log "starting the portal on :$PORTAL_PORT"
+(
+  cd apps/portal
+  export PORT="$PORTAL_PORT" HOST="${PORTAL_HOST:-0.0.0.0}"
+  export NUXT_API_URL="${NUXT_API_URL:-http://127.0.0.1:$API_PORT}"
+  export NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET="${PORTAL_OIDC_CLIENT_SECRET:-tessera-portal-dev-secret}"
+  # Local secrets, made once and kept in .data: sessions survive a restart.
+  export NUXT_OIDC_SESSION_SECRET="${NUXT_OIDC_SESSION_SECRET:-$(local_secret portal-session 48)}"
+  export NUXT_OIDC_AUTH_SESSION_SECRET="${NUXT_OIDC_AUTH_SESSION_SECRET:-$(local_secret portal-auth-session 48)}"
+  export NUXT_OIDC_TOKEN_KEY="${NUXT_OIDC_TOKEN_KEY:-$(local_secret portal-token-key 32 base64)}"
+  exec node .output/server/index.mjs
+) >"$DATA/logs/portal.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$PORTAL_PORT/login" portal
+
 cat <<INFO
 
   Tessera is running.
 
+  portal         http://localhost:$PORTAL_PORT   (customers and partners)
   platform-api   http://localhost:$API_PORT
   API docs       http://localhost:$API_PORT/docs
   health         http://localhost:$API_PORT/health/ready
@@ -105,7 +131,8 @@ cat <<INFO
   edge routes    .data/traefik/dynamic/ (one Traefik file per tenant)
   logs           .data/logs/
 
-  Demo tenants: default, northwind, globex (past due), initech (suspended).
+  Demo tenants: default, northwind, globex (past due), initech (suspended);
+  partner northwind-reseller sells northwind and globex.
   Demo logins (password: $DEMO_PASSWORD):
     opal     operator (platform-admins)
     parker   partner admin

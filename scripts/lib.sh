@@ -74,6 +74,16 @@ ensure_podman() {
   fi
 }
 
+# Debian's Chromium, which the portal's browser tests drive through playwright-core.
+ensure_chromium() {
+  command -v chromium >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    log "Chromium is not installed and cannot be installed here (needs root and apt-get)"; return 1
+  fi
+  log "installing Chromium from Debian's packages"
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || return 1
+}
+
 # Starts `podman system service` on $1 unless something answers there; prints its pid (empty if it was running).
 start_podman() {
   local socket="$1"

@@ -1,0 +1,3 @@
+import type { Me } from '@tessera/contracts';
+
+export default defineEventHandler((event) => callApi<Me>(event, '/users/me'));

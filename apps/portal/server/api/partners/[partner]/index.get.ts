@@ -1,0 +1,3 @@
+import type { PartnerSummary } from '@tessera/contracts';
+
+export default defineEventHandler((event) => callApi<PartnerSummary>(event, `/partners/${param(event, 'partner')}`));

@@ -1,0 +1,3 @@
+export default defineEventHandler((event) =>
+  callApi<{ removed: true }>(event, `/tenants/${param(event, 'slug')}/members/${param(event, 'userId')}`, { method: 'DELETE' }),
+);
