@@ -26,6 +26,8 @@ else
   checks+=("container engine (Podman) for the provisioning tests:failed")
 fi
 trap '[ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null' EXIT
+# The browser the portal's tests drive (Debian's Chromium, through playwright-core).
+ensure_chromium || checks+=("Chromium for the browser tests:failed")
 
 check lint pnpm lint
 check typecheck pnpm typecheck

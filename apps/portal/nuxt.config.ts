@@ -29,6 +29,10 @@ export default defineNuxtConfig({
         logoutUrl: `${idp}end-session/`,
         redirectUri: 'http://localhost:3001/auth/oidc/callback',
         logoutRedirectUri: 'http://localhost:3001/signed-out',
+        logoutRedirectParameterName: 'post_logout_redirect_uri',
+        // Names the client at the end-session endpoint, so the provider returns to logoutRedirectUri
+        // (an id_token_hint would need the ID token in the browser's session).
+        additionalLogoutParameters: { clientId: 'tessera-portal' },
         scope: ['openid', 'profile', 'email', 'groups', 'offline_access'],
         pkce: true,
         state: true,

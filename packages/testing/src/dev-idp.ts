@@ -31,7 +31,14 @@ export class DevIdpProcess {
     readonly origin: string,
   ) {}
 
-  static async start(mongodbUri: string, options: { seedDemo?: boolean } = {}): Promise<DevIdpProcess> {
+  /**
+   * Starts the built dev-idp. `redirectUris` adds an app's callback and post-logout addresses
+   * (a browser test's portal on its own port) to the test client's.
+   */
+  static async start(
+    mongodbUri: string,
+    options: { seedDemo?: boolean; redirectUris?: Partial<Record<'portal' | 'operator', { callback: string; logout: string }>> } = {},
+  ): Promise<DevIdpProcess> {
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: build dev-idp first (pnpm -r build)`);
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
@@ -46,9 +53,11 @@ export class DevIdpProcess {
         DEV_IDP_DEMO_PASSWORD: DevIdpProcess.PASSWORD,
         DEV_IDP_ADMIN_TOKEN: DevIdpProcess.ADMIN_TOKEN,
         DEV_IDP_PORTAL_CLIENT_SECRET: DEV_IDP_CLIENTS.portal.secret,
-        DEV_IDP_PORTAL_REDIRECT_URIS: TEST_REDIRECT_URI,
+        DEV_IDP_PORTAL_REDIRECT_URIS: [TEST_REDIRECT_URI, options.redirectUris?.portal?.callback].filter(Boolean).join(','),
+        ...(options.redirectUris?.portal ? { DEV_IDP_PORTAL_LOGOUT_URIS: options.redirectUris.portal.logout } : {}),
         DEV_IDP_OPERATOR_CLIENT_SECRET: DEV_IDP_CLIENTS.operator.secret,
-        DEV_IDP_OPERATOR_REDIRECT_URIS: TEST_REDIRECT_URI,
+        DEV_IDP_OPERATOR_REDIRECT_URIS: [TEST_REDIRECT_URI, options.redirectUris?.operator?.callback].filter(Boolean).join(','),
+        ...(options.redirectUris?.operator ? { DEV_IDP_OPERATOR_LOGOUT_URIS: options.redirectUris.operator.logout } : {}),
         DEV_IDP_CI_CLIENT_SECRET: DEV_IDP_CLIENTS.ci.secret,
       },
     });

@@ -56,3 +56,42 @@ export class EngineProcess {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** One call to the engine's Docker API over its socket; answers the status and parsed body. */
+function engineCall(socket: string, method: string, path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, path, method, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = text ? JSON.parse(text) : null;
+        } catch {
+          // not JSON
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Removes every engine object (containers, networks, volumes) of the given
+ * tenants, by the slug label platform-api puts on them: hygiene for tests that
+ * share an engine.
+ */
+export async function removeEngineObjects(socket: string, slugs: string[]): Promise<void> {
+  for (const slug of slugs) {
+    const filters = encodeURIComponent(JSON.stringify({ label: [`io.tessera.tenant-slug=${slug}`] }));
+    const containers = (await engineCall(socket, 'GET', `/containers/json?all=true&filters=${filters}`)).body as { Id: string }[];
+    for (const c of containers ?? []) await engineCall(socket, 'DELETE', `/containers/${c.Id}?force=true`);
+    const networks = (await engineCall(socket, 'GET', `/networks?filters=${filters}`)).body as { Id: string }[];
+    for (const n of networks ?? []) await engineCall(socket, 'DELETE', `/networks/${n.Id}`);
+    const volumes = ((await engineCall(socket, 'GET', `/volumes?filters=${filters}`)).body as { Volumes?: { Name: string }[] } | null)?.Volumes;
+    for (const v of volumes ?? []) await engineCall(socket, 'DELETE', `/volumes/${encodeURIComponent(v.Name)}`);
+  }
+}

@@ -4,3 +4,5 @@ export * from './oauth';
 export * from './database';
 export * from './engine';
 export * from './integration-servers';
+export * from './stack';
+export * from './browser';

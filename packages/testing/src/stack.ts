@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dropDatabase, testDatabaseUri } from './database';
+import { DEV_IDP_CLIENTS, DevIdpProcess } from './dev-idp';
+import { freePort } from './ferretdb';
+
+const ROOT = resolve(__dirname, '../../..');
+const API_ENTRY = join(ROOT, 'services/platform-api/dist/main.js');
+const PORTAL_ENTRY = join(ROOT, 'apps/portal/.output/server/index.mjs');
+
+async function waitFor(url: string, child: ChildProcess, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${name} did not answer at ${url}`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export interface PlatformStack {
+  idp: DevIdpProcess;
+  apiOrigin: string;
+  portalOrigin: string;
+  /** The engine socket the API provisions on, or null when the stack runs without one. */
+  engineSocket: string | null;
+  /** A token for `username` from the portal or operator application (the test OAuth client). */
+  token(username: string, app: 'portal' | 'operator'): Promise<string>;
+  /** Calls platform-api directly with a token, failing on an unexpected status. */
+  api<T>(token: string, method: string, path: string, body?: unknown, expected?: number[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The platform as it runs for real, each part its own process: dev-idp,
+ * the built platform-api and the built portal, on one test database server
+ * (FerretDB or MONGODB_URI) and, when given, a container engine. For browser
+ * tests: the portal's callback is registered with dev-idp on its own port.
+ */
+export async function startPlatformStack(label: string, options: { engineSocket?: string | null; apiEnv?: Record<string, string> } = {}): Promise<PlatformStack> {
+  for (const entry of [API_ENTRY, PORTAL_ENTRY]) {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: build the workspace first (pnpm -r build)`);
+  }
+  const [apiPort, portalPort] = [await freePort(), await freePort()];
+  const apiOrigin = `http://127.0.0.1:${apiPort}`;
+  const portalOrigin = `http://127.0.0.1:${portalPort}`;
+  const idpDatabase = testDatabaseUri(`${label}_idp`);
+  const apiDatabase = testDatabaseUri(label);
+  const idp = await DevIdpProcess.start(idpDatabase, {
+    redirectUris: { portal: { callback: `${portalOrigin}/auth/oidc/callback`, logout: `${portalOrigin}/signed-out` } },
+  });
+  const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-stack-'));
+  const engineSocket = options.engineSocket ?? null;
+
+  const api = spawn(process.execPath, [API_ENTRY], {
+    cwd: join(ROOT, 'services/platform-api'),
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(apiPort),
+      MONGODB_URI: apiDatabase,
+      AUTH_ISSUERS: idp.trustedIssuers(),
+      AUTH_AUDIENCE_PORTAL: DEV_IDP_CLIENTS.portal.id,
+      AUTH_AUDIENCE_OPERATOR: DEV_IDP_CLIENTS.operator.id,
+      AUTH_AUDIENCE_CI: DEV_IDP_CLIENTS.ci.id,
+      IDENTITY_API_URL: idp.origin,
+      IDENTITY_API_TOKEN: DevIdpProcess.ADMIN_TOKEN,
+      CONTAINER_ENGINE_SOCKET: engineSocket ?? '',
+      WORKSPACE_PUBLISH_PORTS: 'true',
+      TRAEFIK_DYNAMIC_DIR: dynamicDir,
+      SEED_DEFAULT_TENANT: `default-${randomBytes(3).toString('hex')}`,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MUTATIONS_PER_MINUTE: '10000',
+      ...options.apiEnv,
+    },
+  });
+  await waitFor(`${apiOrigin}/health/ready`, api, 'platform-api');
+
+  const issuer = idp.issuer('portal');
+  const portal = spawn(process.execPath, [PORTAL_ENTRY], {
+    cwd: join(ROOT, 'apps/portal'),
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(portalPort),
+      HOST: '127.0.0.1',
+      NUXT_API_URL: apiOrigin,
+      NUXT_OIDC_PROVIDERS_OIDC_CLIENT_ID: DEV_IDP_CLIENTS.portal.id,
+      NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET: DEV_IDP_CLIENTS.portal.secret,
+      NUXT_OIDC_PROVIDERS_OIDC_ADDITIONAL_LOGOUT_PARAMETERS_CLIENT_ID: DEV_IDP_CLIENTS.portal.id,
+      NUXT_OIDC_PROVIDERS_OIDC_AUTHORIZATION_URL: `${issuer}authorize/`,
+      NUXT_OIDC_PROVIDERS_OIDC_TOKEN_URL: `${issuer}token/`,
+      NUXT_OIDC_PROVIDERS_OIDC_USER_INFO_URL: `${issuer}userinfo/`,
+      NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_URL: `${issuer}end-session/`,
+      NUXT_OIDC_PROVIDERS_OIDC_REDIRECT_URI: `${portalOrigin}/auth/oidc/callback`,
+      NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_REDIRECT_URI: `${portalOrigin}/signed-out`,
+      NUXT_OIDC_SESSION_SECRET: randomBytes(48).toString('base64url'),
+      NUXT_OIDC_AUTH_SESSION_SECRET: randomBytes(48).toString('base64url'),
+      NUXT_OIDC_TOKEN_KEY: randomBytes(32).toString('base64'),
+    },
+  });
+  await waitFor(`${portalOrigin}/login`, portal, 'portal');
+
+  return {
+    idp,
+    apiOrigin,
+    portalOrigin,
+    engineSocket,
+    token: (username, app) => idp.accessToken(username, app),
+    async api<T>(token: string, method: string, path: string, body?: unknown, expected = [200, 201]): Promise<T> {
+      const response = await fetch(`${apiOrigin}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      if (!expected.includes(response.status)) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+      return (text ? JSON.parse(text) : null) as T;
+    },
+    async stop() {
+      await stopProcess(portal);
+      await stopProcess(api);
+      await idp.stop();
+      await dropDatabase(apiDatabase);
+      await dropDatabase(idpDatabase);
+      rmSync(dynamicDir, { recursive: true, force: true });
+    },
+  };
+}
