@@ -25,7 +25,6 @@ export default defineNuxtConfig({
         clientSecret: '',
         authorizationUrl: `${idp}authorize/`,
         tokenUrl: `${idp}token/`,
-        userInfoUrl: `${idp}userinfo/`,
         logoutUrl: `${idp}end-session/`,
         redirectUri: 'http://localhost:3001/auth/oidc/callback',
         logoutRedirectUri: 'http://localhost:3001/signed-out',
@@ -48,12 +47,14 @@ export default defineNuxtConfig({
         validateAccessToken: false,
         validateIdToken: false,
         skipAccessTokenParsing: false,
+        // Renew the tokens this many seconds before they expire. The provider's setting wins over
+        // `session` below (NUXT_OIDC_PROVIDERS_OIDC_SESSION_CONFIGURATION_EXPIRATION_THRESHOLD).
+        sessionConfiguration: { automaticRefresh: true, expirationCheck: true, expirationThreshold: 30 },
       },
     },
     session: {
       automaticRefresh: true,
       expirationCheck: true,
-      expirationThreshold: 30,
       maxAge: 8 * 60 * 60,
       cookie: { sameSite: 'lax', secure: false },
     },

@@ -37,7 +37,7 @@ export class DevIdpProcess {
    */
   static async start(
     mongodbUri: string,
-    options: { seedDemo?: boolean; redirectUris?: Partial<Record<'portal' | 'operator', { callback: string; logout: string }>> } = {},
+    options: { seedDemo?: boolean; redirectUris?: Partial<Record<'portal' | 'operator', { callback: string; logout: string }>>; env?: Record<string, string> } = {},
   ): Promise<DevIdpProcess> {
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: build dev-idp first (pnpm -r build)`);
     const port = await freePort();
@@ -59,6 +59,7 @@ export class DevIdpProcess {
         DEV_IDP_OPERATOR_REDIRECT_URIS: [TEST_REDIRECT_URI, options.redirectUris?.operator?.callback].filter(Boolean).join(','),
         ...(options.redirectUris?.operator ? { DEV_IDP_OPERATOR_LOGOUT_URIS: options.redirectUris.operator.logout } : {}),
         DEV_IDP_CI_CLIENT_SECRET: DEV_IDP_CLIENTS.ci.secret,
+        ...options.env,
       },
     });
     const idp = new DevIdpProcess(child, origin);

@@ -50,7 +50,10 @@ export interface PlatformStack {
  * (FerretDB or MONGODB_URI) and, when given, a container engine. For browser
  * tests: the portal's callback is registered with dev-idp on its own port.
  */
-export async function startPlatformStack(label: string, options: { engineSocket?: string | null; apiEnv?: Record<string, string> } = {}): Promise<PlatformStack> {
+export async function startPlatformStack(
+  label: string,
+  options: { engineSocket?: string | null; apiEnv?: Record<string, string>; idpEnv?: Record<string, string>; portalEnv?: Record<string, string> } = {},
+): Promise<PlatformStack> {
   for (const entry of [API_ENTRY, PORTAL_ENTRY]) {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: build the workspace first (pnpm -r build)`);
   }
@@ -61,6 +64,7 @@ export async function startPlatformStack(label: string, options: { engineSocket?
   const apiDatabase = testDatabaseUri(label);
   const idp = await DevIdpProcess.start(idpDatabase, {
     redirectUris: { portal: { callback: `${portalOrigin}/auth/oidc/callback`, logout: `${portalOrigin}/signed-out` } },
+    env: options.idpEnv,
   });
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-stack-'));
   const engineSocket = options.engineSocket ?? null;
@@ -103,13 +107,13 @@ export async function startPlatformStack(label: string, options: { engineSocket?
       NUXT_OIDC_PROVIDERS_OIDC_ADDITIONAL_LOGOUT_PARAMETERS_CLIENT_ID: DEV_IDP_CLIENTS.portal.id,
       NUXT_OIDC_PROVIDERS_OIDC_AUTHORIZATION_URL: `${issuer}authorize/`,
       NUXT_OIDC_PROVIDERS_OIDC_TOKEN_URL: `${issuer}token/`,
-      NUXT_OIDC_PROVIDERS_OIDC_USER_INFO_URL: `${issuer}userinfo/`,
       NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_URL: `${issuer}end-session/`,
       NUXT_OIDC_PROVIDERS_OIDC_REDIRECT_URI: `${portalOrigin}/auth/oidc/callback`,
       NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_REDIRECT_URI: `${portalOrigin}/signed-out`,
       NUXT_OIDC_SESSION_SECRET: randomBytes(48).toString('base64url'),
       NUXT_OIDC_AUTH_SESSION_SECRET: randomBytes(48).toString('base64url'),
       NUXT_OIDC_TOKEN_KEY: randomBytes(32).toString('base64'),
+      ...options.portalEnv,
     },
   });
   await waitFor(`${portalOrigin}/login`, portal, 'portal');

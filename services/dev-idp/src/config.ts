@@ -19,6 +19,8 @@ export interface DevIdpConfig {
   cookieSecret: string;
   demoPassword: string;
   seedDemo: boolean;
+  /** Lifetime of access and ID tokens (Authentik's default: 10 minutes); tests shorten it to see a refresh. */
+  accessTokenTtlSeconds: number;
   portal: ClientSettings;
   operator: ClientSettings;
   ci: Pick<ClientSettings, 'clientId' | 'clientSecret'>;
@@ -33,6 +35,8 @@ export function loadConfig(env: Record<string, string | undefined>): DevIdpConfi
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`DEV_IDP_PORT must be a port number, got "${env['DEV_IDP_PORT']}"`);
   const origin = (env['DEV_IDP_ORIGIN'] ?? `http://localhost:${port}`).replace(/\/$/, '');
   const mongodbUri = env['DEV_IDP_MONGODB_URI'] ?? '';
+  const accessTokenTtlSeconds = Number(env['DEV_IDP_ACCESS_TOKEN_TTL_SECONDS'] ?? 600);
+  if (!Number.isInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds < 5) problems.push('DEV_IDP_ACCESS_TOKEN_TTL_SECONDS must be a whole number of seconds, at least 5');
   if (!mongodbUri) problems.push('DEV_IDP_MONGODB_URI is required (accounts and groups are kept there)');
   if (problems.length > 0) throw new Error(`Invalid dev-idp configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
@@ -44,6 +48,7 @@ export function loadConfig(env: Record<string, string | undefined>): DevIdpConfi
     cookieSecret: env['DEV_IDP_COOKIE_SECRET'] ?? 'tessera-dev-idp-cookie-secret-change-me',
     demoPassword: env['DEV_IDP_DEMO_PASSWORD'] ?? 'tessera-demo',
     seedDemo: (env['DEV_IDP_SEED_DEMO'] ?? 'true') !== 'false',
+    accessTokenTtlSeconds,
     portal: {
       clientId: env['DEV_IDP_PORTAL_CLIENT_ID'] ?? 'tessera-portal',
       clientSecret: env['DEV_IDP_PORTAL_CLIENT_SECRET'] ?? 'tessera-portal-dev-secret',

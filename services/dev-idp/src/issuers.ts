@@ -4,7 +4,6 @@ import type { Directory, UserRecord } from './directory.js';
 
 /** The scopes the platform's clients ask for, as Authentik's default scope mappings offer them. */
 const SCOPES = ['openid', 'profile', 'email', 'groups', 'offline_access'];
-const ACCESS_TOKEN_TTL_SECONDS = 10 * 60;
 
 export interface Application {
   slug: string;
@@ -83,14 +82,14 @@ export function createIssuer(config: DevIdpConfig, directory: Directory, applica
           return {
             scope: 'openid profile email groups',
             audience: client.clientId,
-            accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+            accessTokenTTL: config.accessTokenTtlSeconds,
             accessTokenFormat: 'jwt',
             jwt: { sign: { alg: 'RS256' } },
           };
         },
       },
     },
-    ttl: { AccessToken: ACCESS_TOKEN_TTL_SECONDS, ClientCredentials: ACCESS_TOKEN_TTL_SECONDS, IdToken: ACCESS_TOKEN_TTL_SECONDS, RefreshToken: 30 * 24 * 3600, AuthorizationCode: 60, Interaction: 3600, Session: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
+    ttl: { AccessToken: config.accessTokenTtlSeconds, ClientCredentials: config.accessTokenTtlSeconds, IdToken: config.accessTokenTtlSeconds, RefreshToken: 30 * 24 * 3600, AuthorizationCode: 60, Interaction: 3600, Session: 14 * 24 * 3600, Grant: 14 * 24 * 3600 },
     // Authentik issues a refresh token to any code flow of a client allowed the grant.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     interactions: { url: (_ctx, interaction) => `/application/o/${application.slug}/interaction/${interaction.uid}` },

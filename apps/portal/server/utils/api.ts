@@ -1,5 +1,5 @@
 import type { ErrorBody } from '@tessera/contracts';
-import { createError, getRouterParam, type H3Event } from 'h3';
+import { createError, getCookie, getRouterParam, type H3Event } from 'h3';
 import { FetchError } from 'ofetch';
 import { decryptToken } from 'nuxt-oidc-auth/runtime/server/utils/security.js';
 import { getUserSession, getUserSessionId } from 'nuxt-oidc-auth/runtime/server/utils/session.js';
@@ -8,17 +8,77 @@ interface StoredSession {
   accessToken?: Parameters<typeof decryptToken>[0];
 }
 
+const SESSION_COOKIE = 'nuxt-oidc-auth';
+/** How long a session's token is reused without unsealing the session again; a sign-out drops it at once. */
+const TOKEN_REUSE_MS = 30_000;
+const tokens = new Map<string, { token: string; reuseUntil: number }>();
+/** Lookups under way, by session: the calls of one page share one session check (and one renewal). */
+const lookups = new Map<string, Promise<string>>();
+
 /**
  * The signed-in user's access token. It lives encrypted in the server-side
- * session store and never reaches the browser. Reading the session first
- * checks its expiry and refreshes the tokens when they are due; without a
- * session this answers 401.
+ * session store and never reaches the browser. Reading the session checks its
+ * expiry and refreshes the tokens when they are due; without a session this
+ * answers 401. Unsealing the session and decrypting the token are most of
+ * what a BFF call costs (docs/benchmarks.md), so the token is kept in memory
+ * for the sealed cookie it came with, for at most 30 s and never past its
+ * own expiry; signing out forgets it (server/plugins/session-hooks.ts).
  */
 export async function accessTokenOf(event: H3Event): Promise<string> {
+  const key = sessionKey(event);
+  const known = key ? tokens.get(key) : undefined;
+  if (known && known.reuseUntil > Date.now()) return known.token;
+  if (!key) return lookUp(event);
+  const pending = lookups.get(key) ?? lookUp(event).finally(() => lookups.delete(key));
+  lookups.set(key, pending);
+  return pending;
+}
+
+async function lookUp(event: H3Event): Promise<string> {
+  const key = sessionKey(event);
   await getUserSession(event);
   const stored = await useStorage('oidc').getItem<StoredSession>(await getUserSessionId(event));
   if (!stored?.accessToken) throw createError({ statusCode: 401, statusMessage: 'UNAUTHENTICATED', message: 'Your session has ended' });
-  return decryptToken(stored.accessToken, process.env.NUXT_OIDC_TOKEN_KEY as string);
+  const token = await decryptToken(stored.accessToken, process.env.NUXT_OIDC_TOKEN_KEY as string);
+  // The cookie may have been renewed by the check: key the token by the one the browser will send next.
+  const renewed = sessionKey(event, true) ?? key;
+  if (renewed) remember(renewed, token);
+  return token;
+}
+
+/** Forgets the token kept for this request's session (sign-out, a 401 from the API). */
+export function forgetToken(event: H3Event): void {
+  const key = sessionKey(event);
+  if (key) tokens.delete(key);
+}
+
+function remember(key: string, token: string): void {
+  const exp = expiryOf(token);
+  // Never past the point where the session check would renew the token.
+  const margin = Number(useRuntimeConfig().oidc.providers.oidc?.sessionConfiguration?.expirationThreshold ?? 0);
+  const reuseUntil = Math.min(Date.now() + TOKEN_REUSE_MS, exp ? (exp - margin) * 1000 : 0);
+  if (reuseUntil <= Date.now()) return;
+  if (tokens.size >= 10_000) tokens.delete(tokens.keys().next().value as string);
+  tokens.set(key, { token, reuseUntil });
+}
+
+/** The sealed session cookie as sent (or, with `outgoing`, as just set on the answer). */
+function sessionKey(event: H3Event, outgoing = false): string | undefined {
+  if (outgoing) {
+    const set = event.node.res.getHeader('set-cookie');
+    const line = (Array.isArray(set) ? set : set ? [String(set)] : []).find((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
+    return line ? decodeURIComponent(line.slice(SESSION_COOKIE.length + 1).split(';')[0] ?? '') || undefined : undefined;
+  }
+  return getCookie(event, SESSION_COOKIE) || undefined;
+}
+
+function expiryOf(token: string): number | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -29,7 +89,7 @@ export async function callApi<T>(event: H3Event, path: string, options: { method
   const token = await accessTokenOf(event);
   try {
     const answer: unknown = await $fetch(path, {
-      baseURL: useRuntimeConfig(event).apiUrl,
+      baseURL: useRuntimeConfig().apiUrl,
       method: options.method ?? 'GET',
       body: options.body as BodyInit | Record<string, unknown> | undefined,
       query: options.query,
@@ -37,6 +97,8 @@ export async function callApi<T>(event: H3Event, path: string, options: { method
     });
     return answer as T;
   } catch (error: unknown) {
+    // The API no longer takes this token: do not offer it again.
+    if (error instanceof FetchError && error.response?.status === 401) forgetToken(event);
     throw apiError(error);
   }
 }
