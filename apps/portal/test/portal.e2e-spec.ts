@@ -83,6 +83,25 @@ describe('the portal', () => {
     await screenshot(page, 'portal', 'dashboard');
   });
 
+  it('shows a new sign-up a pending page while sign-up approval is on, until an operator approves it', async () => {
+    await stack.api(operator, 'PATCH', '/system/settings', { signupApproval: true });
+    try {
+      await stack.idp.createPerson('wendy', { name: 'Wendy Waiting' });
+      const page = await as('wendy');
+      await page.fill('input[name=slug]', `wait-${sfx}`);
+      await page.fill('input[name=name]', 'Wendy Works');
+      await Promise.all([page.waitForURL(`**/t/wait-${sfx}`), page.click('button[type=submit]')]);
+      await page.locator('[data-test=awaiting-approval]').waitFor();
+      await screenshot(page, 'portal', 'awaiting-approval');
+      await stack.api(operator, 'POST', `/tenants/wait-${sfx}/approve`, {});
+      // The page notices by itself.
+      await page.locator('[data-test=tenant-status]', { hasText: 'active' }).waitFor({ timeout: 60_000 });
+    } finally {
+      await stack.api(operator, 'PATCH', '/system/settings', { signupApproval: false });
+      if (stack.engineSocket) await removeEngineObjects(stack.engineSocket, [`wait-${sfx}`]);
+    }
+  });
+
   it('keeps the tokens on the server: the browser sees a public projection of the session', async () => {
     const page = await as('carol', `/t/${A}`);
     const session = await fromPage(page, '/api/_auth/session');

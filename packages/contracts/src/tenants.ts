@@ -26,6 +26,17 @@ export interface ProvisioningStep {
   updatedAt: string;
 }
 
+/** A sign-up waiting for an operator (when the platform asks for approval), and how it ended. */
+export const TENANT_APPROVALS = ['pending', 'approved', 'rejected'] as const;
+export type TenantApproval = (typeof TENANT_APPROVALS)[number];
+
+/** Platform-wide settings, changed by operators. */
+export interface PlatformSettings {
+  /** New workspaces signed up for in the portal wait for an operator's approval before they are provisioned. */
+  signupApproval: boolean;
+  updatedAt: string | null;
+}
+
 export const TENANT_HEALTH = ['healthy', 'degraded', 'down', 'suspended'] as const;
 export type TenantHealthStatus = (typeof TENANT_HEALTH)[number];
 
@@ -46,6 +57,8 @@ export interface Tenant {
   industry: string | null;
   brandColor: string | null;
   provisioning: Record<string, ProvisioningStep>;
+  /** null when the tenant needed no approval. */
+  approval: TenantApproval | null;
   health: TenantHealth;
   createdAt: string;
   updatedAt: string;
@@ -55,7 +68,7 @@ export interface Tenant {
 export interface ReconcileResult {
   slug: string;
   status: TenantStatus;
-  /** False when another reconcile of this tenant held the lease; the steps are then as last stored. */
+  /** False when another reconcile of this tenant held the lease, or it awaits approval; the steps are then as last stored. */
   ran: boolean;
   steps: Record<string, { state: ProvisioningState; error?: string; drift: string[] }>;
 }

@@ -13,6 +13,7 @@ import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
 import { IdentityModule } from './integrations/identity/identity.module';
 import { PartnersModule } from './partners/partners.module';
+import { SettingsModule } from './settings/settings.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { MeModule } from './users/me.module';
@@ -51,6 +52,7 @@ export class AppModule implements NestModule {
         MeModule,
         AuditModule,
         FlagsModule,
+        SettingsModule,
         HealthModule,
         SeedModule,
       ],

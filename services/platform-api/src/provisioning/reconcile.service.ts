@@ -62,6 +62,8 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
     if (!(await this.acquire(key, holder, options.wait ?? false))) return this.resultOf(tenant, false, {});
     try {
       const fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? tenant;
+      // A sign-up waiting for an operator gets nothing provisioned until it is approved.
+      if (fresh.approval === 'pending') return this.resultOf(fresh, false, {});
       return await this.run(fresh, options.only);
     } finally {
       await this.leases.release(key, holder);

@@ -57,4 +57,13 @@ describe('tenantHealth', () => {
       reasons: ['The workspace container is missing', 'Payment is past due'],
     });
   });
+
+  it('is degraded while a sign-up waits for approval, and down once it was rejected', () => {
+    expect(health({ approval: 'pending', provisioning: steps({ identity: 'pending', workspace: 'pending', route: 'pending' }), workspace: 'missing' })).toEqual({
+      status: 'degraded',
+      reasons: ['Waiting for an operator to approve the sign-up'],
+    });
+    expect(health({ approval: 'rejected', status: 'terminated' })).toEqual({ status: 'down', reasons: ['The sign-up was rejected'] });
+    expect(health({ approval: 'approved' }).status).toBe('healthy');
+  });
 });

@@ -6,7 +6,7 @@ const ESSENTIAL_STEPS = new Set(['identity', 'workspace', 'route']);
 const SEVERITY: Record<TenantHealthStatus, number> = { healthy: 0, degraded: 1, down: 2, suspended: 3 };
 
 export interface HealthInputs {
-  tenant: Pick<Tenant, 'status' | 'provisioning' | 'workspaceStopped'>;
+  tenant: Pick<Tenant, 'status' | 'provisioning' | 'workspaceStopped'> & { approval?: Tenant['approval'] };
   /** null when the tenant has no subscription. */
   subscription: SubscriptionStatus | null;
   /** 'unknown' when the engine could not be asked: then the workspace makes no claim. */
@@ -21,7 +21,9 @@ export interface HealthInputs {
  */
 export function tenantHealth({ tenant, subscription, workspace }: HealthInputs): TenantHealth {
   if (tenant.status === 'suspended') return { status: 'suspended', reasons: ['Suspended by an operator'] };
+  if (tenant.approval === 'rejected') return { status: 'down', reasons: ['The sign-up was rejected'] };
   if (tenant.status === 'terminated') return { status: 'down', reasons: ['Terminated'] };
+  if (tenant.approval === 'pending') return { status: 'degraded', reasons: ['Waiting for an operator to approve the sign-up'] };
 
   const findings: { status: TenantHealthStatus; reason: string }[] = [];
   const pending: string[] = [];

@@ -112,6 +112,7 @@ export function mapTenant(tenant: TenantDocument, health: TenantShape['health'])
     industry: tenant.industry,
     brandColor: tenant.brandColor,
     provisioning,
+    approval: tenant.approval ?? null,
     health,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),

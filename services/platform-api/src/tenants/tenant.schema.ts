@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { PLANS, TENANT_STATUSES, type Plan, type ProvisioningState, type TenantStatus } from '@tessera/contracts';
+import { PLANS, TENANT_APPROVALS, TENANT_STATUSES, type Plan, type ProvisioningState, type TenantApproval, type TenantStatus } from '@tessera/contracts';
 import { Types, type HydratedDocument } from 'mongoose';
 
 @Schema({ _id: false })
@@ -51,6 +51,10 @@ export class Tenant {
   @Prop({ type: Object, default: {} })
   billingInfo: Record<string, string>;
 
+  /** A portal sign-up waiting for an operator, and how it ended; null when none was needed. */
+  @Prop({ type: String, enum: [...TENANT_APPROVALS, null], default: null })
+  approval: TenantApproval | null;
+
   /** An owner stopped the workspace: reconcile keeps it stopped until it is restarted. */
   @Prop({ required: true, default: false })
   workspaceStopped: boolean;
@@ -74,5 +78,7 @@ export const TenantSchema = SchemaFactory.createForClass(Tenant);
 TenantSchema.index({ slug: 1 }, { unique: true });
 // Serves the operator list filtered by status and/or plan, newest first.
 TenantSchema.index({ status: 1, plan: 1, createdAt: -1 });
+// Serves the operators' approval queue: tenants.find({ approval: 'pending' }).
+TenantSchema.index({ approval: 1, createdAt: 1 });
 // Serves a partner's tenants: tenants.find({ partnerId }).
 TenantSchema.index({ partnerId: 1, createdAt: -1 });

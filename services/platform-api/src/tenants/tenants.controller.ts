@@ -50,6 +50,20 @@ export class TenantsController {
     return this.tenants.changeStatus(tenant, 'resume', dto.reason);
   }
 
+  @Post(':slug/approve')
+  @HttpCode(200)
+  @Access.operatorOnTenant()
+  approve(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+    return this.tenants.approve(tenant, dto.reason);
+  }
+
+  @Post(':slug/reject')
+  @HttpCode(200)
+  @Access.operatorOnTenant()
+  reject(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+    return this.tenants.reject(tenant, dto.reason);
+  }
+
   @Post(':slug/terminate')
   @HttpCode(200)
   @Access.operatorOnTenant()

@@ -9,11 +9,13 @@ import { MembersService } from './members.service';
 import { TenantsDataModule } from './tenants-data.module';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
+import { ApprovalsController } from './approvals.controller';
+import { SettingsModule } from '../settings/settings.module';
 import { TenantHealthService } from './tenant-health.service';
 
 @Module({
-  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule],
-  controllers: [TenantsController, MembersController, SubscriptionsController],
+  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule, SettingsModule],
+  controllers: [TenantsController, MembersController, SubscriptionsController, ApprovalsController],
   providers: [TenantsService, MembersService, TenantHealthService],
   exports: [TenantsService, TenantHealthService],
 })

@@ -18,8 +18,8 @@ export interface TenantFilter {
   onlyIds?: Types.ObjectId[];
 }
 
-export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'> & { partnerId?: Types.ObjectId | null };
-export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'status' | 'partnerId' | 'workspaceStopped'>>;
+export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'> & { partnerId?: Types.ObjectId | null; approval?: Tenant['approval'] };
+export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'status' | 'partnerId' | 'workspaceStopped' | 'approval'>>;
 
 @Injectable()
 export class TenantsRepository {
@@ -146,6 +146,16 @@ export class TenantsRepository {
     });
     this.forget(updated);
     return updated;
+  }
+
+  /** Sign-ups waiting for an operator, oldest first. */
+  async listAwaitingApproval(skip: number, limit: number): Promise<{ items: TenantDocument[]; total: number }> {
+    const query = { approval: 'pending' as const };
+    const [items, total] = await Promise.all([
+      this.tenants.find(query).sort({ createdAt: 1, _id: 1 }).skip(skip).limit(limit).exec(),
+      this.tenants.countDocuments(query).exec(),
+    ]);
+    return { items, total };
   }
 
   /** Every tenant, oldest first: what reconcile-all walks through. */

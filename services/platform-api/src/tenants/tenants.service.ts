@@ -4,7 +4,8 @@ import { Types } from 'mongoose';
 import { changesBetween, mutation, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
-import { toSkip } from '../common/http/paging.dto';
+import { toSkip, type PageQuery } from '../common/http/paging.dto';
+import { SettingsService } from '../settings/settings.service';
 import { MembershipsRepository } from '../memberships/memberships.repository';
 import { ReconcileService } from '../provisioning/reconcile.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
@@ -31,12 +32,50 @@ export class TenantsService {
     private readonly subscriptions: SubscriptionsService,
     private readonly provisioning: ReconcileService,
     private readonly health: TenantHealthService,
+    private readonly settings: SettingsService,
   ) {}
 
-  /** Creates the tenant, makes the caller its owner and opens its subscription. */
-  create(actor: Actor, dto: CreateTenantDto): Promise<Mutation<TenantShape>> {
+  /**
+   * Creates the tenant, makes the caller its owner and opens its subscription.
+   * When the platform asks for approval, a sign-up (anyone but an operator)
+   * waits for an operator before anything is provisioned.
+   */
+  async create(actor: Actor, dto: CreateTenantDto): Promise<Mutation<TenantShape>> {
     if (!actor.user) throw DomainError.forbidden('Only a user can own a tenant');
-    return this.open(dto, { owner: actor.user, partnerId: null });
+    const awaitApproval = !actor.isOperator && (await this.settings.signupApproval());
+    return this.open(dto, { owner: actor.user, partnerId: null, awaitApproval });
+  }
+
+  /** The approval queue: sign-ups waiting for an operator, oldest first. */
+  async awaitingApproval(query: PageQuery): Promise<Page<TenantShape>> {
+    const { items, total } = await this.tenants.listAwaitingApproval(toSkip(query), query.pageSize);
+    return { items: await this.health.describe(items), total, page: query.page, pageSize: query.pageSize };
+  }
+
+  /** Approves a waiting sign-up and starts its provisioning. */
+  async approve(tenant: TenantDocument, reason?: string): Promise<Mutation<TenantShape>> {
+    if (tenant.approval !== 'pending') throw DomainError.conflict(`${tenant.slug} is not waiting for approval`);
+    const updated = (await this.tenants.update(tenant._id, { approval: 'approved' })) ?? tenant;
+    this.provisioning.start(updated);
+    return mutation(await this.health.describeOne(updated), {
+      action: 'tenant.approve',
+      ...auditTarget(tenant),
+      changes: { approval: { from: 'pending', to: 'approved' } },
+      reason: reason ?? null,
+    });
+  }
+
+  /** Rejects a waiting sign-up: it is terminated, kept and readable, never provisioned. */
+  async reject(tenant: TenantDocument, reason?: string): Promise<Mutation<TenantShape>> {
+    if (tenant.approval !== 'pending') throw DomainError.conflict(`${tenant.slug} is not waiting for approval`);
+    const updated = (await this.tenants.update(tenant._id, { approval: 'rejected', status: 'terminated' })) ?? tenant;
+    await this.subscriptions.setStatus(updated, 'canceled');
+    return mutation(await this.health.describeOne(updated), {
+      action: 'tenant.reject',
+      ...auditTarget(tenant),
+      changes: { approval: { from: 'pending', to: 'rejected' }, status: { from: tenant.status, to: 'terminated' } },
+      reason: reason ?? null,
+    });
   }
 
   /**
@@ -44,7 +83,7 @@ export class TenantsService {
    * tenant itself) under a partner or none, opens its subscription and starts
    * provisioning in the background: the answer shows every step pending.
    */
-  async open(dto: CreateTenantDto, options: { owner: UserDocument | null; partnerId: Types.ObjectId | null }): Promise<Mutation<TenantShape>> {
+  async open(dto: CreateTenantDto, options: { owner: UserDocument | null; partnerId: Types.ObjectId | null; awaitApproval?: boolean }): Promise<Mutation<TenantShape>> {
     const tenant = await this.tenants.create({
       slug: dto.slug,
       name: dto.name,
@@ -53,10 +92,11 @@ export class TenantsService {
       industry: dto.industry ?? null,
       brandColor: dto.brandColor ?? null,
       partnerId: options.partnerId,
+      approval: options.awaitApproval ? 'pending' : null,
     });
     if (options.owner) await this.memberships.upsert(tenant._id, options.owner._id, 'owner');
     await this.subscriptions.open(tenant);
-    this.provisioning.start(tenant);
+    if (!options.awaitApproval) this.provisioning.start(tenant);
     return mutation(await this.health.describeOne(tenant), {
       action: 'tenant.create',
       ...auditTarget(tenant),
@@ -65,6 +105,7 @@ export class TenantsService {
         name: { from: null, to: tenant.name },
         plan: { from: null, to: tenant.plan },
         ...(options.owner ? { owner: { from: null, to: options.owner._id.toHexString() } } : {}),
+        ...(options.awaitApproval ? { approval: { from: null, to: 'pending' } } : {}),
       },
     });
   }

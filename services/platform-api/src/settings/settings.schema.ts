@@ -1,0 +1,18 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { HydratedDocument } from 'mongoose';
+
+/** The platform's settings: one document, `_id: 'platform'`. */
+@Schema({ collection: 'settings', timestamps: true })
+export class PlatformSettingsRecord {
+  @Prop({ type: String, required: true })
+  _id: string;
+
+  @Prop({ required: true, default: false })
+  signupApproval: boolean;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type PlatformSettingsDocument = HydratedDocument<PlatformSettingsRecord>;
+export const PlatformSettingsSchema = SchemaFactory.createForClass(PlatformSettingsRecord);
