@@ -107,6 +107,7 @@ log "starting the portal on :$PORTAL_PORT"
   cd apps/portal
   export PORT="$PORTAL_PORT" HOST="${PORTAL_HOST:-0.0.0.0}"
   export NUXT_API_URL="${NUXT_API_URL:-http://127.0.0.1:$API_PORT}"
+  export NUXT_PUBLIC_BASE_DOMAIN="${NUXT_PUBLIC_BASE_DOMAIN:-${BASE_DOMAIN:-localhost}}"
   export NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET="${PORTAL_OIDC_CLIENT_SECRET:-tessera-portal-dev-secret}"
   # Local secrets, made once and kept in .data: sessions survive a restart.
   export NUXT_OIDC_SESSION_SECRET="${NUXT_OIDC_SESSION_SECRET:-$(local_secret portal-session 48)}"

@@ -14,7 +14,7 @@ export default defineNuxtConfig({
     apiUrl: 'http://127.0.0.1:3000',
     public: {
       /** Workspaces live at https://<slug>.<baseDomain>/ (NUXT_PUBLIC_BASE_DOMAIN). */
-      baseDomain: 'tessera.localhost',
+      baseDomain: 'localhost',
     },
   },
   oidc: {

@@ -79,7 +79,7 @@ describe('the portal', () => {
       await page.reload();
       await expect(page.locator('[data-test=workspace-state]').textContent()).resolves.toBe('running');
     }
-    expect(await page.locator('[data-test=launch]').getAttribute('href')).toBe(`https://${W}.tessera.localhost/`);
+    expect(await page.locator('[data-test=launch]').getAttribute('href')).toBe(`https://${W}.tessera.test/`);
     await screenshot(page, 'portal', 'dashboard');
   });
 

@@ -53,13 +53,13 @@ export function loadConfig(env: Record<string, string | undefined>): DevIdpConfi
       clientId: env['DEV_IDP_PORTAL_CLIENT_ID'] ?? 'tessera-portal',
       clientSecret: env['DEV_IDP_PORTAL_CLIENT_SECRET'] ?? 'tessera-portal-dev-secret',
       redirectUris: list(env['DEV_IDP_PORTAL_REDIRECT_URIS'], ['http://localhost:3001/auth/oidc/callback']),
-      postLogoutRedirectUris: list(env['DEV_IDP_PORTAL_LOGOUT_URIS'], ['http://localhost:3001/']),
+      postLogoutRedirectUris: list(env['DEV_IDP_PORTAL_LOGOUT_URIS'], ['http://localhost:3001/signed-out']),
     },
     operator: {
       clientId: env['DEV_IDP_OPERATOR_CLIENT_ID'] ?? 'tessera-operator',
       clientSecret: env['DEV_IDP_OPERATOR_CLIENT_SECRET'] ?? 'tessera-operator-dev-secret',
       redirectUris: list(env['DEV_IDP_OPERATOR_REDIRECT_URIS'], ['http://localhost:3002/auth/oidc/callback']),
-      postLogoutRedirectUris: list(env['DEV_IDP_OPERATOR_LOGOUT_URIS'], ['http://localhost:3002/']),
+      postLogoutRedirectUris: list(env['DEV_IDP_OPERATOR_LOGOUT_URIS'], ['http://localhost:3002/signed-out']),
     },
     ci: {
       clientId: env['DEV_IDP_CI_CLIENT_ID'] ?? 'tessera-ci',
