@@ -7,7 +7,7 @@ export default defineNuxtConfig({
   modules: ['nuxt-oidc-auth'],
   devtools: { enabled: false },
   telemetry: false,
-  app: { head: { title: 'Tessera', meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }] } },
+  app: { head: { title: 'Tessera', meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }], link: [{ rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }] } },
   css: ['~/assets/portal.css'],
   runtimeConfig: {
     /** Where the BFF reaches platform-api (NUXT_API_URL). */

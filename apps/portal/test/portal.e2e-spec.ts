@@ -20,12 +20,17 @@ describe('the portal', () => {
   let browser: Browser;
   let operator: string;
   const contexts: BrowserContext[] = [];
+  /** Console errors of the portal's pages (hydration mismatches included); each test must leave none. */
+  let consoleErrors: string[] = [];
 
   /** A fresh browser session (its own cookies), signed in as `username`. */
   async function as(username: string, next = '/'): Promise<Page> {
     const context = await browser.newContext();
     contexts.push(context);
     const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.location().url.startsWith(stack.portalOrigin)) consoleErrors.push(`${message.text()} (${message.location().url})`);
+    });
     await signInWithBrowser(page, stack.portalOrigin, username, next);
     return page;
   }
@@ -51,6 +56,13 @@ describe('the portal', () => {
     await stack.api(operator, 'POST', `/partners/${P}/tenants`, { slug: B, name: 'Bolt', plan: 'free' });
     await stack.api(operator, 'POST', `/partners/${Q}/tenants`, { slug: C, name: 'Cobalt', plan: 'free' });
     browser = await launchChromium();
+  });
+  beforeEach(() => {
+    consoleErrors = [];
+  });
+  afterEach(() => {
+    // Requests the test makes on purpose to be refused show as failed loads; anything else is a defect.
+    expect(consoleErrors.filter((text) => !text.startsWith('Failed to load resource'))).toEqual([]);
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();
