@@ -7,7 +7,9 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import type { MembershipDocument } from '../memberships/membership.schema';
 import { MembershipsRepository } from '../memberships/memberships.repository';
+import { IdentityDirectory } from '../integrations/identity/identity-directory.port';
 import { UsersRepository } from '../users/users.repository';
+import { UsersService } from '../users/users.service';
 import { mapMember, type AddMemberDto } from './member.dto';
 import type { TenantDocument } from './tenant.schema';
 
@@ -20,6 +22,8 @@ export class MembersService {
   constructor(
     private readonly memberships: MembershipsRepository,
     private readonly users: UsersRepository,
+    private readonly usersService: UsersService,
+    private readonly directory: IdentityDirectory,
     private readonly clock: Clock,
   ) {}
 
@@ -32,8 +36,8 @@ export class MembersService {
 
   async add(actor: Actor, own: MembershipDocument | null, tenant: TenantDocument, dto: AddMemberDto): Promise<Mutation<Member>> {
     if (dto.role === 'owner') this.requireOwnerPower(actor, own);
-    const user = await this.users.findByEmail(dto.email);
-    if (!user) throw DomainError.notFound(`A user with the email ${dto.email}`);
+    // Someone who never signed in is invited: created in the identity provider, and here under the subject they will sign in with.
+    const user = (await this.users.findByEmail(dto.email)) ?? (await this.usersService.ensureInvited(await this.directory.inviteUser({ email: dto.email, name: dto.email })));
     const existing = await this.memberships.findActive(tenant._id, user._id);
     if (existing) throw DomainError.conflict(`${dto.email} is already a member`);
     const membership = await this.memberships.upsert(tenant._id, user._id, dto.role);

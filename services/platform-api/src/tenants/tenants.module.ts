@@ -11,10 +11,11 @@ import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 import { ApprovalsController } from './approvals.controller';
 import { SettingsModule } from '../settings/settings.module';
+import { IdentityModule } from '../integrations/identity/identity.module';
 import { TenantHealthService } from './tenant-health.service';
 
 @Module({
-  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule, SettingsModule],
+  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule, SettingsModule, IdentityModule],
   controllers: [TenantsController, MembersController, SubscriptionsController, ApprovalsController],
   providers: [TenantsService, MembersService, TenantHealthService],
   exports: [TenantsService, TenantHealthService],

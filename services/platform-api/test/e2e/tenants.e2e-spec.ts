@@ -1,3 +1,4 @@
+import { DevIdpProcess } from '@tessera/testing';
 import { caller, provisioned, startAppWithDevIdp } from '../support/app';
 
 /**
@@ -90,8 +91,17 @@ describe('tenant routes', () => {
       ]);
     });
 
-    it('answers 404 for an email nobody has signed in with', () =>
-      call('post', '/tenants/acme/members', 'owner', { email: 'ghost@example.test', role: 'member' }).expect(404));
+    it('invites an email nobody has signed in with: created in the identity provider, a member once they sign in', async () => {
+      const invited = await call('post', '/tenants/acme/members', 'owner', { email: 'Gina@Example.test', role: 'member' }).expect(201);
+      expect(invited.body).toMatchObject({ email: 'gina@example.test', role: 'member' });
+      const { body: found } = await t.idp.admin('GET', '/core/users/?email=gina%40example.test');
+      const [person] = (found as { results: { pk: number; username: string }[] }).results;
+      expect(person).toBeDefined();
+      await t.idp.admin('POST', `/core/users/${person!.pk}/set_password/`, { password: DevIdpProcess.PASSWORD });
+      const gina = await t.idp.accessToken(person!.username, 'portal');
+      const me = await t.http().get('/users/me').set('authorization', `Bearer ${gina}`).expect(200);
+      expect(me.body.memberships).toEqual([expect.objectContaining({ tenantSlug: 'acme', role: 'member' })]);
+    });
 
     it('answers 409 when the user is already a member', () =>
       call('post', '/tenants/acme/members', 'owner', { email: 'mike@example.test', role: 'admin' }).expect(409));
