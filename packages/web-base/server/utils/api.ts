@@ -8,7 +8,6 @@ interface StoredSession {
   accessToken?: Parameters<typeof decryptToken>[0];
 }
 
-const SESSION_COOKIE = 'nuxt-oidc-auth';
 /** How long a session's token is reused without unsealing the session again; a sign-out drops it at once. */
 const TOKEN_REUSE_MS = 30_000;
 const tokens = new Map<string, { token: string; reuseUntil: number }>();
@@ -64,12 +63,18 @@ function remember(key: string, token: string): void {
 
 /** The sealed session cookie as sent (or, with `outgoing`, as just set on the answer). */
 function sessionKey(event: H3Event, outgoing = false): string | undefined {
+  const SESSION_COOKIE = sessionCookieName();
   if (outgoing) {
     const set = event.node.res.getHeader('set-cookie');
     const line = (Array.isArray(set) ? set : set ? [String(set)] : []).find((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
     return line ? decodeURIComponent(line.slice(SESSION_COOKIE.length + 1).split(';')[0] ?? '') || undefined : undefined;
   }
   return getCookie(event, SESSION_COOKIE) || undefined;
+}
+
+/** The sealed session cookie's name: each app names its own (oidc.session.cookieName). */
+function sessionCookieName(): string {
+  return (useRuntimeConfig().oidc.session as { cookieName?: string }).cookieName || 'nuxt-oidc-auth';
 }
 
 function expiryOf(token: string): number | undefined {

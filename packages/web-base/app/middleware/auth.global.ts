@@ -3,14 +3,14 @@ const PUBLIC = new Set(['/login', '/signed-out', '/session-expired', '/account-d
 
 /**
  * Every page but the public ones needs a live session. A visitor who was
- * signed in (a `tessera-signed-in` hint cookie, cleared on signing out) and
+ * signed in (the `<app>-signed-in` hint, cleared on signing out) and
  * lost the session — the tokens could not be renewed — sees the
  * session-expired page; anyone else goes to sign in.
  */
 export default defineNuxtRouteMiddleware(async (to) => {
   if (PUBLIC.has(to.path)) return;
   const { loggedIn, fetch } = useOidcAuth();
-  const signedIn = useCookie<string | null>('tessera-signed-in', { sameSite: 'lax', maxAge: 30 * 24 * 3600 });
+  const { signedIn } = useSessionHints();
   // In the browser, each navigation checks the session again (and renews it when due).
   if (import.meta.client || !loggedIn.value) await fetch();
   if (loggedIn.value) {
