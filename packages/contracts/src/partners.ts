@@ -99,3 +99,15 @@ export interface PartnerAlert {
 }
 
 export type PartnerTenantPage = Page<Tenant>;
+
+/** The operators' dashboard: tenants by status, MRR in total and per partner, tenants in error. */
+export interface PlatformOverview {
+  tenantsByStatus: Record<'pending' | 'active' | 'suspended' | 'terminated', number>;
+  mrr: {
+    /** Every active subscription, direct and through partners, per currency. */
+    total: { currency: string; gross: number }[];
+    partners: { partnerId: string; partnerSlug: string; partnerName: string; mrr: Mrr[] }[];
+  };
+  /** Live tenants with a provisioning step in error (the 50 most recently changed). */
+  inError: Tenant[];
+}

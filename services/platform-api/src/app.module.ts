@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module';
 import { IdentityModule } from './integrations/identity/identity.module';
 import { PartnersModule } from './partners/partners.module';
 import { SettingsModule } from './settings/settings.module';
+import { OverviewModule } from './overview/overview.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { MeModule } from './users/me.module';
@@ -53,6 +54,7 @@ export class AppModule implements NestModule {
         AuditModule,
         FlagsModule,
         SettingsModule,
+        OverviewModule,
         HealthModule,
         SeedModule,
       ],

@@ -107,6 +107,19 @@ export class EvaluateFlagsDto {
   tenantSlug?: string;
 }
 
+/** A flag as it would be saved, evaluated for one tenant before it is: nothing is stored. */
+export class PreviewFlagDto {
+  @ApiProperty({ description: 'The tenant to evaluate for' })
+  @IsString()
+  @Length(1, 32)
+  tenantSlug: string;
+
+  @ApiProperty({ type: () => CreateFlagDto })
+  @ValidateNested()
+  @Type(() => CreateFlagDto)
+  flag: CreateFlagDto;
+}
+
 const STALE_AFTER_MS = 30 * 24 * 3600 * 1000;
 
 /** Stale: unchanged for more than 30 days, or fully rolled out (true for everyone). */

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentActor, ReadOnly } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
 import type { Response } from 'express';
-import { CreateFlagDto, EvaluateFlagsDto, UpdateFlagDto } from './flag.dto';
+import { CreateFlagDto, EvaluateFlagsDto, PreviewFlagDto, UpdateFlagDto } from './flag.dto';
 import { FlagsService, type SerializedEvaluation } from './flags.service';
 
 @ApiTags('flags')
@@ -43,6 +43,15 @@ export class FlagsController {
     }
     response.status(304);
     return undefined;
+  }
+
+  /** The truth map a tenant would get with this flag as drafted; nothing is saved. */
+  @Post('preview')
+  @HttpCode(200)
+  @ReadOnly()
+  @Access.operator()
+  preview(@Body() dto: PreviewFlagDto) {
+    return this.flags.preview(dto);
   }
 
   @Get(':key')

@@ -9,7 +9,7 @@ import { MembershipsRepository } from '../memberships/memberships.repository';
 import type { TenantDocument } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { evaluateAll } from './flag-evaluator';
-import { mapFlag, type CreateFlagDto, type EvaluateFlagsDto, type UpdateFlagDto } from './flag.dto';
+import { mapFlag, type CreateFlagDto, type EvaluateFlagsDto, type PreviewFlagDto, type UpdateFlagDto } from './flag.dto';
 import type { FeatureFlagDocument } from './flag.schema';
 import { FlagsRepository, type FlagFields } from './flags.repository';
 
@@ -101,6 +101,22 @@ export class FlagsService {
       this.evaluated.set(etag, evaluation);
     }
     return { etag, evaluation };
+  }
+
+  /**
+   * The truth map one tenant would get if the draft flag were saved (added,
+   * or in place of the flag with its key), with the draft's own answer.
+   */
+  async preview(dto: PreviewFlagDto): Promise<FlagEvaluation & { draft: FlagEvaluation['flags'][string] }> {
+    const tenant = await this.tenants.findBySlug(dto.tenantSlug);
+    const snapshot = await this.flags.snapshot();
+    const draft = { key: dto.flag.key, enabled: dto.flag.enabled ?? true, defaultValue: dto.flag.defaultValue ?? false, rules: (dto.flag.rules ?? []).map((rule) => ({ ...rule })) };
+    const flags = [...snapshot.flags.filter((flag) => flag.key !== draft.key), draft].sort((a, b) => a.key.localeCompare(b.key));
+    const subject = tenant
+      ? { tenantId: tenant._id.toHexString(), plan: tenant.plan, partnerId: tenant.partnerId?.toHexString() ?? null }
+      : { tenantId: null, plan: null, partnerId: null };
+    const evaluation = evaluateAll(flags, subject, tenant?.slug ?? dto.tenantSlug);
+    return { ...evaluation, draft: evaluation.flags[draft.key]! };
   }
 
   private async tenantFor(actor: Actor, slug: string | undefined): Promise<TenantDocument | null> {

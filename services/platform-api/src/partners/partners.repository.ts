@@ -31,6 +31,10 @@ export class PartnersRepository {
     return this.cache.get(`id:${id.toHexString()}`, () => this.partners.findById(id).exec());
   }
 
+  findByIds(ids: Types.ObjectId[]): Promise<PartnerDocument[]> {
+    return this.partners.find({ _id: { $in: ids } }).exec();
+  }
+
   /** Inserts a partner; a taken slug is a CONFLICT, decided by the unique index. */
   async create(partner: NewPartner): Promise<PartnerDocument> {
     this.cache.invalidate(`slug:${partner.slug}`);

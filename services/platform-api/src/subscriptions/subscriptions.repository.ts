@@ -40,6 +40,17 @@ export class SubscriptionsRepository {
     return rows.map((row) => ({ partnerId: String(row._id.partnerId), currency: row._id.currency, gross: row.gross }));
   }
 
+  /** Gross MRR of every active subscription, by partner (null: sold directly) and currency, in one aggregation. */
+  async grossMrrAll(): Promise<{ partnerId: string | null; currency: string; gross: number }[]> {
+    const rows = await this.subscriptions
+      .aggregate<{ _id: { partnerId: Types.ObjectId | null; currency: string }; gross: number }>([
+        { $match: { status: 'active' } },
+        { $group: { _id: { partnerId: '$partnerId', currency: '$currency' }, gross: { $sum: '$monthlyPrice' } } },
+      ])
+      .exec();
+    return rows.map((row) => ({ partnerId: row._id.partnerId ? String(row._id.partnerId) : null, currency: row._id.currency, gross: row.gross }));
+  }
+
   /** The subscriptions of a partner's tenants that have this status. */
   async ofPartnerWithStatus(partnerId: Types.ObjectId, status: SubscriptionStatus): Promise<SubscriptionDocument[]> {
     return this.subscriptions.find({ partnerId, status }).exec();

@@ -43,6 +43,10 @@ export class SubscriptionsService {
     return this.subscriptions.grossMrrByPartner(partnerIds);
   }
 
+  grossMrrAll() {
+    return this.subscriptions.grossMrrAll();
+  }
+
   pastDue(partnerId: Types.ObjectId): Promise<SubscriptionDocument[]> {
     return this.subscriptions.ofPartnerWithStatus(partnerId, 'past_due');
   }

@@ -148,6 +148,21 @@ export class TenantsRepository {
     return updated;
   }
 
+  /** How many tenants there are in each status. */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.tenants.aggregate<{ _id: string; count: number }>([{ $group: { _id: '$status', count: { $sum: 1 } } }]).exec();
+    return Object.fromEntries(rows.map((row) => [row._id, row.count]));
+  }
+
+  /** Live tenants with a provisioning step in error, most recently changed first. */
+  listInError(limit: number): Promise<TenantDocument[]> {
+    return this.tenants
+      .find({ status: { $ne: 'terminated' }, $or: PROVISIONING_STEPS.map((step) => ({ [`provisioning.${step}.state`]: 'error' })) })
+      .sort({ updatedAt: -1 })
+      .limit(limit)
+      .exec();
+  }
+
   /** Sign-ups waiting for an operator, oldest first. */
   async listAwaitingApproval(skip: number, limit: number): Promise<{ items: TenantDocument[]; total: number }> {
     const query = { approval: 'pending' as const };

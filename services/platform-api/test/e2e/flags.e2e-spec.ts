@@ -114,6 +114,23 @@ describe('feature flags', () => {
     await call('post', '/flags/evaluate', 'alice', { tenantSlug: 'alpha' }).set('if-none-match', changed.headers['etag'] as string).expect(200);
   });
 
+  it('previews the truth map a tenant would get with a drafted flag, saving nothing', async () => {
+    const before = (await call('get', '/flags', 'operator').expect(200)).body.length;
+    const preview = await call('post', '/flags/preview', 'operator', {
+      tenantSlug: 'beta',
+      flag: { key: 'draft-flag', description: 'Not saved', owner: 'ops', rules: [{ type: 'plans', plans: ['free'], value: true }] },
+    }).expect(200);
+    expect(preview.body.draft).toEqual({ value: true, reason: 'rule' });
+    expect(preview.body.flags['draft-flag']).toEqual({ value: true, reason: 'rule' });
+    expect(preview.body.flags).toHaveProperty('new-editor');
+    // A draft of an existing flag replaces it in the preview only.
+    const replaced = await call('post', '/flags/preview', 'operator', { tenantSlug: 'beta', flag: { key: 'new-editor', description: 'x', owner: 'x', enabled: false } }).expect(200);
+    expect(replaced.body.draft).toEqual({ value: false, reason: 'disabled' });
+    expect((await call('get', '/flags', 'operator').expect(200)).body.length).toBe(before);
+    await call('post', '/flags/preview', 'alice', { tenantSlug: 'alpha', flag: { key: 'x-flag', description: 'x', owner: 'x' } }).expect(403);
+    await call('post', '/flags/preview', 'operator', { tenantSlug: 'beta', flag: { key: 'Bad Key', description: 'x', owner: 'x' } }).expect(400);
+  });
+
   it('archives a flag: kept and readable, gone from evaluation, closed to changes', async () => {
     await call('delete', '/flags/everyone', 'operator').expect(200);
     expect((await call('get', '/flags/everyone', 'operator').expect(200)).body.archived).toBe(true);

@@ -57,6 +57,8 @@ describe('the platform as a whole', () => {
       'GET /flags': 'operator',
       'POST /flags': 'operator',
       'POST /flags/evaluate': 'authenticated',
+      'POST /flags/preview': 'operator',
+      'GET /system/overview': 'operator',
       'GET /flags/:key': 'operator',
       'PATCH /flags/:key': 'operator',
       'DELETE /flags/:key': 'operator',
