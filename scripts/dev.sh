@@ -101,28 +101,39 @@ log "starting platform-api on :$API_PORT"
 pids+=($!)
 wait_for "http://127.0.0.1:$API_PORT/health/ready" platform-api
 
+start_app() { # app, port, client id, client secret: one of the Nuxt apps, built, signing in with dev-idp's client for it
+  local app="$1" port="$2" client="$3" secret="$4"
+  log "starting the $app on :$port"
+  (
+    cd "apps/$app"
+    export PORT="$port" HOST="${APPS_HOST:-0.0.0.0}"
+    export NUXT_API_URL="${NUXT_API_URL:-http://127.0.0.1:$API_PORT}"
+    export NUXT_PUBLIC_BASE_DOMAIN="${NUXT_PUBLIC_BASE_DOMAIN:-${BASE_DOMAIN:-localhost}}"
+    export NUXT_OIDC_PROVIDERS_OIDC_CLIENT_ID="$client" NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET="$secret"
+    local issuer="$IDP_ORIGIN/application/o/$app/"
+    export NUXT_OIDC_PROVIDERS_OIDC_AUTHORIZATION_URL="${issuer}authorize/" NUXT_OIDC_PROVIDERS_OIDC_TOKEN_URL="${issuer}token/" NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_URL="${issuer}end-session/"
+    export NUXT_OIDC_PROVIDERS_OIDC_REDIRECT_URI="http://localhost:$port/auth/oidc/callback" NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_REDIRECT_URI="http://localhost:$port/signed-out"
+    # Local secrets, made once and kept in .data: sessions survive a restart.
+    export NUXT_OIDC_SESSION_SECRET="$(local_secret "$app-session" 48)"
+    export NUXT_OIDC_AUTH_SESSION_SECRET="$(local_secret "$app-auth-session" 48)"
+    export NUXT_OIDC_TOKEN_KEY="$(local_secret "$app-token-key" 32 base64)"
+    exec node .output/server/index.mjs
+  ) >"$DATA/logs/$app.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$port/login" "$app"
+}
+
 PORTAL_PORT="${PORTAL_PORT:-3001}"
-log "starting the portal on :$PORTAL_PORT"
-(
-  cd apps/portal
-  export PORT="$PORTAL_PORT" HOST="${PORTAL_HOST:-0.0.0.0}"
-  export NUXT_API_URL="${NUXT_API_URL:-http://127.0.0.1:$API_PORT}"
-  export NUXT_PUBLIC_BASE_DOMAIN="${NUXT_PUBLIC_BASE_DOMAIN:-${BASE_DOMAIN:-localhost}}"
-  export NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET="${PORTAL_OIDC_CLIENT_SECRET:-tessera-portal-dev-secret}"
-  # Local secrets, made once and kept in .data: sessions survive a restart.
-  export NUXT_OIDC_SESSION_SECRET="${NUXT_OIDC_SESSION_SECRET:-$(local_secret portal-session 48)}"
-  export NUXT_OIDC_AUTH_SESSION_SECRET="${NUXT_OIDC_AUTH_SESSION_SECRET:-$(local_secret portal-auth-session 48)}"
-  export NUXT_OIDC_TOKEN_KEY="${NUXT_OIDC_TOKEN_KEY:-$(local_secret portal-token-key 32 base64)}"
-  exec node .output/server/index.mjs
-) >"$DATA/logs/portal.log" 2>&1 &
-pids+=($!)
-wait_for "http://127.0.0.1:$PORTAL_PORT/login" portal
+OPERATOR_PORT="${OPERATOR_PORT:-3002}"
+start_app portal "$PORTAL_PORT" tessera-portal "${PORTAL_OIDC_CLIENT_SECRET:-tessera-portal-dev-secret}"
+start_app operator "$OPERATOR_PORT" tessera-operator "${OPERATOR_OIDC_CLIENT_SECRET:-tessera-operator-dev-secret}"
 
 cat <<INFO
 
   Tessera is running.
 
   portal         http://localhost:$PORTAL_PORT   (customers and partners)
+  operator       http://localhost:$OPERATOR_PORT   (operator console: platform admins only)
   platform-api   http://localhost:$API_PORT
   API docs       http://localhost:$API_PORT/docs
   health         http://localhost:$API_PORT/health/ready
@@ -135,7 +146,7 @@ cat <<INFO
   Demo tenants: default, northwind, globex (past due), initech (suspended);
   partner northwind-reseller sells northwind and globex.
   Demo logins (password: $DEMO_PASSWORD):
-    opal     operator (platform-admins)
+    opal     operator (platform-admins): the operator console
     parker   partner admin
     carol    customer, owner of northwind
     dave     customer, owner of globex

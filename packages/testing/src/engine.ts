@@ -57,8 +57,8 @@ export class EngineProcess {
   }
 }
 
-/** One call to the engine's Docker API over its socket; answers the status and parsed body. */
-function engineCall(socket: string, method: string, path: string): Promise<{ status: number; body: unknown }> {
+/** One call to the engine's Docker API over its socket; answers the status and the parsed body. */
+export function engineCall(socket: string, method: string, path: string): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: socket, path, method, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];

@@ -10,6 +10,7 @@ import { freePort } from './ferretdb';
 const ROOT = resolve(__dirname, '../../..');
 const API_ENTRY = join(ROOT, 'services/platform-api/dist/main.js');
 const PORTAL_ENTRY = join(ROOT, 'apps/portal/.output/server/index.mjs');
+const OPERATOR_ENTRY = join(ROOT, 'apps/operator/.output/server/index.mjs');
 
 async function waitFor(url: string, child: ChildProcess, name: string): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt += 1) {
@@ -35,6 +36,7 @@ export interface PlatformStack {
   idp: DevIdpProcess;
   apiOrigin: string;
   portalOrigin: string;
+  operatorOrigin: string;
   /** The engine socket the API provisions on, or null when the stack runs without one. */
   engineSocket: string | null;
   /** A token for `username` from the portal or operator application (the test OAuth client). */
@@ -54,16 +56,20 @@ export async function startPlatformStack(
   label: string,
   options: { engineSocket?: string | null; apiEnv?: Record<string, string>; idpEnv?: Record<string, string>; portalEnv?: Record<string, string> } = {},
 ): Promise<PlatformStack> {
-  for (const entry of [API_ENTRY, PORTAL_ENTRY]) {
+  for (const entry of [API_ENTRY, PORTAL_ENTRY, OPERATOR_ENTRY]) {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: build the workspace first (pnpm -r build)`);
   }
-  const [apiPort, portalPort] = [await freePort(), await freePort()];
+  const [apiPort, portalPort, operatorPort] = [await freePort(), await freePort(), await freePort()];
   const apiOrigin = `http://127.0.0.1:${apiPort}`;
   const portalOrigin = `http://127.0.0.1:${portalPort}`;
+  const operatorOrigin = `http://127.0.0.1:${operatorPort}`;
   const idpDatabase = testDatabaseUri(`${label}_idp`);
   const apiDatabase = testDatabaseUri(label);
   const idp = await DevIdpProcess.start(idpDatabase, {
-    redirectUris: { portal: { callback: `${portalOrigin}/auth/oidc/callback`, logout: `${portalOrigin}/signed-out` } },
+    redirectUris: {
+      portal: { callback: `${portalOrigin}/auth/oidc/callback`, logout: `${portalOrigin}/signed-out` },
+      operator: { callback: `${operatorOrigin}/auth/oidc/callback`, logout: `${operatorOrigin}/signed-out` },
+    },
     env: options.idpEnv,
   });
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-stack-'));
@@ -94,36 +100,43 @@ export async function startPlatformStack(
   });
   await waitFor(`${apiOrigin}/health/ready`, api, 'platform-api');
 
-  const issuer = idp.issuer('portal');
-  const portal = spawn(process.execPath, [PORTAL_ENTRY], {
-    cwd: join(ROOT, 'apps/portal'),
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(portalPort),
-      HOST: '127.0.0.1',
-      NUXT_API_URL: apiOrigin,
-      NUXT_PUBLIC_BASE_DOMAIN: 'tessera.test',
-      NUXT_OIDC_PROVIDERS_OIDC_CLIENT_ID: DEV_IDP_CLIENTS.portal.id,
-      NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET: DEV_IDP_CLIENTS.portal.secret,
-      NUXT_OIDC_PROVIDERS_OIDC_ADDITIONAL_LOGOUT_PARAMETERS_CLIENT_ID: DEV_IDP_CLIENTS.portal.id,
-      NUXT_OIDC_PROVIDERS_OIDC_AUTHORIZATION_URL: `${issuer}authorize/`,
-      NUXT_OIDC_PROVIDERS_OIDC_TOKEN_URL: `${issuer}token/`,
-      NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_URL: `${issuer}end-session/`,
-      NUXT_OIDC_PROVIDERS_OIDC_REDIRECT_URI: `${portalOrigin}/auth/oidc/callback`,
-      NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_REDIRECT_URI: `${portalOrigin}/signed-out`,
-      NUXT_OIDC_SESSION_SECRET: randomBytes(48).toString('base64url'),
-      NUXT_OIDC_AUTH_SESSION_SECRET: randomBytes(48).toString('base64url'),
-      NUXT_OIDC_TOKEN_KEY: randomBytes(32).toString('base64'),
-      ...options.portalEnv,
-    },
-  });
-  await waitFor(`${portalOrigin}/login`, portal, 'portal');
+  /** One of the Nuxt apps, built, as a process: its OIDC client is dev-idp's test client for that application. */
+  const startApp = async (app: 'portal' | 'operator', entry: string, port: number, origin: string, env: Record<string, string> = {}) => {
+    const issuer = idp.issuer(app);
+    const child = spawn(process.execPath, [entry], {
+      cwd: join(ROOT, 'apps', app),
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NUXT_API_URL: apiOrigin,
+        NUXT_PUBLIC_BASE_DOMAIN: 'tessera.test',
+        NUXT_OIDC_PROVIDERS_OIDC_CLIENT_ID: DEV_IDP_CLIENTS[app].id,
+        NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET: DEV_IDP_CLIENTS[app].secret,
+        NUXT_OIDC_PROVIDERS_OIDC_ADDITIONAL_LOGOUT_PARAMETERS_CLIENT_ID: DEV_IDP_CLIENTS[app].id,
+        NUXT_OIDC_PROVIDERS_OIDC_AUTHORIZATION_URL: `${issuer}authorize/`,
+        NUXT_OIDC_PROVIDERS_OIDC_TOKEN_URL: `${issuer}token/`,
+        NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_URL: `${issuer}end-session/`,
+        NUXT_OIDC_PROVIDERS_OIDC_REDIRECT_URI: `${origin}/auth/oidc/callback`,
+        NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_REDIRECT_URI: `${origin}/signed-out`,
+        NUXT_OIDC_SESSION_SECRET: randomBytes(48).toString('base64url'),
+        NUXT_OIDC_AUTH_SESSION_SECRET: randomBytes(48).toString('base64url'),
+        NUXT_OIDC_TOKEN_KEY: randomBytes(32).toString('base64'),
+        ...env,
+      },
+    });
+    await waitFor(`${origin}/login`, child, app);
+    return child;
+  };
+  const portal = await startApp('portal', PORTAL_ENTRY, portalPort, portalOrigin, options.portalEnv);
+  const operatorApp = await startApp('operator', OPERATOR_ENTRY, operatorPort, operatorOrigin);
 
   return {
     idp,
     apiOrigin,
     portalOrigin,
+    operatorOrigin,
     engineSocket,
     token: (username, app) => idp.accessToken(username, app),
     async api<T>(token: string, method: string, path: string, body?: unknown, expected = [200, 201]): Promise<T> {
@@ -137,6 +150,7 @@ export async function startPlatformStack(
       return (text ? JSON.parse(text) : null) as T;
     },
     async stop() {
+      await stopProcess(operatorApp);
       await stopProcess(portal);
       await stopProcess(api);
       await idp.stop();
