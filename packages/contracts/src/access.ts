@@ -11,6 +11,7 @@ export const TENANT_PERMISSIONS = [
   'subscription.read',
   'workspace.manage',
   'tenant.reconcile',
+  'support.manage',
 ] as const;
 export type TenantPermission = (typeof TENANT_PERMISSIONS)[number];
 
@@ -20,6 +21,14 @@ export const ROLE_PERMISSIONS: Record<TenantRole, readonly TenantPermission[]> =
   admin: ['tenant.read', 'tenant.update', 'members.read', 'members.manage', 'subscription.read', 'workspace.manage'],
   member: ['tenant.read', 'members.read', 'subscription.read'],
 };
+
+/**
+ * What operators may not do on a tenant by their role alone: its people and
+ * its workspace need support access approved by one of its owners; deciding
+ * on support access is for owners only.
+ */
+export const SUPPORT_ACCESS_PERMISSIONS: readonly TenantPermission[] = ['members.read', 'members.manage', 'workspace.manage'];
+export const OWNER_ONLY_PERMISSIONS: readonly TenantPermission[] = ['support.manage'];
 
 /** Which kind of token a request came with, by its audience. */
 export type Audience = 'portal' | 'operator' | 'ci';

@@ -13,4 +13,6 @@ export interface AuditEvent {
   changes: Record<string, { from: unknown; to: unknown }>;
   /** Why, when the caller said (suspensions, terminations). */
   reason: string | null;
+  /** When an operator acted under support access: the grant, and the owner who approved it. */
+  support: { grantId: string; approvedBy: string } | null;
 }

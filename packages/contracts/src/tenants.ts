@@ -137,3 +137,21 @@ export interface SystemHealth {
   checkedAt: string;
   probes: ProbeResult[];
 }
+
+export const SUPPORT_GRANT_STATUSES = ['pending', 'approved', 'denied', 'revoked', 'expired'] as const;
+export type SupportGrantStatus = (typeof SUPPORT_GRANT_STATUSES)[number];
+
+/** An operator's request for support access to a tenant, and its owner's decision. */
+export interface SupportGrant {
+  id: string;
+  tenantId: string;
+  operator: { userId: string; name: string; email: string };
+  reason: string;
+  /** `expired` once an approved grant is past expiresAt. */
+  status: SupportGrantStatus;
+  requestedAt: string;
+  decidedAt: string | null;
+  decidedBy: { userId: string; name: string } | null;
+  /** Set on approval. */
+  expiresAt: string | null;
+}

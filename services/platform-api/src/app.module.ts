@@ -15,6 +15,7 @@ import { IdentityModule } from './integrations/identity/identity.module';
 import { PartnersModule } from './partners/partners.module';
 import { SettingsModule } from './settings/settings.module';
 import { OverviewModule } from './overview/overview.module';
+import { SupportModule } from './support/support.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { MeModule } from './users/me.module';
@@ -55,6 +56,7 @@ export class AppModule implements NestModule {
         FlagsModule,
         SettingsModule,
         OverviewModule,
+        SupportModule,
         HealthModule,
         SeedModule,
       ],

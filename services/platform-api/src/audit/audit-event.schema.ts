@@ -52,6 +52,10 @@ export class AuditEvent {
 
   @Prop({ type: String, default: null })
   reason: string | null;
+
+  /** An operator acting under support access: the grant and the owner who approved it. */
+  @Prop({ type: Object, default: null })
+  support: { grantId: string; approvedBy: string } | null;
 }
 
 export type AuditEventDocument = HydratedDocument<AuditEvent>;

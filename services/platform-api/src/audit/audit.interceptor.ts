@@ -21,7 +21,11 @@ export class AuditInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (READ_METHODS.has(request.method) || this.reflector.get<boolean>(READ_ONLY, context.getHandler())) return next.handle();
+    if (READ_METHODS.has(request.method) || this.reflector.get<boolean>(READ_ONLY, context.getHandler())) {
+      // What an operator reads under support access is recorded too.
+      if (!request.actor?.support) return next.handle();
+      return next.handle().pipe(mergeMap((value: unknown) => from(this.recordSupportRead(request).then(() => value))));
+    }
     return next.handle().pipe(
       mergeMap((value: unknown) => {
         if (!isMutation(value)) {
@@ -32,5 +36,15 @@ export class AuditInterceptor implements NestInterceptor {
         return from(this.audit.record(actor, String(request.id), value.audit).then(() => value.result));
       }),
     );
+  }
+
+  private recordSupportRead(request: AuthenticatedRequest): Promise<void> {
+    const tenant = request.tenant;
+    return this.audit.record(request.actor!, String(request.id), {
+      action: 'support.read',
+      target: { type: 'route', id: `${request.method} ${request.route?.path as string}` },
+      tenantId: tenant?._id.toHexString() ?? null,
+      partnerId: tenant?.partnerId?.toHexString() ?? null,
+    });
   }
 }

@@ -20,7 +20,7 @@ export class AuditService {
 
   /** Writes the one event of a mutating request. Called by the AuditInterceptor only. */
   record(actor: Actor, requestId: string, draft: AuditDraft): Promise<void> {
-    return this.append({ kind: actorKind(actor), subject: actor.subject, userId: actor.user?._id ?? null }, requestId, draft);
+    return this.append({ kind: actorKind(actor), subject: actor.subject, userId: actor.user?._id ?? null }, requestId, draft, actor.support ?? null);
   }
 
   /** Writes an event for work the platform did by itself (seeding, reconcile passes). */
@@ -28,7 +28,7 @@ export class AuditService {
     return this.append({ kind: 'system', subject: process, userId: null }, `system:${process}`, draft);
   }
 
-  private async append(actor: AuditActor, requestId: string, draft: AuditDraft): Promise<void> {
+  private async append(actor: AuditActor, requestId: string, draft: AuditDraft, support: { grantId: string; approvedBy: string } | null = null): Promise<void> {
     await this.events.append({
       at: this.clock.now(),
       requestId,
@@ -39,6 +39,7 @@ export class AuditService {
       partnerId: draft.partnerId ? new Types.ObjectId(draft.partnerId) : null,
       changes: draft.changes ?? {},
       reason: draft.reason ?? null,
+      support,
     });
   }
 
@@ -76,5 +77,6 @@ export function mapAuditEvent(event: AuditEventDocument): AuditEventShape {
     partnerId: event.partnerId?.toHexString() ?? null,
     changes: event.changes,
     reason: event.reason ?? null,
+    support: event.support ?? null,
   };
 }

@@ -6,6 +6,8 @@ import { DomainError } from '../common/errors/domain-error';
 import type { MembershipsRepository } from '../memberships/memberships.repository';
 import type { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
 import type { PartnersRepository } from '../partners/partners.repository';
+import { Clock } from '../common/clock';
+import type { SupportGrantsRepository } from '../support/support-grants.repository';
 import type { TenantsRepository } from '../tenants/tenants.repository';
 import type { UserDocument } from '../users/user.schema';
 import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
@@ -26,6 +28,7 @@ function guardFor(caller: {
   partnerRole?: PartnerRole;
   partnerStatus?: PartnerStatus;
   tenantOfOtherPartner?: boolean;
+  supportGrant?: boolean;
 }) {
   const user = caller.machine ? null : ({ _id: new Types.ObjectId(), platformAdmin: caller.platformAdmin ?? false } as UserDocument);
   const actor: Actor = {
@@ -43,7 +46,8 @@ function guardFor(caller: {
   const memberships = { findActive: async () => (caller.role ? { role: caller.role } : null) } as unknown as MembershipsRepository;
   const partners = { findBySlug: async (slug: string) => (slug === 'resellers' ? partner : null) } as unknown as PartnersRepository;
   const partnerMemberships = { findActive: async () => (caller.partnerRole ? { role: caller.partnerRole } : null) } as unknown as PartnerMembershipsRepository;
-  return new AccessGuard(new Reflector(), verifier, actors, tenants, memberships, partners, partnerMemberships);
+  const grants = { findActive: async () => (caller.supportGrant ? { _id: new Types.ObjectId(), decidedBy: new Types.ObjectId() } : null) } as unknown as SupportGrantsRepository;
+  return new AccessGuard(new Reflector(), verifier, actors, tenants, memberships, partners, partnerMemberships, grants, new Clock());
 }
 
 async function decide(guard: AccessGuard, rule: AccessRule | undefined, request: Partial<AuthenticatedRequest> = {}): Promise<'allowed' | string> {
@@ -106,6 +110,16 @@ describe('AccessGuard', () => {
     expect(await decide(machine, { kind: 'tenant', permission: 'tenant.reconcile', orMachine: true })).toBe('allowed');
     expect(await decide(machine, { kind: 'tenant', permission: 'tenant.reconcile', orMachine: false })).toBe('FORBIDDEN');
     expect(await decide(guardFor({ audiences: ['portal'] }), { kind: 'tenant', permission: 'tenant.reconcile', orMachine: true })).toBe('FORBIDDEN');
+  });
+
+  it("keeps an operator from a tenant's people and workspace without an approved support grant, and from deciding on grants", async () => {
+    const operator = guardFor({ audiences: ['operator'], platformAdmin: true });
+    expect(await decide(operator, { kind: 'tenant', permission: 'members.read' })).toBe('FORBIDDEN');
+    expect(await decide(operator, { kind: 'tenant', permission: 'workspace.manage' })).toBe('FORBIDDEN');
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true, supportGrant: true }), { kind: 'tenant', permission: 'members.read' })).toBe('allowed');
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true, supportGrant: true }), { kind: 'tenant', permission: 'support.manage' })).toBe('FORBIDDEN');
+    expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true, role: 'owner' }), { kind: 'tenant', permission: 'members.read' })).toBe('allowed');
+    expect(await decide(operator, { kind: 'tenant', permission: 'tenant.update' })).toBe('allowed');
   });
 
   it('lets an operator into any tenant and answers 404 for a tenant that does not exist', async () => {

@@ -1,12 +1,15 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { PARTNER_ROLE_PERMISSIONS, ROLE_PERMISSIONS, type PartnerPermission, type TenantPermission } from '@tessera/contracts';
+import { OWNER_ONLY_PERMISSIONS, PARTNER_ROLE_PERMISSIONS, ROLE_PERMISSIONS, SUPPORT_ACCESS_PERMISSIONS, type PartnerPermission, type TenantPermission } from '@tessera/contracts';
 import { DomainError } from '../common/errors/domain-error';
 import { MembershipsRepository } from '../memberships/memberships.repository';
 import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
 import { PartnersRepository } from '../partners/partners.repository';
+import { SupportGrantsRepository } from '../support/support-grants.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
+import { Clock } from '../common/clock';
 import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
+import type { TenantDocument } from '../tenants/tenant.schema';
 import type { Actor } from './actor';
 import { ActorService } from './actor.service';
 import { TokenVerifier } from './token-verifier';
@@ -26,6 +29,8 @@ export class AccessGuard implements CanActivate {
     private readonly memberships: MembershipsRepository,
     private readonly partners: PartnersRepository,
     private readonly partnerMemberships: PartnerMembershipsRepository,
+    private readonly supportGrants: SupportGrantsRepository,
+    private readonly clock: Clock,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -65,9 +70,23 @@ export class AccessGuard implements CanActivate {
     if (orMachine && !actor.user && actor.audiences.includes('ci')) return true;
     const membership = actor.user ? await this.memberships.findActive(tenant._id, actor.user._id) : null;
     request.membership = membership;
-    if (actor.isOperator) return true;
     if (membership && ROLE_PERMISSIONS[membership.role].includes(permission)) return true;
+    if (actor.isOperator) return this.checkOperatorOnTenant(actor, tenant, permission);
     throw DomainError.forbidden(membership ? `Your role on ${tenant.slug} does not allow this` : `You are not a member of ${tenant.slug}`);
+  }
+
+  /**
+   * Operators may do on any tenant what their role needs, except reach its
+   * people and workspace, which takes support access approved by an owner,
+   * and decide on support access, which is for owners.
+   */
+  private async checkOperatorOnTenant(actor: Actor, tenant: TenantDocument, permission: TenantPermission): Promise<boolean> {
+    if (OWNER_ONLY_PERMISSIONS.includes(permission)) throw DomainError.forbidden(`Only an owner of ${tenant.slug} may do this`);
+    if (!SUPPORT_ACCESS_PERMISSIONS.includes(permission)) return true;
+    const grant = await this.supportGrants.findActive(tenant._id, actor.user!._id, this.clock.now());
+    if (!grant?.decidedBy) throw DomainError.forbidden(`This needs support access to ${tenant.slug}, approved by one of its owners`);
+    actor.support = { grantId: grant._id.toHexString(), approvedBy: grant.decidedBy.toHexString() };
+    return true;
   }
 
   /** `permission` null: operators only. */

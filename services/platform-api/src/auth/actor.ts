@@ -10,6 +10,8 @@ export interface Actor {
   /** Operator audience AND platformAdmin in the database. */
   isOperator: boolean;
   groups: string[];
+  /** Set by the AccessGuard when an operator reaches a tenant's people or workspace through an approved support grant. */
+  support?: { grantId: string; approvedBy: string };
 }
 
 export function actorKind(actor: Actor): ActorKind {

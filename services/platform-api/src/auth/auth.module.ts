@@ -4,6 +4,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { MembershipsModule } from '../memberships/memberships.module';
 import { PartnersDataModule } from '../partners/partners-data.module';
+import { SupportDataModule } from '../support/support-data.module';
 import { TenantsDataModule } from '../tenants/tenants-data.module';
 import { UsersModule } from '../users/users.module';
 import { AccessGuard } from './access.guard';
@@ -17,6 +18,7 @@ import { TokenVerifier } from './token-verifier';
     MembershipsModule,
     TenantsDataModule,
     PartnersDataModule,
+    SupportDataModule,
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => [{ name: 'default', ttl: 60_000, limit: config.rateLimit.mutationsPerMinute }],

@@ -41,6 +41,8 @@ export class AppConfig {
   /** How long the per-request lookups (actor, tenant, membership) may be served from memory; 0 = off. */
   readonly readCacheTtlMs!: number;
   readonly seed!: { defaultTenantSlug: string; demo: boolean };
+  /** How long approved support access lasts. */
+  readonly support!: { ttlSeconds: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -172,6 +174,7 @@ export function loadConfig(env: Env): AppConfig {
     files: pair('FILES'),
     rateLimit: { mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 120, 1, 100_000) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
+    support: { ttlSeconds: integer('SUPPORT_ACCESS_TTL_SECONDS', 3_600, 5, 7 * 24 * 3_600) },
     seed: {
       defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),
       demo: flag('SEED_DEMO'),

@@ -1,5 +1,7 @@
 import { getModelToken } from '@nestjs/mongoose';
-import type { Model } from 'mongoose';
+import { Types, type Model } from 'mongoose';
+import { MembershipsRepository } from '../../src/memberships/memberships.repository';
+import { UsersRepository } from '../../src/users/users.repository';
 import { Tenant } from '../../src/tenants/tenant.schema';
 import { caller, provisioned, startAppWithDevIdp } from '../support/app';
 
@@ -98,8 +100,12 @@ describe('partners', () => {
       expect(created.body.partnerId).toBe((await summary(P)).id);
       const { body: found } = await t.idp.admin('GET', '/core/users/?email=owner%40newco.test');
       expect((found as { results: unknown[] }).results).toHaveLength(1);
-      const members = await call('get', '/tenants/reseller-new/members', 'operator').expect(200);
-      expect(members.body).toEqual([expect.objectContaining({ email: 'owner@newco.test', role: 'owner' })]);
+      // Its people are not the operators' to list without support access: the records say who owns it.
+      await call('get', '/tenants/reseller-new/members', 'operator').expect(403);
+      const memberships = await t.app.get(MembershipsRepository).listActiveFor(new Types.ObjectId(created.body.id as string));
+      const [owner] = await t.app.get(UsersRepository).findByIds(memberships.map((m) => m.userId));
+      expect(memberships.map((m) => m.role)).toEqual(['owner']);
+      expect(owner?.email).toBe('owner@newco.test');
       expect((await summary(P)).customerCount).toBe(3);
       await provisioned(t, 'reseller-new', bearer['operator']!);
     });

@@ -84,6 +84,11 @@ describe('the platform as a whole', () => {
       'PUT /tenants/:slug/partner': 'operator:tenant',
       'DELETE /tenants/:slug/partner': 'operator:tenant',
       'GET /tenants/:slug/branding': 'tenant:tenant.read',
+      'POST /tenants/:slug/support-access': 'operator:tenant',
+      'GET /tenants/:slug/support-access': 'tenant:tenant.read',
+      'POST /tenants/:slug/support-access/:id/approve': 'tenant:support.manage',
+      'POST /tenants/:slug/support-access/:id/deny': 'tenant:support.manage',
+      'POST /tenants/:slug/support-access/:id/revoke': 'tenant:support.manage',
     });
   });
 

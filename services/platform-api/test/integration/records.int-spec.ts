@@ -78,7 +78,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
       tenantId: null,
       partnerId: null,
       changes: { name: { from: 'a', to: 'b' } },
-      reason: null,
+      reason: null, support: null,
     });
     await expect(events.updateOne({ _id: event._id }, { $set: { action: 'forged' } })).rejects.toThrow('append-only');
     await expect(events.findOneAndUpdate({ _id: event._id }, { $set: { action: 'forged' } })).rejects.toThrow('append-only');
@@ -92,7 +92,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
     const tenantId = new Types.ObjectId();
     const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 12, minutes));
     for (const [minutes, subject, action] of [[0, 'ann', 'tenant.create'], [10, 'bob', 'tenant.update'], [20, 'ann', 'tenant.update']] as const) {
-      await repository.append({ at: at(minutes), requestId: `r${minutes}`, actor: { kind: 'user', subject, userId: null }, action, target: { type: 'tenant', id: null }, tenantId, partnerId: null, changes: {}, reason: null });
+      await repository.append({ at: at(minutes), requestId: `r${minutes}`, actor: { kind: 'user', subject, userId: null }, action, target: { type: 'tenant', id: null }, tenantId, partnerId: null, changes: {}, reason: null, support: null });
     }
     expect((await repository.list({ tenantId, actorSubject: 'ann' }, 0, 10)).items.map((e) => e.requestId)).toEqual(['r20', 'r0']);
     expect((await repository.list({ tenantId, action: 'tenant.update' }, 0, 10)).total).toBe(2);

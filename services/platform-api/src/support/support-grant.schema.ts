@@ -1,0 +1,36 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { Types, type HydratedDocument } from 'mongoose';
+
+/** An operator's request for support access to a tenant and the owner's decision. Kept for good: the audit refers to it. */
+@Schema({ collection: 'support_grants', timestamps: true })
+export class SupportGrantRecord {
+  @Prop({ type: Types.ObjectId, required: true })
+  tenantId: Types.ObjectId;
+
+  @Prop({ type: Types.ObjectId, required: true })
+  operatorUserId: Types.ObjectId;
+
+  @Prop({ required: true })
+  reason: string;
+
+  @Prop({ type: String, required: true, enum: ['pending', 'approved', 'denied', 'revoked'], default: 'pending' })
+  status: 'pending' | 'approved' | 'denied' | 'revoked';
+
+  @Prop({ type: Date, default: null })
+  decidedAt: Date | null;
+
+  @Prop({ type: Types.ObjectId, default: null })
+  decidedBy: Types.ObjectId | null;
+
+  @Prop({ type: Date, default: null })
+  expiresAt: Date | null;
+
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type SupportGrantDocument = HydratedDocument<SupportGrantRecord>;
+export const SupportGrantSchema = SchemaFactory.createForClass(SupportGrantRecord);
+
+// Serves the guard's check (an operator's approved grant on a tenant) and a tenant's list.
+SupportGrantSchema.index({ tenantId: 1, operatorUserId: 1, status: 1 });

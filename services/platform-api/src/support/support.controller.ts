@@ -1,0 +1,49 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentActor, CurrentMembership, CurrentTenant } from '../auth/access.decorator';
+import type { Actor } from '../auth/actor';
+import type { MembershipDocument } from '../memberships/membership.schema';
+import type { TenantDocument } from '../tenants/tenant.schema';
+import { RequestSupportDto } from './support.dto';
+import { SupportService } from './support.service';
+
+@ApiTags('support')
+@ApiBearerAuth()
+@Controller('tenants/:slug/support-access')
+export class SupportController {
+  constructor(private readonly support: SupportService) {}
+
+  @Post()
+  @Access.operatorOnTenant()
+  request(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantDocument, @Body() dto: RequestSupportDto) {
+    return this.support.request(actor, tenant, dto.reason);
+  }
+
+  /** Requests and grants, for the tenant's members (the banner) and operators. */
+  @Get()
+  @Access.tenant('tenant.read')
+  list(@CurrentTenant() tenant: TenantDocument) {
+    return this.support.list(tenant);
+  }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @Access.tenant('support.manage')
+  approve(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('id') id: string) {
+    return this.support.approve(actor, own, tenant, id);
+  }
+
+  @Post(':id/deny')
+  @HttpCode(200)
+  @Access.tenant('support.manage')
+  deny(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('id') id: string) {
+    return this.support.deny(actor, own, tenant, id);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @Access.tenant('support.manage')
+  revoke(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('id') id: string) {
+    return this.support.revoke(actor, own, tenant, id);
+  }
+}

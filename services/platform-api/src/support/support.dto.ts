@@ -1,0 +1,9 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+
+export class RequestSupportDto {
+  @ApiProperty({ example: 'Customer reports a broken workspace (ticket 4711)' })
+  @IsString()
+  @Length(5, 500)
+  reason: string;
+}
