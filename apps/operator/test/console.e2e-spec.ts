@@ -37,7 +37,7 @@ describe('the operator console', () => {
   };
 
   beforeAll(async () => {
-    stack = await startPlatformStack('operator_console', { engineSocket: testEngineSocket() });
+    stack = await startPlatformStack('operator_console', { engineSocket: testEngineSocket(), apiEnv: { SUPPORT_ACCESS_TTL_SECONDS: '15' } });
     await stack.idp.createPerson('opal', { groups: ['platform-admins'] });
     await stack.idp.createPerson('nadia');
     await stack.idp.createPerson('tom');
@@ -158,6 +158,42 @@ describe('the operator console', () => {
     await go(`/partners/${P}`, 'partner');
     await expect(console_.locator('table').textContent()).resolves.toContain(T);
   });
+
+  it('requests support access, has it approved by the owner in the portal, uses it, and loses it when it expires', async () => {
+    await go(`/tenants/${T}`);
+    await console_.locator('[data-test=members-hidden]').waitFor();
+    await console_.fill('input[name=supportReason]', 'Ticket 4711: an invitation never arrived');
+    await console_.click('[data-test=request-support]');
+    await console_.locator('[data-test=support-pending]').waitFor();
+
+    // The owner, in the portal.
+    const ownerContext = await browser.newContext();
+    contexts.push(ownerContext);
+    const owner = await ownerContext.newPage();
+    await signInWithBrowser(owner, stack.portalOrigin, 'tom', `/t/${T}`);
+    await expect(owner.locator('[data-test=support-requests]').textContent()).resolves.toContain('Ticket 4711');
+    await owner.click('[data-test=support-approve]');
+    await owner.locator('[data-test=support-banner]').waitFor();
+    await screenshot(owner, 'portal', 'support-access-banner');
+    const approvedAt = Date.now();
+
+    // Used: the console shows the tenant's people under the grant, audited with both identities.
+    await console_.locator('[data-test=members]').waitFor({ timeout: 10_000 });
+    await console_.locator('[data-test=support-banner]').waitFor();
+    await expect(console_.locator('[data-test=members]').textContent()).resolves.toContain('tom@example.test');
+    await screenshot(console_, 'operator', 'tenant-with-support-access');
+    const reads = await stack.api<{ items: { support: { approvedBy: string } | null }[] }>(operator, 'GET', `/audit?action=support.read&tenant=${T}`);
+    const tomId = (await stack.api<{ id: string }>(await stack.token('tom', 'portal'), 'GET', '/users/me')).id;
+    expect(reads.items[0]?.support?.approvedBy).toBe(tomId);
+
+    // Expired: back to what operators always see, in both apps.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, approvedAt + 15_500 - Date.now())));
+    await console_.reload();
+    await console_.locator('[data-test=members-hidden]').waitFor();
+    await owner.reload();
+    await owner.locator('[data-test=tenant-status]').waitFor();
+    expect(await owner.locator('[data-test=support-banner]').count()).toBe(0);
+  }, 60_000);
 
   it('shows every page', async () => {
     for (const [path, name] of [
