@@ -94,6 +94,8 @@ log "starting platform-api on :$API_PORT"
   export TRAEFIK_DYNAMIC_DIR="${TRAEFIK_DYNAMIC_DIR:-$DATA/traefik/dynamic}"
   export EDGE_FORWARD_AUTH_URL="${EDGE_FORWARD_AUTH_URL:-http://localhost:$API_PORT/edge/auth}"
   export EDGE_SUSPENDED_PAGE_URL="${EDGE_SUSPENDED_PAGE_URL:-http://localhost:3001/suspended}"
+  export EDGE_LOGIN_URL="${EDGE_LOGIN_URL:-http://localhost:3001/edge/start}"
+  export EDGE_SESSION_SECRET="${EDGE_SESSION_SECRET:-$(local_secret edge-session 48)}"
   export IDENTITY_API_URL="${IDENTITY_API_URL:-$IDP_ORIGIN}"
   export IDENTITY_API_TOKEN="${IDENTITY_API_TOKEN:-$IDP_ADMIN_TOKEN}"
   exec node dist/main.js

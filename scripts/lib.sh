@@ -58,6 +58,22 @@ ensure_ferretdb() {
   rm -rf "$work"
 }
 
+# Traefik, for the edge tests and benchmarks: built from the module proxy
+# through the wrapper module in tools/traefik (it carries Traefik's replace
+# directives), cached under .tools by version. Returns non-zero without Go.
+TRAEFIK_VERSION=v3.6.12
+ensure_traefik() {
+  local dir="$TESSERA_TOOLS/traefik-$TRAEFIK_VERSION"
+  export TRAEFIK_BIN="$dir/traefik"
+  [ -x "$TRAEFIK_BIN" ] && return
+  command -v go >/dev/null || { log "Go is needed to build Traefik"; return 1; }
+  log "building Traefik $TRAEFIK_VERSION into $dir (several minutes, once)"
+  mkdir -p "$dir"
+  (cd "$ROOT/tools/traefik" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+    -o "$TRAEFIK_BIN.tmp" github.com/traefik/traefik/v3/cmd/traefik) || return 1
+  mv "$TRAEFIK_BIN.tmp" "$TRAEFIK_BIN"
+}
+
 # The local container engine: Podman's Docker-compatible API on a unix socket.
 # Installs Podman from Debian's packages when missing and we are root; when it
 # cannot be had, says why and returns non-zero (the workspace step then skips).

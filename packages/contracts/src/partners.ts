@@ -1,4 +1,4 @@
-import type { Page, Tenant } from './tenants';
+import type { Page, Tenant, TenantStatus } from './tenants';
 
 export const PARTNER_STATUSES = ['active', 'terminated'] as const;
 export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
@@ -102,7 +102,7 @@ export type PartnerTenantPage = Page<Tenant>;
 
 /** The operators' dashboard: tenants by status, MRR in total and per partner, tenants in error. */
 export interface PlatformOverview {
-  tenantsByStatus: Record<'pending' | 'active' | 'suspended' | 'terminated', number>;
+  tenantsByStatus: Record<TenantStatus, number>;
   mrr: {
     /** Every active subscription, direct and through partners, per currency. */
     total: { currency: string; gross: number }[];

@@ -1,6 +1,7 @@
 import type { TenantRole } from './access';
 
-export const TENANT_STATUSES = ['pending', 'active', 'suspended', 'terminated'] as const;
+/** `sleeping`: active, but its workspace was stopped after idling; the next request wakes it. */
+export const TENANT_STATUSES = ['pending', 'active', 'sleeping', 'suspended', 'terminated'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 export const PLANS = ['free', 'starter', 'business', 'enterprise'] as const;
@@ -60,6 +61,10 @@ export interface Tenant {
   /** null when the tenant needed no approval. */
   approval: TenantApproval | null;
   health: TenantHealth;
+  /** Never put to sleep when idle. */
+  keepAwake: boolean;
+  /** The last request through the edge, as last written (the edge writes it in batches). */
+  lastActivityAt: string | null;
   createdAt: string;
   updatedAt: string;
 }

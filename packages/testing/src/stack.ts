@@ -93,6 +93,8 @@ export async function startPlatformStack(
       TRAEFIK_DYNAMIC_DIR: dynamicDir,
       SEED_DEFAULT_TENANT: `default-${randomBytes(3).toString('hex')}`,
       BASE_DOMAIN: 'tessera.test',
+      EDGE_SESSION_SECRET: randomBytes(32).toString('hex'),
+      EDGE_LOGIN_URL: `${portalOrigin}/edge/start`,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MUTATIONS_PER_MINUTE: '10000',
       ...options.apiEnv,

@@ -16,6 +16,7 @@ import { PartnersModule } from './partners/partners.module';
 import { SettingsModule } from './settings/settings.module';
 import { OverviewModule } from './overview/overview.module';
 import { SupportModule } from './support/support.module';
+import { EdgeModule } from './edge/edge.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { MeModule } from './users/me.module';
@@ -57,6 +58,7 @@ export class AppModule implements NestModule {
         SettingsModule,
         OverviewModule,
         SupportModule,
+        EdgeModule,
         HealthModule,
         SeedModule,
       ],

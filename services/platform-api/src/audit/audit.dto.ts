@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../common/http/paging.dto';
 
@@ -31,3 +31,6 @@ export class AuditQuery extends PageQuery {
   @IsISO8601()
   to?: string;
 }
+
+/** A tenant's own activity: the audit filters but the tenant, which the path names. */
+export class TenantActivityQuery extends OmitType(AuditQuery, ['tenant'] as const) {}

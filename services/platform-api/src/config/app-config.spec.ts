@@ -8,6 +8,7 @@ const valid = {
   AUTH_AUDIENCE_CI: 'ci',
   IDENTITY_API_URL: 'https://id.example',
   IDENTITY_API_TOKEN: 'secret',
+  EDGE_SESSION_SECRET: 'a-test-secret-that-is-long-enough-0123',
 };
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -42,9 +43,17 @@ describe('loadConfig', () => {
         expect.stringContaining('BASE_DOMAIN'),
         expect.stringContaining('IDENTITY_API_URL is required'),
         expect.stringContaining('IDENTITY_API_TOKEN is required'),
+        expect.stringContaining('EDGE_SESSION_SECRET is required'),
       ]),
     );
-    expect(problems).toHaveLength(9);
+    expect(problems).toHaveLength(10);
+  });
+
+  it('reads idle times per plan, falling back to WORKSPACE_IDLE_SECONDS, and refuses a short edge secret', () => {
+    const config = loadConfig({ ...valid, WORKSPACE_IDLE_SECONDS: '600', WORKSPACE_IDLE_SECONDS_ENTERPRISE: '0' });
+    expect(config.workspace.idleSeconds).toEqual({ free: 600, starter: 600, business: 600, enterprise: 0 });
+    expect(loadConfig(valid).workspace.idleSeconds.free).toBe(1_200);
+    expect(problemsOf({ ...valid, EDGE_SESSION_SECRET: 'short' })).toEqual(['EDGE_SESSION_SECRET must be at least 32 characters']);
   });
 
   it('refuses issuers without a JWKS URL, non-URL values and equal audiences', () => {

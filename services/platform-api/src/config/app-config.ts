@@ -1,3 +1,5 @@
+import { PLANS, type Plan } from '@tessera/contracts';
+
 /**
  * Configuration, parsed and validated once at boot. `loadConfig` checks every
  * variable and throws a ConfigError that lists all problems at once.
@@ -30,9 +32,33 @@ export class AppConfig {
   readonly identity!: { url: string; token: string; timeoutMs: number };
   readonly rateLimit!: { mutationsPerMinute: number };
   /** Tenant workspaces: the engine's socket (null: no engine, the step is skipped), image and command. */
-  readonly workspace!: { engineSocket: string | null; image: string; command: string[]; port: number; publishPorts: boolean };
-  /** Traefik's dynamic directory (null: the route step is skipped), forwardAuth address, TLS resolver, suspended page. */
-  readonly edge!: { dynamicDir: string | null; forwardAuthUrl: string; tlsResolver: string | null; suspendedPageUrl: string };
+  readonly workspace!: {
+    engineSocket: string | null;
+    image: string;
+    command: string[];
+    port: number;
+    publishPorts: boolean;
+    /** Seconds without a request before a workspace is put to sleep, by plan; 0 = never. */
+    idleSeconds: Record<Plan, number>;
+    /** How often the idle pass runs; 0 = never (tests call it). */
+    idleCheckMs: number;
+  };
+  /**
+   * Traefik's dynamic directory (null: the route step is skipped), forwardAuth
+   * address, TLS resolver, suspended page; and the edge's own sessions: where
+   * to send someone without one, the key that signs them, how long they last,
+   * how often last-activity times are written.
+   */
+  readonly edge!: {
+    dynamicDir: string | null;
+    forwardAuthUrl: string;
+    tlsResolver: string | null;
+    suspendedPageUrl: string;
+    loginUrl: string;
+    sessionSecret: string;
+    sessionTtlSeconds: number;
+    activityFlushMs: number;
+  };
   /** stuckAfterMs: how long a step may stay pending before a partner's dashboard raises an alert. */
   readonly provisioning!: { concurrency: number; leaseMs: number; stuckAfterMs: number };
   /** Optional steps: null when not configured. */
@@ -125,6 +151,14 @@ export function loadConfig(env: Env): AppConfig {
   url('EDGE_FORWARD_AUTH_URL', forwardAuthUrl, ['http:', 'https:']);
   const suspendedPageUrl = text('EDGE_SUSPENDED_PAGE_URL', 'http://portal:3001/suspended');
   url('EDGE_SUSPENDED_PAGE_URL', suspendedPageUrl, ['http:', 'https:']);
+  const loginUrl = text('EDGE_LOGIN_URL', 'http://localhost:3001/edge/start');
+  url('EDGE_LOGIN_URL', loginUrl, ['http:', 'https:']);
+  const sessionSecret = text('EDGE_SESSION_SECRET');
+  if (sessionSecret && sessionSecret.length < 32) problems.push('EDGE_SESSION_SECRET must be at least 32 characters');
+  const defaultIdle = integer('WORKSPACE_IDLE_SECONDS', 1_200, 0, 30 * 24 * 3_600);
+  const idleSeconds = Object.fromEntries(
+    PLANS.map((plan) => [plan, integer(`WORKSPACE_IDLE_SECONDS_${plan.toUpperCase()}`, defaultIdle, 0, 30 * 24 * 3_600)]),
+  ) as Record<Plan, number>;
   const pair = (prefix: string): { url: string; token: string } | null => {
     const base = optional(`${prefix}_API_URL`);
     if (!base) return null;
@@ -163,8 +197,19 @@ export function loadConfig(env: Env): AppConfig {
       command: (env['WORKSPACE_COMMAND']?.trim() || '/bin/busybox httpd -f -p 8080 -h /srv').split(/\s+/),
       port: integer('WORKSPACE_PORT', 8080, 1, 65535),
       publishPorts: flag('WORKSPACE_PUBLISH_PORTS'),
+      idleSeconds,
+      idleCheckMs: integer('WORKSPACE_IDLE_CHECK_SECONDS', 60, 0, 3_600) * 1_000,
     },
-    edge: { dynamicDir: optional('TRAEFIK_DYNAMIC_DIR'), forwardAuthUrl, tlsResolver: optional('EDGE_TLS_RESOLVER'), suspendedPageUrl },
+    edge: {
+      dynamicDir: optional('TRAEFIK_DYNAMIC_DIR'),
+      forwardAuthUrl,
+      tlsResolver: optional('EDGE_TLS_RESOLVER'),
+      suspendedPageUrl,
+      loginUrl,
+      sessionSecret,
+      sessionTtlSeconds: integer('EDGE_SESSION_TTL_SECONDS', 8 * 3_600, 60, 30 * 24 * 3_600),
+      activityFlushMs: integer('EDGE_ACTIVITY_FLUSH_SECONDS', 30, 1, 3_600) * 1_000,
+    },
     provisioning: {
       concurrency: integer('PROVISIONING_CONCURRENCY', 8, 1, 64),
       leaseMs: integer('PROVISIONING_LEASE_MS', 120_000, 1_000, 3_600_000),

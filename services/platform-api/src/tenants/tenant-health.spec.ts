@@ -39,6 +39,10 @@ describe('tenantHealth', () => {
     expect(health({ workspace: 'stopped', workspaceStopped: true })).toEqual({ status: 'degraded', reasons: ['The workspace was stopped by an owner'] });
   });
 
+  it('is healthy while asleep after idling, saying the next request wakes it', () => {
+    expect(health({ status: 'sleeping', workspace: 'stopped' })).toEqual({ status: 'healthy', reasons: ['Asleep after idling: the next request wakes it'] });
+  });
+
   it('makes no claim about a workspace the engine could not be asked about', () => {
     expect(health({ workspace: 'unknown' }).status).toBe('healthy');
   });

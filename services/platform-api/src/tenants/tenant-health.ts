@@ -17,7 +17,8 @@ export interface HealthInputs {
  * A tenant's health, worst finding first: suspended (or terminated) overrides
  * everything; a failed essential step, a missing or crashed workspace make it
  * down; pending steps, failed optional steps, an owner's stop and billing
- * trouble make it degraded. Every finding adds its reason.
+ * trouble make it degraded. A workspace asleep after idling is healthy.
+ * Every finding adds its reason.
  */
 export function tenantHealth({ tenant, subscription, workspace }: HealthInputs): TenantHealth {
   if (tenant.status === 'suspended') return { status: 'suspended', reasons: ['Suspended by an operator'] };
@@ -37,7 +38,8 @@ export function tenantHealth({ tenant, subscription, workspace }: HealthInputs):
 
   const workspaceSettled = tenant.provisioning?.get('workspace')?.state === 'ok';
   if (workspaceSettled && workspace === 'missing') findings.push({ status: 'down', reason: 'The workspace container is missing' });
-  if (workspaceSettled && workspace === 'stopped') {
+  if (tenant.status === 'sleeping') findings.push({ status: 'healthy', reason: 'Asleep after idling: the next request wakes it' });
+  else if (workspaceSettled && workspace === 'stopped') {
     findings.push(tenant.workspaceStopped ? { status: 'degraded', reason: 'The workspace was stopped by an owner' } : { status: 'down', reason: 'The workspace is not running' });
   }
 

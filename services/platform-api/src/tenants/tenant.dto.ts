@@ -3,6 +3,7 @@ import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATUSES, type Plan, type T
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsFQDN,
   IsHexColor,
   IsIn,
@@ -56,6 +57,11 @@ export class UpdateTenantDto extends PartialType(OmitType(CreateTenantDto, ['slu
   @ArrayMaxSize(10)
   @IsFQDN({ require_tld: true }, { each: true })
   domains?: string[];
+
+  @ApiPropertyOptional({ description: 'Never put the workspace to sleep when idle' })
+  @IsOptional()
+  @IsBoolean()
+  keepAwake?: boolean;
 }
 
 /** Suspend, resume and terminate: the reason goes into the audit trail. */
@@ -114,6 +120,8 @@ export function mapTenant(tenant: TenantDocument, health: TenantShape['health'])
     provisioning,
     approval: tenant.approval ?? null,
     health,
+    keepAwake: tenant.keepAwake ?? false,
+    lastActivityAt: tenant.lastActivityAt?.toISOString() ?? null,
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),
   };

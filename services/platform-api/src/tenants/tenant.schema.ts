@@ -59,6 +59,14 @@ export class Tenant {
   @Prop({ required: true, default: false })
   workspaceStopped: boolean;
 
+  /** Never put the workspace to sleep when idle (owners and operators set it). */
+  @Prop({ required: true, default: false })
+  keepAwake: boolean;
+
+  /** The last request the edge let through, written in batches (see EdgeActivity). */
+  @Prop({ type: Date, default: null })
+  lastActivityAt: Date | null;
+
   /** Where the edge reaches the workspace, as the workspace step last found it. */
   @Prop({ type: String, default: null })
   edgeTarget: string | null;
@@ -76,6 +84,8 @@ export const TenantSchema = SchemaFactory.createForClass(Tenant);
 
 // Serves every `/tenants/:slug` lookup and enforces one tenant per slug.
 TenantSchema.index({ slug: 1 }, { unique: true });
+// Serves the edge's lookup of a custom domain (forwardAuth) and the check that no two tenants claim one.
+TenantSchema.index({ domains: 1 });
 // Serves the operator list filtered by status and/or plan, newest first.
 TenantSchema.index({ status: 1, plan: 1, createdAt: -1 });
 // Serves the operators' approval queue: tenants.find({ approval: 'pending' }).

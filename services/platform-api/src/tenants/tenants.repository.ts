@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { PROVISIONING_STEPS, type Plan, type TenantStatus } from '@tessera/contracts';
-import type { Model, Types } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
 import { ReadCache } from '../common/read-cache';
 import { AppConfig } from '../config/app-config';
@@ -19,7 +19,7 @@ export interface TenantFilter {
 }
 
 export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'> & { partnerId?: Types.ObjectId | null; approval?: Tenant['approval'] };
-export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'status' | 'partnerId' | 'workspaceStopped' | 'approval'>>;
+export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'keepAwake' | 'status' | 'partnerId' | 'workspaceStopped' | 'approval'>>;
 
 @Injectable()
 export class TenantsRepository {
@@ -123,6 +123,7 @@ export class TenantsRepository {
   async update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
     const updated = await this.serialized(id, () => this.tenants.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after' }).exec());
     this.forget(updated);
+    if (changes.domains) this.cache.invalidatePrefix('domain:');
     return updated;
   }
 
@@ -146,6 +147,45 @@ export class TenantsRepository {
     });
     this.forget(updated);
     return updated;
+  }
+
+  /**
+   * The live tenant that lists `domain` among its custom domains, or null when
+   * none does or more than one claims it (then none gets it).
+   */
+  findByDomain(domain: string): Promise<TenantDocument | null> {
+    return this.cache.get(`domain:${domain}`, async () => {
+      const found = await this.tenants.find({ domains: domain, status: { $ne: 'terminated' } }).limit(2).exec();
+      return found.length === 1 ? found[0]! : null;
+    });
+  }
+
+  /**
+   * Moves each tenant's last activity forward (never back: `$max`, so several
+   * API processes may write in any order). Not a change of the tenant: it
+   * leaves `updatedAt` alone.
+   */
+  async recordActivity(seen: Map<string, Date>): Promise<void> {
+    await Promise.all(
+      [...seen].map(([id, at]) => {
+        const key = new Types.ObjectId(id);
+        return this.serialized(key, () => this.tenants.updateOne({ _id: key }, { $max: { lastActivityAt: at } }, { timestamps: false }).exec());
+      }),
+    );
+  }
+
+  /** Active tenants on `plan` whose workspace may sleep and has seen no request since `before`. */
+  listIdle(plan: Plan, before: Date): Promise<TenantDocument[]> {
+    return this.tenants
+      .find({
+        status: 'active',
+        plan,
+        keepAwake: { $ne: true },
+        workspaceStopped: { $ne: true },
+        $or: [{ lastActivityAt: { $lt: before } }, { lastActivityAt: null, createdAt: { $lt: before } }],
+      })
+      .limit(500)
+      .exec();
   }
 
   /** How many tenants there are in each status. */
@@ -178,10 +218,15 @@ export class TenantsRepository {
     return this.tenants.find({}).sort({ createdAt: 1, _id: 1 }).exec();
   }
 
-  /** Changes the status only if it is still `from`; null when it moved meanwhile. */
+  /**
+   * Changes the status only if it is still `from`; null when it moved meanwhile.
+   * Becoming active counts as activity, so a resumed or woken workspace is not
+   * put to sleep by the next idle pass.
+   */
   async transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
+    const set = to === 'active' ? { status: to, lastActivityAt: new Date() } : { status: to };
     const updated = await this.serialized(id, () =>
-      this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: { status: to } }, { returnDocument: 'after' }).exec(),
+      this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: set }, { returnDocument: 'after' }).exec(),
     );
     this.forget(updated);
     return updated;

@@ -15,13 +15,13 @@ import type { UserDocument } from '../users/user.schema';
 import type { TenantDocument } from './tenant.schema';
 import { TenantsRepository, type TenantChanges } from './tenants.repository';
 
-const UPDATABLE_FIELDS = ['name', 'plan', 'domains', 'industry', 'brandColor'] as const;
+const UPDATABLE_FIELDS = ['name', 'plan', 'domains', 'industry', 'brandColor', 'keepAwake'] as const;
 
 /** Which statuses each lifecycle action may start from. */
 const TRANSITIONS: Record<'suspend' | 'resume' | 'terminate', { from: TenantStatus[]; to: TenantStatus; done: string }> = {
-  suspend: { from: ['pending', 'active'], to: 'suspended', done: 'suspended' },
+  suspend: { from: ['pending', 'active', 'sleeping'], to: 'suspended', done: 'suspended' },
   resume: { from: ['suspended'], to: 'active', done: 'resumed' },
-  terminate: { from: ['pending', 'active', 'suspended'], to: 'terminated', done: 'terminated' },
+  terminate: { from: ['pending', 'active', 'sleeping', 'suspended'], to: 'terminated', done: 'terminated' },
 };
 
 @Injectable()

@@ -12,12 +12,19 @@ export type UserProfile = Pick<User, 'email' | 'name' | 'username'>;
 export class UsersRepository {
   /** Users by subject: every authenticated request looks its actor up here. */
   private readonly bySubject: ReadCache<UserDocument | null>;
+  /** Users by id: every request through the edge looks its user up here. */
+  private readonly byId: ReadCache<UserDocument | null>;
 
   constructor(
     @InjectModel(User.name) private readonly users: Model<User>,
     config: AppConfig,
   ) {
     this.bySubject = new ReadCache(config.readCacheTtlMs);
+    this.byId = new ReadCache(config.readCacheTtlMs);
+  }
+
+  findById(id: Types.ObjectId): Promise<UserDocument | null> {
+    return this.byId.get(id.toHexString(), () => this.users.findById(id).exec());
   }
 
   findBySubject(subject: string): Promise<UserDocument | null> {
@@ -49,7 +56,10 @@ export class UsersRepository {
 
   async updateProfile(id: Types.ObjectId, profile: UserProfile & { lastSeenAt: Date }): Promise<UserDocument | null> {
     const updated = await this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).exec();
-    if (updated) this.bySubject.invalidate(updated.subject);
+    if (updated) {
+      this.bySubject.invalidate(updated.subject);
+      this.byId.invalidate(updated._id.toHexString());
+    }
     return updated;
   }
 }

@@ -31,6 +31,7 @@ async function launch(label: string, issuers: string, env: Record<string, string
     RATE_LIMIT_MUTATIONS_PER_MINUTE: '10000',
     IDENTITY_API_URL: 'http://127.0.0.1:1',
     IDENTITY_API_TOKEN: 'unused',
+    EDGE_SESSION_SECRET: 'edge-sessions-in-tests-are-signed-with-this',
     ...env,
   });
   const app = await createApp(config);

@@ -27,6 +27,7 @@ export async function openDataModule(label: string, imports: ModuleMetadata['imp
     AUTH_AUDIENCE_CI: 'ci',
     IDENTITY_API_URL: 'http://127.0.0.1:1',
     IDENTITY_API_TOKEN: 'unused',
+    EDGE_SESSION_SECRET: 'edge-sessions-in-tests-are-signed-with-this',
   });
   const module = await Test.createTestingModule({
     imports: [ConfigModule.forRoot(config), CommonModule, MongooseModule.forRoot(uri), ...(imports ?? [])],

@@ -71,10 +71,14 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
           : {
               middlewares: {
                 [`${name}-auth`]: {
+                  // The X-Forwarded-* headers the API reads are Traefik's own, never the
+                  // client's (trustForwardHeader false); the listed headers are removed from
+                  // the request and replaced with the API's answer, so a client cannot set an
+                  // identity and the workspace never sees the edge session cookie.
                   forwardAuth: {
                     address: forwardAuthUrl,
-                    trustForwardHeader: true,
-                    authResponseHeaders: ['X-Tessera-User', 'X-Tessera-Email', 'X-Tessera-Role'],
+                    trustForwardHeader: false,
+                    authResponseHeaders: ['X-Tessera-User', 'X-Tessera-Email', 'X-Tessera-Role', 'X-Tessera-Tenant', 'Cookie'],
                   },
                 },
               },

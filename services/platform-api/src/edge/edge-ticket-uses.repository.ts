@@ -1,0 +1,21 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import { isDuplicateKeyError } from '../common/errors/domain-error';
+import { EdgeTicketUse } from './edge-ticket-use.schema';
+
+@Injectable()
+export class EdgeTicketUsesRepository {
+  constructor(@InjectModel(EdgeTicketUse.name) private readonly uses: Model<EdgeTicketUse>) {}
+
+  /** Records the ticket's use; false when it had been used already. */
+  async use(nonce: string, at: Date): Promise<boolean> {
+    try {
+      await this.uses.create({ _id: nonce, usedAt: at });
+      return true;
+    } catch (error: unknown) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { PLANS } from '@tessera/contracts';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { ReconcileService } from '../provisioning/reconcile.service';
+import type { TenantDocument } from '../tenants/tenant.schema';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { EdgeActivity } from './edge-activity';
+
+/** How long a woken workspace may take to answer before the wake gives up waiting (the page keeps retrying). */
+const ANSWER_WAIT_MS = 15_000;
+
+/**
+ * Idle sleep and wake. An active workspace that has seen no request through
+ * the edge for its plan's idle time (WORKSPACE_IDLE_SECONDS[_<PLAN>]) is
+ * stopped and its tenant becomes `sleeping`; the edge wakes it on the next
+ * request. Tenants with keep-awake, or a workspace an owner stopped, never
+ * sleep. Both moves are audited as the tenant's activity.
+ */
+@Injectable()
+export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkspaceSleep.name);
+  private readonly waking = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private passing: Promise<string[]> | null = null;
+
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly reconcile: ReconcileService,
+    private readonly activity: EdgeActivity,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.workspace.idleCheckMs <= 0) return;
+    this.timer = setInterval(() => void this.idlePass().catch((error: unknown) => this.logger.warn({ err: error }, 'idle pass failed')), this.config.workspace.idleCheckMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await Promise.allSettled([this.passing, ...this.waking.values()]);
+  }
+
+  /** Puts every idle workspace to sleep; the slugs it put to sleep. One pass at a time. */
+  idlePass(): Promise<string[]> {
+    this.passing ??= this.sleepIdle().finally(() => (this.passing = null));
+    return this.passing;
+  }
+
+  private async sleepIdle(): Promise<string[]> {
+    await this.activity.flush();
+    const slept: string[] = [];
+    for (const plan of PLANS) {
+      const idleSeconds = this.config.workspace.idleSeconds[plan];
+      if (idleSeconds <= 0) continue;
+      const before = new Date(this.clock.now().getTime() - idleSeconds * 1_000);
+      for (const tenant of await this.tenants.listIdle(plan, before)) {
+        const seen = this.activity.lastSeen(tenant._id.toHexString());
+        if (seen && seen >= before) continue;
+        if (await this.sleep(tenant, idleSeconds)) slept.push(tenant.slug);
+      }
+    }
+    return slept;
+  }
+
+  private async sleep(tenant: TenantDocument, idleSeconds: number): Promise<boolean> {
+    const asleep = await this.tenants.transition(tenant._id, ['active'], 'sleeping');
+    if (!asleep) return false;
+    await this.reconcile.reconcile(asleep, { wait: true, only: ['workspace'], expected: true });
+    await this.audit.recordSystem('idle-sleeper', {
+      action: 'workspace.sleep',
+      target: { type: 'workspace', id: tenant.slug },
+      tenantId: tenant._id.toHexString(),
+      changes: { status: { from: 'active', to: 'sleeping' } },
+      reason: `No request for ${describeSeconds(idleSeconds)}`,
+    });
+    return true;
+  }
+
+  /** Whether this process is waking the tenant now: the edge keeps showing the waking page until it answers. */
+  isWaking(tenantId: string): boolean {
+    return this.waking.has(tenantId);
+  }
+
+  /**
+   * Wakes a sleeping workspace: active again, its container started and its
+   * route rewritten (the endpoint may have moved), then waits until it
+   * answers. Starting it twice at once is one wake.
+   */
+  wake(tenant: TenantDocument, requestedBy: string): Promise<void> {
+    const key = tenant._id.toHexString();
+    let running = this.waking.get(key);
+    if (!running) {
+      running = this.wakeNow(tenant, requestedBy)
+        .catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'wake failed'))
+        .finally(() => this.waking.delete(key));
+      this.waking.set(key, running);
+    }
+    return running;
+  }
+
+  private async wakeNow(tenant: TenantDocument, requestedBy: string): Promise<void> {
+    const started = Date.now();
+    const awake = await this.tenants.transition(tenant._id, ['sleeping'], 'active');
+    if (!awake) return;
+    this.activity.touch(tenant._id.toHexString());
+    await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
+    const fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? awake;
+    if (fresh.edgeTarget) await untilAnswering(fresh.edgeTarget, ANSWER_WAIT_MS);
+    await this.audit.recordSystem('edge', {
+      action: 'workspace.wake',
+      target: { type: 'workspace', id: tenant.slug },
+      tenantId: tenant._id.toHexString(),
+      changes: { status: { from: 'sleeping', to: 'active' } },
+      reason: `Woken by a request from ${requestedBy} (${Date.now() - started} ms)`,
+    });
+  }
+}
+
+/**
+ * Waits until the workspace answers HTTP at `target`, whatever the status.
+ * A target this process cannot resolve (the API is not on the workspace's
+ * network, as in the compose stack) is taken as ready once the container runs.
+ */
+async function untilAnswering(target: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(target, { method: 'HEAD', signal: AbortSignal.timeout(500), redirect: 'manual' });
+      return;
+    } catch (error: unknown) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+function describeSeconds(seconds: number): string {
+  if (seconds % 3_600 === 0) return `${seconds / 3_600} h`;
+  if (seconds % 60 === 0) return `${seconds / 60} min`;
+  return `${seconds} s`;
+}
