@@ -28,6 +28,8 @@ fi
 trap '[ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null' EXIT
 # The browser the portal's tests drive (Debian's Chromium, through playwright-core).
 ensure_chromium || checks+=("Chromium for the browser tests:failed")
+# The real reverse proxy the edge tests put in front of the workspaces.
+ensure_traefik || checks+=("Traefik for the edge tests:failed")
 
 check lint pnpm lint
 check typecheck pnpm typecheck

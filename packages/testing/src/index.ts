@@ -6,3 +6,4 @@ export * from './engine';
 export * from './integration-servers';
 export * from './stack';
 export * from './browser';
+export * from './traefik';

@@ -3,7 +3,7 @@ import { cookiesWithout, hostTarget, isPlainPath, readForwarded, scopeCovers, se
 describe('readForwarded', () => {
   it('reads host (lower-cased, port kept for the return URL), scheme, path, method and upgrades', () => {
     expect(
-      readForwarded({ 'x-forwarded-host': 'Acme.Tessera.Test:8443', 'x-forwarded-proto': 'https', 'x-forwarded-uri': '/a?b=1', 'x-forwarded-method': 'post', upgrade: 'websocket' }),
+      readForwarded({ 'x-forwarded-host': 'Acme.Tessera.Test:8443', 'x-forwarded-proto': 'https', 'x-forwarded-uri': '/a?b=1', 'x-forwarded-method': 'post', 'sec-websocket-key': 'k' }),
     ).toEqual({ host: 'acme.tessera.test', authority: 'acme.tessera.test:8443', proto: 'https', uri: '/a?b=1', method: 'POST', upgrade: true });
   });
 

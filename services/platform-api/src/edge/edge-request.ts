@@ -39,7 +39,8 @@ export function readForwarded(headers: Headers): ForwardedRequest | null {
     proto: one(headers, 'x-forwarded-proto') === 'https' ? 'https' : 'http',
     uri: isPlainPath(uri) ? uri : '/',
     method: (one(headers, 'x-forwarded-method') ?? 'GET').toUpperCase(),
-    upgrade: Boolean(one(headers, 'upgrade')) || /\bupgrade\b/i.test(one(headers, 'connection') ?? ''),
+    // Traefik drops Upgrade and Connection (hop-by-hop) before asking; Sec-WebSocket-Key it passes on.
+    upgrade: Boolean(one(headers, 'upgrade') || one(headers, 'sec-websocket-key')) || /\bupgrade\b/i.test(one(headers, 'connection') ?? ''),
   };
 }
 

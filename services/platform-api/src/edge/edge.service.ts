@@ -150,7 +150,8 @@ export class EdgeService {
       ...(scope === request.host ? [] : [`Domain=${scope}`]),
       ...(request.proto === 'https' ? ['Secure'] : []),
     ];
-    return { kind: 'redirect', location: ticket.path, setCookie: attributes.join('; ') };
+    // Absolute: Traefik resolves a relative Location against the forwardAuth address, not the workspace's.
+    return { kind: 'redirect', location: `${request.proto}://${request.authority}${ticket.path}`, setCookie: attributes.join('; ') };
   }
 
   private async signedInUser(cookie: string | undefined, host: string): Promise<UserDocument | null> {

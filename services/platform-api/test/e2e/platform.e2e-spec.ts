@@ -29,6 +29,9 @@ describe('the platform as a whole', () => {
     expect(routeTable(t)).toEqual({
       'GET /health': 'public',
       'GET /health/ready': 'public',
+      'GET /edge/auth': 'public',
+      'POST /edge/tickets': 'authenticated',
+      'GET /tenants/:slug/activity': 'tenant:tenant.read',
       'GET /users/me': 'authenticated',
       'POST /tenants': 'authenticated',
       'GET /tenants': 'authenticated',

@@ -35,7 +35,8 @@ async function launch(label: string, issuers: string, env: Record<string, string
     ...env,
   });
   const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
+  // PORT: a test that must name the API's address before it starts (Traefik's forwardAuth) picks one.
+  await app.listen(Number(env['PORT'] ?? 0), '127.0.0.1');
   return {
     app,
     config,

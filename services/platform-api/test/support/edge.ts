@@ -21,7 +21,8 @@ export function edgeClient(app: TestApp) {
     if (host !== undefined) req = req.set('x-forwarded-host', host);
     if (options.cookie) req = req.set('cookie', options.cookie);
     if (options.method) req = req.set('x-forwarded-method', options.method);
-    if (options.upgrade) req = req.set('upgrade', 'websocket').set('connection', 'Upgrade');
+    // As Traefik asks: Upgrade and Connection are hop-by-hop and dropped, the WebSocket key is passed on.
+    if (options.upgrade) req = req.set('sec-websocket-key', 'dGhlIHNhbXBsZSBub25jZQ==').set('sec-websocket-version', '13');
     return req.set('accept', options.html === false ? 'application/json' : 'text/html');
   };
   const signIn = async (portalToken: string, url: string): Promise<string> => {
@@ -29,7 +30,7 @@ export function edgeClient(app: TestApp) {
     const link = new URL((ticket.body as { redirect: string }).redirect);
     const exchanged = await ask(link.host, { uri: `${link.pathname}${link.search}` }).expect(302);
     const wanted = new URL(url);
-    if (exchanged.headers['location'] !== `${wanted.pathname}${wanted.search}`) throw new Error(`the exchange sent to ${exchanged.headers['location']}`);
+    if (exchanged.headers['location'] !== wanted.toString()) throw new Error(`the exchange sent to ${exchanged.headers['location']}`);
     return (exchanged.headers['set-cookie'] as unknown as string[])[0]!;
   };
   /** `name=value` of a Set-Cookie line. */

@@ -1,0 +1,161 @@
+import Docker from 'dockerode';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startTraefik, testEngineSocket, type RunningTraefik } from '@tessera/testing';
+import { provisioned, startAppWithDevIdp } from '../support/app';
+import { removeTenantObjects } from '../support/engine';
+
+/**
+ * The whole edge path: a real Traefik (built from the module proxy) watching
+ * the directory platform-api writes, its forwardAuth calling the API, in front
+ * of real workspace containers, and of a test upstream that shows what a
+ * workspace receives (headers, a WebSocket).
+ */
+jest.setTimeout(120_000);
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+describe('the edge path through Traefik', () => {
+  const run = randomBytes(3).toString('hex');
+  const slug = (name: string) => `${name}-${run}`;
+  const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-edge-'));
+  const defaultTenant = slug('default');
+  let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
+  let traefik: RunningTraefik;
+  let docker: Docker;
+  let upstream: Server;
+  let owner: string;
+  let cookie: string;
+
+  /** A request through Traefik for `name`'s host. */
+  const get = (name: string, path = '/', headers: Record<string, string> = {}) =>
+    new Promise<Answer>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: traefik.port, path, headers: { host: `${slug(name)}.tessera.test:${traefik.port}`, accept: 'text/html', ...headers } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject).end();
+    });
+  /** A WebSocket handshake through Traefik; the first text frame the upstream sends, or the refusal's status. */
+  const websocket = (name: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; message?: string }>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: traefik.port,
+        path: '/socket',
+        headers: { host: `${slug(name)}.tessera.test`, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64'), ...headers },
+      });
+      req.on('upgrade', (res, socket, head: Buffer) => {
+        const read = (frame: Buffer) => {
+          socket.destroy();
+          resolve({ status: res.statusCode ?? 0, message: frame.subarray(2, 2 + (frame[1]! & 0x7f)).toString('utf8') });
+        };
+        // The first frame may arrive with the 101 answer itself.
+        if (head.length > 0) read(head);
+        else socket.once('data', read);
+      });
+      req.on('response', (res) => (res.resume(), resolve({ status: res.statusCode ?? 0 })));
+      req.on('error', reject).end();
+    });
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) if (await check()) return;
+    throw new Error(`timed out waiting until ${what}`);
+  };
+
+  beforeAll(async () => {
+    docker = new Docker({ socketPath: testEngineSocket() });
+    // The test upstream: answers with the headers it got, and greets a WebSocket with the identity the edge sent.
+    upstream = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers)));
+    upstream.on('upgrade', (req, socket) => {
+      const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      const text = Buffer.from(`hello ${String(req.headers['x-tessera-email'])} as ${String(req.headers['x-tessera-role'])}`);
+      socket.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+
+    const apiPort = await freePort();
+    t = await startAppWithDevIdp('edge_proxy', {
+      PORT: String(apiPort),
+      CONTAINER_ENGINE_SOCKET: testEngineSocket(),
+      TRAEFIK_DYNAMIC_DIR: dynamicDir,
+      WORKSPACE_PUBLISH_PORTS: 'true',
+      BASE_DOMAIN: 'tessera.test',
+      SEED_DEFAULT_TENANT: defaultTenant,
+      EDGE_FORWARD_AUTH_URL: `http://127.0.0.1:${apiPort}/edge/auth`,
+      EDGE_LOGIN_URL: 'https://portal.tessera.test/edge/start',
+      // Only free workspaces sleep here, after 2 s.
+      WORKSPACE_IDLE_SECONDS: '0',
+      WORKSPACE_IDLE_SECONDS_FREE: '2',
+      WORKSPACE_IDLE_CHECK_SECONDS: '1',
+    });
+    await t.idp.createPerson('owner');
+    owner = await t.idp.accessToken('owner', 'portal');
+    for (const [name, plan] of [['site', 'starter'], ['echo', 'starter'], ['dozy', 'free']]) {
+      await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).send({ slug: slug(name), name, plan }).expect(201);
+      await provisioned(t, slug(name), owner);
+    }
+    // Echo's route, as the API wrote it, pointed at the test upstream.
+    const echoRoute = join(dynamicDir, `tenant-${slug('echo')}.yml`);
+    const { port } = upstream.address() as { port: number };
+    writeFileSync(echoRoute, readFileSync(echoRoute, 'utf8').replace(/url: http:\/\/127\.0\.0\.1:\d+/, `url: http://127.0.0.1:${port}`));
+    // Started once the files are written, so it reads them whole (later changes it picks up as it watches).
+    traefik = await startTraefik(dynamicDir);
+    await until('Traefik routes every tenant', async () => (await Promise.all(['site', 'echo', 'dozy'].map((name) => get(name)))).every((a) => a.status === 302));
+  });
+  afterAll(async () => {
+    await traefik?.stop();
+    await t?.close();
+    upstream?.close();
+    await removeTenantObjects(docker, [defaultTenant, ...['site', 'echo', 'dozy'].map(slug)]);
+    rmSync(dynamicDir, { recursive: true, force: true });
+  });
+
+  it('sends a browser without a session to sign in and back to the same page, then serves the workspace', async () => {
+    const away = await get('site', '/index.html?x=1');
+    expect(away.status).toBe(302);
+    expect(away.headers['location']).toBe(`https://portal.tessera.test/edge/start?return=${encodeURIComponent(`http://${slug('site')}.tessera.test:${traefik.port}/index.html?x=1`)}`);
+    // The portal's part: a ticket for that page, opened on the workspace's host.
+    const back = new URL(decodeURIComponent(away.headers['location']!.split('return=')[1]!));
+    const { redirect } = (await t.http().post('/edge/tickets').set('authorization', `Bearer ${owner}`).send({ returnUrl: back.toString() }).expect(200)).body as { redirect: string };
+    const link = new URL(redirect);
+    const exchanged = await get('site', `${link.pathname}${link.search}`);
+    expect(exchanged.status).toBe(302);
+    expect(exchanged.headers['location']).toBe(`http://${slug('site')}.tessera.test:${traefik.port}/index.html?x=1`);
+    cookie = exchanged.headers['set-cookie']![0]!.split(';')[0]!;
+    const page = await get('site', '/index.html?x=1', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Your Tessera workspace is running');
+  });
+
+  it("gives the workspace the API's identity headers, never the client's, and never the edge session", async () => {
+    const answer = await get('echo', '/whoami', { cookie: `theme=dark; ${cookie}`, 'x-tessera-role': 'owner-by-forgery', 'x-tessera-email': 'ceo@evil.example' });
+    expect(answer.status).toBe(200);
+    const seen = JSON.parse(answer.body) as Record<string, string>;
+    expect(seen).toMatchObject({ 'x-tessera-email': 'owner@example.test', 'x-tessera-role': 'owner', 'x-tessera-tenant': slug('echo'), cookie: 'theme=dark' });
+    // The forged headers, refused without a session, are not passed on either.
+    expect((await get('echo', '/whoami', { 'x-tessera-email': 'ceo@evil.example' })).status).toBe(302);
+  });
+
+  it('checks WebSocket upgrades the same way', async () => {
+    expect(await websocket('echo')).toEqual({ status: 401 });
+    expect(await websocket('echo', { cookie })).toEqual({ status: 101, message: 'hello owner@example.test as owner' });
+  });
+
+  it('wakes a sleeping workspace through the proxy: the waking page, then the workspace itself', async () => {
+    await until('dozy sleeps', async () => (await t.http().get(`/tenants/${slug('dozy')}`).set('authorization', `Bearer ${owner}`)).body.status === 'sleeping');
+    const waking = await get('dozy', '/', { cookie });
+    expect(waking.status).toBe(503);
+    expect(waking.body).toContain('Waking up');
+    await until('dozy answers through the proxy', async () => (await get('dozy', '/', { cookie })).status === 200);
+    expect((await get('dozy', '/', { cookie })).body).toContain('Your Tessera workspace is running');
+  });
+});
