@@ -74,6 +74,19 @@ ensure_traefik() {
   mv "$TRAEFIK_BIN.tmp" "$TRAEFIK_BIN"
 }
 
+# The compose-file check: the Compose Specification's loader and schema
+# (compose-go), as `docker compose config` uses them, built from tools/compose-check.
+COMPOSE_GO_VERSION=v2.9.1
+ensure_compose_check() {
+  local dir="$TESSERA_TOOLS/compose-check-$COMPOSE_GO_VERSION"
+  export COMPOSE_CHECK_BIN="$dir/compose-check"
+  [ -x "$COMPOSE_CHECK_BIN" ] && return
+  command -v go >/dev/null || { log "Go is needed to build the compose check"; return 1; }
+  mkdir -p "$dir"
+  (cd "$ROOT/tools/compose-check" && GOFLAGS=-mod=mod go build -trimpath -o "$COMPOSE_CHECK_BIN.tmp" .) || return 1
+  mv "$COMPOSE_CHECK_BIN.tmp" "$COMPOSE_CHECK_BIN"
+}
+
 # The local container engine: Podman's Docker-compatible API on a unix socket.
 # Installs Podman from Debian's packages when missing and we are root; when it
 # cannot be had, says why and returns non-zero (the workspace step then skips).

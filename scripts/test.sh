@@ -30,6 +30,7 @@ trap '[ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null' EXIT
 ensure_chromium || checks+=("Chromium for the browser tests:failed")
 # The real reverse proxy the edge tests put in front of the workspaces.
 ensure_traefik || checks+=("Traefik for the edge tests:failed")
+ensure_compose_check || checks+=("the compose-file check:failed")
 
 check lint pnpm lint
 check typecheck pnpm typecheck

@@ -38,6 +38,8 @@ export class AppConfig {
     command: string[];
     port: number;
     publishPorts: boolean;
+    /** The edge's container (Traefik), joined to every tenant network; null when the edge reaches published ports. */
+    edgeContainer: string | null;
     /** Seconds without a request before a workspace is put to sleep, by plan; 0 = never. */
     idleSeconds: Record<Plan, number>;
     /** How often the idle pass runs; 0 = never (tests call it). */
@@ -197,6 +199,7 @@ export function loadConfig(env: Env): AppConfig {
       command: (env['WORKSPACE_COMMAND']?.trim() || '/bin/busybox httpd -f -p 8080 -h /srv').split(/\s+/),
       port: integer('WORKSPACE_PORT', 8080, 1, 65535),
       publishPorts: flag('WORKSPACE_PUBLISH_PORTS'),
+      edgeContainer: optional('WORKSPACE_EDGE_CONTAINER'),
       idleSeconds,
       idleCheckMs: integer('WORKSPACE_IDLE_CHECK_SECONDS', 60, 0, 3_600) * 1_000,
     },

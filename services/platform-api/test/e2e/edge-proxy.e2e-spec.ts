@@ -99,7 +99,7 @@ describe('the edge path through Traefik', () => {
     });
     await t.idp.createPerson('owner');
     owner = await t.idp.accessToken('owner', 'portal');
-    for (const [name, plan] of [['site', 'starter'], ['echo', 'starter'], ['dozy', 'free']]) {
+    for (const [name, plan] of [['site', 'starter'], ['echo', 'starter'], ['dozy', 'free']] as const) {
       await t.http().post('/tenants').set('authorization', `Bearer ${owner}`).send({ slug: slug(name), name, plan }).expect(201);
       await provisioned(t, slug(name), owner);
     }

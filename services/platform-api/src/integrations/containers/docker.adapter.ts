@@ -24,6 +24,8 @@ const MB = 1024 * 1024;
 @Injectable()
 export class DockerContainerRuntime extends ContainerRuntime {
   private readonly docker: Docker;
+  /** Tenant networks the edge container was joined to by this process. */
+  private readonly edgeAttached = new Set<string>();
 
   constructor(private readonly config: AppConfig) {
     super();
@@ -40,13 +42,16 @@ export class DockerContainerRuntime extends ContainerRuntime {
       // the wanted state, as specified, implies its network and volume.
       const found = await this.exists(() => this.docker.getContainer(names.container).inspect());
       if (found && found.Config.Labels?.[TENANT_LABEL] === spec.tenantId && found.State.Running === spec.running && this.differences(found, spec).length === 0) {
+        await this.attachEdge(names.network);
         return { handle: found.Id, endpoint: this.endpointOf(found, spec), drift };
       }
 
       if (!(await this.exists(() => this.docker.getNetwork(names.network).inspect()))) {
         await this.ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'bridge', Options: { isolate: 'true' }, Labels: labels }));
+        this.edgeAttached.delete(names.network);
         drift.push('network missing');
       }
+      await this.attachEdge(names.network);
       if (!(await this.exists(() => this.docker.getVolume(names.volume).inspect()))) {
         await this.ignoreConflict(() => this.docker.createVolume({ Name: names.volume, Labels: labels }));
         drift.push('data volume missing');
@@ -154,6 +159,24 @@ export class DockerContainerRuntime extends ContainerRuntime {
     if (host.Memory !== spec.memoryMb * MB || host.NanoCpus !== Math.round(spec.cpus * 1e9) || host.PidsLimit !== spec.pids) wrong.push('limits');
     if (container.Config.User !== spec.user || host.ReadonlyRootfs !== true || !(host.SecurityOpt ?? []).includes('no-new-privileges')) wrong.push('hardening');
     return wrong;
+  }
+
+  /**
+   * Joins the edge's container (WORKSPACE_EDGE_CONTAINER: Traefik, in the
+   * compose stack) to a tenant network, so it reaches the workspace by name;
+   * once per network and process. Nothing else joins tenant networks.
+   */
+  private async attachEdge(network: string): Promise<void> {
+    const edge = this.config.workspace.edgeContainer;
+    if (!edge || this.edgeAttached.has(network)) return;
+    try {
+      await this.docker.getNetwork(network).connect({ Container: edge });
+    } catch (error: unknown) {
+      const { statusCode, message } = error as { statusCode?: number; message?: string };
+      // Already attached: Docker answers 403 ("already exists"), Podman 409 or 500 with the same words.
+      if (!(statusCode === 403 || statusCode === 409 || /already/i.test(message ?? ''))) throw error;
+    }
+    this.edgeAttached.add(network);
   }
 
   private endpointOf(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): string {
