@@ -39,6 +39,8 @@ export interface PlatformStack {
   operatorOrigin: string;
   /** The engine socket the API provisions on, or null when the stack runs without one. */
   engineSocket: string | null;
+  /** Where the API writes the tenants' route files (point Traefik at it: startTraefik). */
+  dynamicDir: string;
   /** A token for `username` from the portal or operator application (the test OAuth client). */
   token(username: string, app: 'portal' | 'operator'): Promise<string>;
   /** Calls platform-api directly with a token, failing on an unexpected status. */
@@ -95,6 +97,7 @@ export async function startPlatformStack(
       BASE_DOMAIN: 'tessera.test',
       EDGE_SESSION_SECRET: randomBytes(32).toString('hex'),
       EDGE_LOGIN_URL: `${portalOrigin}/edge/start`,
+      EDGE_FORWARD_AUTH_URL: `${apiOrigin}/edge/auth`,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MUTATIONS_PER_MINUTE: '10000',
       ...options.apiEnv,
@@ -140,6 +143,7 @@ export async function startPlatformStack(
     portalOrigin,
     operatorOrigin,
     engineSocket,
+    dynamicDir,
     token: (username, app) => idp.accessToken(username, app),
     async api<T>(token: string, method: string, path: string, body?: unknown, expected = [200, 201]): Promise<T> {
       const response = await fetch(`${apiOrigin}${path}`, {

@@ -1,0 +1,118 @@
+// The edge, measured in one run: the built platform (dev-idp, API, portal) as
+// processes on FerretDB (or MONGODB_URI) and Podman's Docker API, a real
+// Traefik on the API's route files. (1) The same page of a running workspace
+// one request at a time, straight from its container and through Traefik with
+// forwardAuth (a signed-in member): what the edge adds, p50 and p95; target
+// under 3 ms at p50. (2) Wake: a workspace put to sleep after 1 s idle, then
+// asked for through Traefik every 100 ms until it answers: the time from the
+// first request to the first byte of the page; target under 3 s.
+import testing from '@tessera/testing/dist/index.js';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { percentile, sleep } from '../shared.mjs';
+
+const { startFerretDb, startPlatformStack, startTraefik } = testing;
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
+const WAKES = Number(process.env.BENCH_WAKES ?? 5);
+const socket = process.env.TESSERA_TEST_ENGINE_SOCKET;
+if (!socket) throw new Error('TESSERA_TEST_ENGINE_SOCKET: the engine to run workspaces on (scripts/bench-edge.sh starts one)');
+
+let ferretdb;
+if (!process.env.MONGODB_URI) {
+  ferretdb = await startFerretDb(process.env.FERRETDB_BIN);
+  process.env.TESSERA_TEST_MONGODB_URI = ferretdb.uri;
+} else process.env.TESSERA_TEST_MONGODB_URI = process.env.MONGODB_URI;
+
+const run = Math.random().toString(16).slice(2, 8);
+const stack = await startPlatformStack('bench_edge', {
+  engineSocket: socket,
+  apiEnv: { LOG_LEVEL: 'warn', WORKSPACE_IDLE_SECONDS: '0', WORKSPACE_IDLE_SECONDS_FREE: '1', WORKSPACE_IDLE_CHECK_SECONDS: '1', SEED_DEFAULT_TENANT: `default-${run}` },
+});
+let traefik;
+/** GET through Traefik for `host`: status and the ms to the first byte. */
+const viaEdge = (host, headers) =>
+  new Promise((resolve, reject) => {
+    const started = performance.now();
+    const req = request({ host: '127.0.0.1', port: traefik.port, path: '/', headers: { host, ...headers } }, (res) => {
+      const firstByte = performance.now() - started;
+      res.resume().on('end', () => resolve({ status: res.statusCode, ms: firstByte, setCookie: res.headers['set-cookie'] }));
+    });
+    req.on('error', reject).end();
+  });
+try {
+  await stack.idp.createPerson('bella');
+  const token = await stack.token('bella', 'portal');
+  const slugs = { busy: `busy-${run}`, dozy: `dozy-${run}` };
+  await stack.api(token, 'POST', '/tenants', { slug: slugs.busy, name: 'Busy', plan: 'starter' });
+  await stack.api(token, 'POST', '/tenants', { slug: slugs.dozy, name: 'Dozy', plan: 'free' });
+  for (const slug of Object.values(slugs)) {
+    while ((await stack.api(token, 'GET', `/tenants/${slug}`)).status === 'pending') await sleep(100);
+  }
+  traefik = await startTraefik(stack.dynamicDir);
+  const host = (slug) => `${slug}.tessera.test`;
+  const { redirect } = await stack.api(token, 'POST', '/edge/tickets', { returnUrl: `http://${host(slugs.busy)}/` }, [200]);
+  const link = new URL(redirect);
+  const exchanged = await new Promise((resolve, reject) =>
+    request({ host: '127.0.0.1', port: traefik.port, path: `${link.pathname}${link.search}`, headers: { host: host(slugs.busy) } }, (res) => (res.resume(), resolve(res))).on('error', reject).end(),
+  );
+  const cookie = exchanged.headers['set-cookie'][0].split(';')[0];
+  const route = readFileSync(join(stack.dynamicDir, `tenant-${slugs.busy}.yml`), 'utf8');
+  const direct = route.match(/url: (http:\/\/127\.0\.0\.1:\d+)/)[1];
+
+  const measure = async (name, once) => {
+    const times = [];
+    for (let i = 0; i < REQUESTS + 200; i += 1) {
+      const ms = await once();
+      if (i >= 200) times.push(ms);
+    }
+    return { name, p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99) };
+  };
+  const straight = await measure('container, directly', async () => {
+    const started = performance.now();
+    const response = await fetch(direct);
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`direct: ${response.status}`);
+    return performance.now() - started;
+  });
+  const edged = await measure('through Traefik + forwardAuth', async () => {
+    const started = performance.now();
+    const answer = await viaEdge(host(slugs.busy), { cookie });
+    if (answer.status !== 200) throw new Error(`edge: ${answer.status}`);
+    return performance.now() - started;
+  });
+
+  const wakes = [];
+  const dozyCookie = cookie; // the session covers every subdomain of the base domain
+  for (let i = 0; i < WAKES; i += 1) {
+    while ((await stack.api(token, 'GET', `/tenants/${slugs.dozy}`)).status !== 'sleeping') await sleep(200);
+    const started = performance.now();
+    for (;;) {
+      const answer = await viaEdge(host(slugs.dozy), { cookie: dozyCookie });
+      if (answer.status === 200) {
+        wakes.push(performance.now() - started);
+        break;
+      }
+      if (answer.status !== 503) throw new Error(`wake: ${answer.status}`);
+      await sleep(100);
+    }
+  }
+
+  const ms = (v) => v.toFixed(2);
+  console.log(`\nEdge overhead and wake; ${ferretdb ? 'FerretDB v1.24.2 (SQLite)' : 'MongoDB (MONGODB_URI)'}, Podman's Docker API, Traefik ${testing.TRAEFIK_VERSION}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}\n`);
+  console.log(`One request at a time, ${REQUESTS} requests each after 200 of warm-up (the workspace's index page, busybox httpd):\n`);
+  console.log('| path | p50 ms | p95 ms | p99 ms |');
+  console.log('|---|---:|---:|---:|');
+  for (const r of [straight, edged]) console.log(`| ${r.name} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} |`);
+  const added50 = edged.p50 - straight.p50;
+  console.log(`\nadded by the edge: p50 ${ms(added50)} ms (target < 3 ms: ${added50 < 3 ? 'met' : 'NOT met'}), p95 ${ms(edged.p95 - straight.p95)} ms\n`);
+  console.log(`Wake, ${WAKES} times (sleep after 1 s idle, then a request every 100 ms through Traefik until the page answers):\n`);
+  console.log(`first request → first byte of the page: ${wakes.map((w) => `${Math.round(w)} ms`).join(', ')}; median ${Math.round(percentile(wakes, 50))} ms, worst ${Math.round(Math.max(...wakes))} ms (target < 3 s: ${Math.max(...wakes) < 3000 ? 'met' : 'NOT met'})`);
+} finally {
+  await traefik?.stop();
+  await stack.stop();
+  await ferretdb?.stop();
+}
+process.exit(0);
