@@ -58,33 +58,37 @@ ensure_ferretdb() {
   rm -rf "$work"
 }
 
+# A Go program from one of the wrapper modules in tools/, built once into
+# .tools/<name>-<version>/<name>; prints its path. Returns non-zero without Go.
+build_go_tool() { # name, version, tools/ folder, package, [ldflags]
+  local name="$1" version="$2" module="$ROOT/tools/$3" package="$4" ldflags="${5:-}"
+  local binary="$TESSERA_TOOLS/$name-$version/$name"
+  if [ ! -x "$binary" ]; then
+    command -v go >/dev/null || { log "Go is needed to build $name"; return 1; }
+    log "building $name $version into ${binary%/*} (once)"
+    mkdir -p "${binary%/*}"
+    (cd "$module" && GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$binary.tmp" "$package") >&2 || return 1
+    mv "$binary.tmp" "$binary"
+  fi
+  echo "$binary"
+}
+
 # Traefik, for the edge tests and benchmarks: built from the module proxy
 # through the wrapper module in tools/traefik (it carries Traefik's replace
-# directives), cached under .tools by version. Returns non-zero without Go.
+# directives). The first build takes several minutes.
 TRAEFIK_VERSION=v3.6.12
 ensure_traefik() {
-  local dir="$TESSERA_TOOLS/traefik-$TRAEFIK_VERSION"
-  export TRAEFIK_BIN="$dir/traefik"
-  [ -x "$TRAEFIK_BIN" ] && return
-  command -v go >/dev/null || { log "Go is needed to build Traefik"; return 1; }
-  log "building Traefik $TRAEFIK_VERSION into $dir (several minutes, once)"
-  mkdir -p "$dir"
-  (cd "$ROOT/tools/traefik" && GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
-    -o "$TRAEFIK_BIN.tmp" github.com/traefik/traefik/v3/cmd/traefik) || return 1
-  mv "$TRAEFIK_BIN.tmp" "$TRAEFIK_BIN"
+  TRAEFIK_BIN="$(build_go_tool traefik "$TRAEFIK_VERSION" traefik github.com/traefik/traefik/v3/cmd/traefik \
+    "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION")" || return 1
+  export TRAEFIK_BIN
 }
 
 # The compose-file check: the Compose Specification's loader and schema
-# (compose-go), as `docker compose config` uses them, built from tools/compose-check.
+# (compose-go), as `docker compose config` uses them, from tools/compose-check.
 COMPOSE_GO_VERSION=v2.9.1
 ensure_compose_check() {
-  local dir="$TESSERA_TOOLS/compose-check-$COMPOSE_GO_VERSION"
-  export COMPOSE_CHECK_BIN="$dir/compose-check"
-  [ -x "$COMPOSE_CHECK_BIN" ] && return
-  command -v go >/dev/null || { log "Go is needed to build the compose check"; return 1; }
-  mkdir -p "$dir"
-  (cd "$ROOT/tools/compose-check" && GOFLAGS=-mod=mod go build -trimpath -o "$COMPOSE_CHECK_BIN.tmp" .) || return 1
-  mv "$COMPOSE_CHECK_BIN.tmp" "$COMPOSE_CHECK_BIN"
+  COMPOSE_CHECK_BIN="$(build_go_tool compose-check "$COMPOSE_GO_VERSION" compose-check .)" || return 1
+  export COMPOSE_CHECK_BIN
 }
 
 # The local container engine: Podman's Docker-compatible API on a unix socket.
