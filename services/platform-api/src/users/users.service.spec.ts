@@ -14,6 +14,7 @@ const config = loadConfig({
   AUTH_AUDIENCE_CI: 'c',
   IDENTITY_API_URL: 'http://127.0.0.1:1',
   IDENTITY_API_TOKEN: 'unused',
+  EDGE_SESSION_SECRET: 'edge-sessions-in-tests-are-signed-with-this',
 });
 
 const token: VerifiedToken = { subject: 'ada', issuer: 'https://id/', audiences: ['portal'], email: 'Ada@Example.test', name: 'Ada', username: 'ada', groups: [] };

@@ -174,7 +174,7 @@ describe('tenant routes', () => {
     });
 
     it('answers 400 to a bad filter or page size', async () => {
-      await call('get', '/tenants?status=sleeping', 'operator').expect(400);
+      await call('get', '/tenants?status=asleep', 'operator').expect(400);
       await call('get', '/tenants?pageSize=1000', 'operator').expect(400);
       await call('get', '/tenants?status[$ne]=active', 'operator').expect(400);
     });

@@ -14,6 +14,7 @@ function directoryFor(url: string, token: string): AuthentikDirectory {
       AUTH_AUDIENCE_CI: 'c',
       IDENTITY_API_URL: url,
       IDENTITY_API_TOKEN: token,
+      EDGE_SESSION_SECRET: 'edge-sessions-in-tests-are-signed-with-this',
       IDENTITY_API_TIMEOUT_MS: '2000',
     }),
   );

@@ -12,6 +12,7 @@ const configFor = (mail: string, files: string, token: string) =>
     AUTH_AUDIENCE_CI: 'c',
     IDENTITY_API_URL: 'http://127.0.0.1:1',
     IDENTITY_API_TOKEN: 'x',
+    EDGE_SESSION_SECRET: 'edge-sessions-in-tests-are-signed-with-this',
     MAIL_API_URL: mail,
     MAIL_API_TOKEN: token,
     FILES_API_URL: files,
