@@ -27,7 +27,7 @@ describe('GET /system/overview', () => {
     await tenants.updateOne({ slug: 'direct' }, { $set: { 'provisioning.route': { state: 'error', error: 'disk full', attempts: 2, updatedAt: new Date() } } });
 
     const overview = (await call('get', '/system/overview', 'operator').expect(200)).body;
-    expect(overview.tenantsByStatus).toEqual({ pending: 0, active: 4, suspended: 1, terminated: 0 });
+    expect(overview.tenantsByStatus).toEqual({ pending: 0, active: 4, sleeping: 0, suspended: 1, terminated: 0 });
     // Active subscriptions: northwind 4900, initech 19900 (suspended, still billed), direct 1900, default 0.
     expect(overview.mrr.total).toEqual([{ currency: 'EUR', gross: 4_900 + 19_900 + 1_900 }]);
     expect(overview.mrr.partners).toEqual([expect.objectContaining({ partnerSlug: 'northwind-reseller', mrr: [{ currency: 'EUR', gross: 4_900, margin: 980 }] })]);
