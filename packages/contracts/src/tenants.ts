@@ -7,6 +7,9 @@ export type TenantStatus = (typeof TENANT_STATUSES)[number];
 export const PLANS = ['free', 'starter', 'business', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 
+/** A lower-case DNS host name (labels of letters, digits and inner hyphens; 253 characters at most). */
+export const HOST_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
 /** Slug rules, shared by the API and the apps' live check. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/;
 export const RESERVED_SLUGS: readonly string[] = [

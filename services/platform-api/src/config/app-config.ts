@@ -1,4 +1,4 @@
-import { PLANS, type Plan } from '@tessera/contracts';
+import { HOST_NAME_PATTERN, PLANS, type Plan } from '@tessera/contracts';
 
 /**
  * Configuration, parsed and validated once at boot. `loadConfig` checks every
@@ -169,7 +169,7 @@ export function loadConfig(env: Env): AppConfig {
   };
 
   const baseDomain = text('BASE_DOMAIN', 'localhost').toLowerCase();
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(baseDomain)) {
+  if (!HOST_NAME_PATTERN.test(baseDomain)) {
     problems.push(`BASE_DOMAIN must be a domain name, got "${baseDomain}"`);
   }
   const logLevel = text('LOG_LEVEL', 'info');

@@ -34,7 +34,7 @@ export class EdgeActivity implements OnModuleInit, OnApplicationShutdown {
     this.seen.set(tenantId, at);
   }
 
-  /** The time this process saw the tenant last, whether written yet or not. */
+  /** When this process last saw the tenant, if that time is not written yet (the idle pass flushes first, then asks). */
   lastSeen(tenantId: string): Date | undefined {
     return this.seen.get(tenantId);
   }

@@ -1,4 +1,4 @@
-import { SLUG_PATTERN } from '@tessera/contracts';
+import { HOST_NAME_PATTERN, SLUG_PATTERN } from '@tessera/contracts';
 
 /** The request Traefik asks about, from the `X-Forwarded-*` headers it sends to forwardAuth. */
 export interface ForwardedRequest {
@@ -14,7 +14,6 @@ export interface ForwardedRequest {
   upgrade: boolean;
 }
 
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const AUTHORITY = /^([^:]+)(:(\d{1,5}))?$/;
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -31,7 +30,7 @@ const one = (headers: Headers, name: string): string | undefined => {
 export function readForwarded(headers: Headers): ForwardedRequest | null {
   const authority = one(headers, 'x-forwarded-host')?.toLowerCase();
   const match = authority ? AUTHORITY.exec(authority) : null;
-  if (!authority || !match || !HOST_NAME.test(match[1]!) || (match[3] && Number(match[3]) > 65_535)) return null;
+  if (!authority || !match || !HOST_NAME_PATTERN.test(match[1]!) || (match[3] && Number(match[3]) > 65_535)) return null;
   const uri = one(headers, 'x-forwarded-uri') ?? '/';
   return {
     host: match[1]!,

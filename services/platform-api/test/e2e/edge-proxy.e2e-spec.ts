@@ -5,7 +5,7 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startTraefik, testEngineSocket, type RunningTraefik } from '@tessera/testing';
-import { provisioned, startAppWithDevIdp } from '../support/app';
+import { provisioned, startAppWithDevIdp, until } from '../support/app';
 import { removeTenantObjects } from '../support/engine';
 
 /**
@@ -65,11 +65,6 @@ describe('the edge path through Traefik', () => {
       req.on('response', (res) => (res.resume(), resolve({ status: res.statusCode ?? 0 })));
       req.on('error', reject).end();
     });
-  const until = async (what: string, check: () => Promise<boolean>) => {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) if (await check()) return;
-    throw new Error(`timed out waiting until ${what}`);
-  };
-
   beforeAll(async () => {
     docker = new Docker({ socketPath: testEngineSocket() });
     // The test upstream: answers with the headers it got, and greets a WebSocket with the identity the edge sent.

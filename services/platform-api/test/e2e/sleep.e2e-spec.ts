@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEngineSocket } from '@tessera/testing';
 import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
-import { caller, provisioned, startAppWithDevIdp } from '../support/app';
+import { caller, provisioned, startAppWithDevIdp, until } from '../support/app';
 import { removeTenantObjects } from '../support/engine';
 import { edgeClient } from '../support/edge';
 
@@ -31,14 +31,6 @@ describe('idle sleep and wake', () => {
   const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t, bearer)(...args);
   const tenant = async (name: string) => (await call('get', `/tenants/${slug(name)}`, 'owner').expect(200)).body;
   const running = async (name: string) => (await docker.getContainer(workspaceNames(slug(name)).container).inspect()).State.Running;
-  const until = async (what: string, check: () => Promise<boolean>, meanwhile: () => Promise<unknown> = async () => undefined) => {
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-      if (await check()) return;
-      await meanwhile();
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`timed out waiting until ${what}`);
-  };
 
   beforeAll(async () => {
     const socket = testEngineSocket();

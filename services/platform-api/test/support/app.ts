@@ -103,6 +103,19 @@ export async function provisioned(app: TestApp, slug: string, token: string): Pr
   throw new Error(`${slug} did not finish provisioning`);
 }
 
+/**
+ * Waits until `check` holds, running `meanwhile` between tries (work that must
+ * go on while waiting); fails after 30 s naming `what`.
+ */
+export async function until(what: string, check: () => Promise<boolean>, meanwhile: () => Promise<unknown> = async () => undefined): Promise<void> {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    if (await check()) return;
+    await meanwhile();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
 /** A request as `who` (a key of `bearer`; none: anonymous), with an optional JSON body. */
