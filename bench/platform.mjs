@@ -22,7 +22,8 @@ export async function startPlatform(jose, env = {}) {
     res.end(JSON.stringify({ keys: [jwk] }));
   });
   await new Promise((r) => issuerServer.listen(0, '127.0.0.1', r));
-  const issuer = `http://127.0.0.1:${issuerServer.address().port}/application/o/portal/`;
+  // One issuer per application, as Authentik has, all signing with the one key.
+  const issuerOf = (audience) => `http://127.0.0.1:${issuerServer.address().port}/application/o/${audience}/`;
 
   const children = [];
   let dataDir;
@@ -53,12 +54,13 @@ export async function startPlatform(jose, env = {}) {
       ...process.env,
       PORT: String(apiPort),
       MONGODB_URI: mongodbUri,
-      AUTH_ISSUERS: JSON.stringify([{ issuer, jwksUrl: `${issuer}jwks/` }]),
+      AUTH_ISSUERS: JSON.stringify(['portal', 'operator', 'ci'].map((audience) => ({ issuer: issuerOf(audience), jwksUrl: `${issuerOf(audience)}jwks/`, audience }))),
       AUTH_AUDIENCE_PORTAL: 'tessera-portal',
       AUTH_AUDIENCE_OPERATOR: 'tessera-operator',
       AUTH_AUDIENCE_CI: 'tessera-ci',
       IDENTITY_API_URL: 'http://127.0.0.1:1',
       IDENTITY_API_TOKEN: 'unused',
+      EDGE_SESSION_SECRET: 'benchmark-edge-sessions-are-signed-with-this-key',
       LOG_LEVEL: 'warn',
       ...env,
     },
@@ -71,7 +73,7 @@ export async function startPlatform(jose, env = {}) {
     new jose.SignJWT({ email: `${sub}@example.test`, name: sub, groups })
       .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
       .setSubject(sub)
-      .setIssuer(issuer)
+      .setIssuer(issuerOf(audience))
       .setAudience(`tessera-${audience}`)
       .setIssuedAt()
       .setExpirationTime('1h')

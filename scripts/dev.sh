@@ -82,7 +82,7 @@ log "starting platform-api on :$API_PORT"
   export MONGODB_URI="${MONGODB_URI:-mongodb://127.0.0.1:$DB_PORT/tessera}"
   issuers=""
   for app in portal operator ci; do
-    issuers+="${issuers:+,}{\"issuer\":\"$IDP_ORIGIN/application/o/$app/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/$app/jwks/\"}"
+    issuers+="${issuers:+,}{\"issuer\":\"$IDP_ORIGIN/application/o/$app/\",\"jwksUrl\":\"$IDP_ORIGIN/application/o/$app/jwks/\",\"audience\":\"$app\"}"
   done
   export AUTH_ISSUERS="${AUTH_ISSUERS:-[$issuers]}"
   export AUTH_AUDIENCE_PORTAL="${AUTH_AUDIENCE_PORTAL:-tessera-portal}"

@@ -117,6 +117,17 @@ ensure_chromium() {
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || return 1
 }
 
+# Debian's dnsmasq (the binary alone, no service), the real DNS server the
+# custom-domain tests publish TXT records on.
+ensure_dnsmasq() {
+  if command -v dnsmasq >/dev/null || [ -x /usr/sbin/dnsmasq ]; then return 0; fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    log "dnsmasq is not installed and cannot be installed here (needs root and apt-get)"; return 1
+  fi
+  log "installing dnsmasq-base from Debian's packages"
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsmasq-base >&2 || return 1
+}
+
 # Starts `podman system service` on $1 unless something answers there; prints its pid (empty if it was running).
 start_podman() {
   local socket="$1"

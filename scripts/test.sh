@@ -31,6 +31,8 @@ ensure_chromium || checks+=("Chromium for the browser tests:failed")
 # The real reverse proxy the edge tests put in front of the workspaces.
 ensure_traefik || checks+=("Traefik for the edge tests:failed")
 ensure_compose_check || checks+=("the compose-file check:failed")
+# The real DNS server the custom-domain tests publish their TXT records on.
+ensure_dnsmasq || checks+=("dnsmasq for the custom-domain tests:failed")
 
 check lint pnpm lint
 check typecheck pnpm typecheck

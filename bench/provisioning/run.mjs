@@ -47,7 +47,7 @@ children.push(spawn(process.execPath, ['dist/main.js'], {
     ...process.env,
     PORT: String(apiPort),
     MONGODB_URI: `mongodb://127.0.0.1:${dbPort}/bench`,
-    AUTH_ISSUERS: JSON.stringify(['portal', 'operator'].map((app) => ({ issuer: `${issuer}${app}/`, jwksUrl: `${issuer}${app}/jwks/` }))),
+    AUTH_ISSUERS: JSON.stringify(['portal', 'operator'].map((app) => ({ issuer: `${issuer}${app}/`, jwksUrl: `${issuer}${app}/jwks/`, audience: app }))),
     AUTH_AUDIENCE_PORTAL: 'tessera-portal', AUTH_AUDIENCE_OPERATOR: 'tessera-operator', AUTH_AUDIENCE_CI: 'tessera-ci',
     IDENTITY_API_URL: `http://127.0.0.1:${idpPort}`, IDENTITY_API_TOKEN: 'bench',
     CONTAINER_ENGINE_SOCKET: socket, WORKSPACE_PUBLISH_PORTS: 'true', TRAEFIK_DYNAMIC_DIR: dynamicDir,

@@ -15,6 +15,8 @@ const shared = {
 };
 
 module.exports = {
+  // Real servers start in the hooks (dev-idp, databases, engines): a minute is a safety net, not a target.
+  testTimeout: 60_000,
   globalSetup: '<rootDir>/../../packages/testing/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/../../packages/testing/src/jest-global-teardown.ts',
   projects: [

@@ -6,3 +6,4 @@ export * from './tenants';
 export * from './users';
 export * from './flags';
 export * from './partners';
+export * from './domains';

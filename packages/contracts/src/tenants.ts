@@ -56,6 +56,7 @@ export interface Tenant {
   name: string;
   status: TenantStatus;
   plan: Plan;
+  /** The verified custom domains, which the edge routes; pending ones are listed at /tenants/:slug/domains. */
   domains: string[];
   partnerId: string | null;
   industry: string | null;
@@ -110,9 +111,9 @@ export interface CreateTenantRequest {
 export interface UpdateTenantRequest {
   name?: string;
   plan?: Plan;
-  domains?: string[];
   industry?: string;
   brandColor?: string;
+  keepAwake?: boolean;
 }
 
 export interface Member {

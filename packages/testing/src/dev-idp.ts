@@ -86,7 +86,7 @@ export class DevIdpProcess {
 
   /** What platform-api's AUTH_ISSUERS would say to trust this dev-idp. */
   trustedIssuers(): string {
-    return JSON.stringify((['portal', 'operator', 'ci'] as const).map((app) => ({ issuer: this.issuer(app), jwksUrl: this.jwksUrl(app) })));
+    return JSON.stringify((['portal', 'operator', 'ci'] as const).map((app) => ({ issuer: this.issuer(app), jwksUrl: this.jwksUrl(app), audience: app })));
   }
 
   /** Calls the admin API with the admin token. */

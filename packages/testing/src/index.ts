@@ -7,3 +7,4 @@ export * from './integration-servers';
 export * from './stack';
 export * from './browser';
 export * from './traefik';
+export * from './dns';

@@ -4,14 +4,17 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Connection } from 'mongoose';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, assignRequestId } from './app.module';
 import { GlobalExceptionFilter } from './common/errors/global-exception.filter';
 import { createValidationPipe } from './common/http/validation';
 import type { AppConfig } from './config/app-config';
 
 /** Builds the whole API, as main.ts serves it and as the e2e tests drive it. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true });
+  // Bodies are read by JsonBodyMiddleware, which answers every refusal with a coded 4xx.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  // Before anything else, so every answer, errors of the first middleware included, carries its request id.
+  app.use(assignRequestId);
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new GlobalExceptionFilter());

@@ -6,6 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { JsonBodyMiddleware } from './common/http/json-body.middleware';
 import { RejectOperatorKeysMiddleware } from './common/http/reject-operator-keys.middleware';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -19,16 +20,28 @@ import { SupportModule } from './support/support.module';
 import { EdgeModule } from './edge/edge.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { DomainsHttpModule } from './domains/domains-http.module';
 import { MeModule } from './users/me.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Takes the caller's X-Request-Id when it looks like one, else makes one; echoes it in the answer. */
-export function requestIdOf(request: IncomingMessage, response: ServerResponse): string {
+/**
+ * Takes the caller's X-Request-Id when it looks like one, else makes one;
+ * echoes it in the answer. Decided once per request: the first call keeps it.
+ */
+export function requestIdOf(request: IncomingMessage & { id?: unknown }, response: ServerResponse): string {
+  if (typeof request.id === 'string' && request.id) return request.id;
   const given = request.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   response.setHeader('x-request-id', id);
+  request.id = id;
   return id;
+}
+
+/** Express middleware: the request id, before any other middleware can answer. */
+export function assignRequestId(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  requestIdOf(request, response);
+  next();
 }
 
 @Module({})
@@ -51,6 +64,7 @@ export class AppModule implements NestModule {
         IdentityModule,
         AuthModule,
         TenantsModule,
+        DomainsHttpModule,
         PartnersModule,
         MeModule,
         AuditModule,
@@ -66,6 +80,6 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RejectOperatorKeysMiddleware).forRoutes('*path');
+    consumer.apply(JsonBodyMiddleware, RejectOperatorKeysMiddleware).forRoutes('*path');
   }
 }

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './app-config';
 
 const valid = {
   MONGODB_URI: 'mongodb://127.0.0.1:27017/tessera',
-  AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://id.example/application/o/portal/', jwksUrl: 'https://id.example/application/o/portal/jwks/' }]),
+  AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://id.example/application/o/portal/', jwksUrl: 'https://id.example/application/o/portal/jwks/', audience: 'portal' }]),
   AUTH_AUDIENCE_PORTAL: 'portal',
   AUTH_AUDIENCE_OPERATOR: 'operator',
   AUTH_AUDIENCE_CI: 'ci',
@@ -25,7 +25,7 @@ describe('loadConfig', () => {
   it('parses a valid environment with defaults for the rest', () => {
     const config = loadConfig(valid);
     expect(config.port).toBe(3000);
-    expect(config.auth.issuers).toEqual([{ issuer: 'https://id.example/application/o/portal/', jwksUrl: 'https://id.example/application/o/portal/jwks/' }]);
+    expect(config.auth.issuers).toEqual([{ issuer: 'https://id.example/application/o/portal/', jwksUrl: 'https://id.example/application/o/portal/jwks/', audience: 'portal' }]);
     expect(config.auth.adminGroup).toBe('platform-admins');
     expect(config.seed.demo).toBe(false);
   });
@@ -59,7 +59,7 @@ describe('loadConfig', () => {
   it('refuses issuers without a JWKS URL, non-URL values and equal audiences', () => {
     const problems = problemsOf({
       ...valid,
-      AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://id.example/' }, { issuer: 'nope', jwksUrl: 'ftp://x/' }]),
+      AUTH_ISSUERS: JSON.stringify([{ issuer: 'https://id.example/' }, { issuer: 'nope', jwksUrl: 'ftp://x/', audience: 'portal' }]),
       AUTH_AUDIENCE_OPERATOR: 'portal',
     });
     expect(problems).toEqual([
@@ -68,6 +68,18 @@ describe('loadConfig', () => {
       'AUTH_ISSUERS[0].jwksUrl must use https: or http:, got "ftp://x/"',
       'AUTH_AUDIENCE_PORTAL, AUTH_AUDIENCE_OPERATOR and AUTH_AUDIENCE_CI must differ',
     ]);
+  });
+
+  it('refuses an issuer that names no audience, an unknown one, or an issuer listed twice', () => {
+    const issuer = (audience?: string) => ({ issuer: 'https://id.example/o/a/', jwksUrl: 'https://id.example/o/a/jwks/', ...(audience ? { audience } : {}) });
+    expect(problemsOf({ ...valid, AUTH_ISSUERS: JSON.stringify([issuer()]) })).toEqual([
+      'AUTH_ISSUERS[0].audience must be one of portal, operator, ci: the one audience this issuer\'s tokens are accepted for',
+    ]);
+    expect(problemsOf({ ...valid, AUTH_ISSUERS: JSON.stringify([issuer('admin')]) })).toHaveLength(1);
+    expect(problemsOf({ ...valid, AUTH_ISSUERS: JSON.stringify([issuer('portal'), issuer('operator')]) })).toEqual([
+      'AUTH_ISSUERS[1] repeats the issuer https://id.example/o/a/: an issuer serves one audience',
+    ]);
+    expect(loadConfig({ ...valid, AUTH_ISSUERS: JSON.stringify([issuer('operator')]) }).auth.issuers).toEqual([issuer('operator')]);
   });
 
   it('says how the whole list reads when thrown', () => {

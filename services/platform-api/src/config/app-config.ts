@@ -1,14 +1,23 @@
-import { HOST_NAME_PATTERN, PLANS, type Plan } from '@tessera/contracts';
+import { HOST_NAME_PATTERN, PLANS, type Audience, type Plan } from '@tessera/contracts';
+
+const AUDIENCE_KINDS: readonly Audience[] = ['portal', 'operator', 'ci'];
+
+/**
+ * An issuer Tessera trusts, and the one kind of audience it serves: a token
+ * from it is accepted only for that audience's client id. (In Authentik every
+ * provider may sign with one shared key, so the signature alone does not tell
+ * which application a token was issued for.)
+ */
+export interface TrustedIssuer {
+  issuer: string;
+  jwksUrl: string;
+  audience: Audience;
+}
 
 /**
  * Configuration, parsed and validated once at boot. `loadConfig` checks every
  * variable and throws a ConfigError that lists all problems at once.
  */
-export interface TrustedIssuer {
-  issuer: string;
-  jwksUrl: string;
-}
-
 export class AppConfig {
   readonly port!: number;
   readonly mongodbUri!: string;
@@ -31,6 +40,15 @@ export class AppConfig {
   /** The identity provider's admin API (Authentik, or dev-idp locally). */
   readonly identity!: { url: string; token: string; timeoutMs: number };
   readonly rateLimit!: { mutationsPerMinute: number };
+  /**
+   * Where custom domains are looked up: DNS servers as `ip` or `ip:port`
+   * (none: the system's), and the platform's own hosts, which no tenant may
+   * claim (besides the base domain and everything under it).
+   */
+  readonly dns!: { servers: string[]; timeoutMs: number };
+  readonly platformHosts!: string[];
+  /** The largest request body taken; a larger one is answered 413. */
+  readonly http!: { bodyLimitBytes: number };
   /** Tenant workspaces: the engine's socket (null: no engine, the step is skipped), image and command. */
   readonly workspace!: {
     engineSocket: string | null;
@@ -177,6 +195,30 @@ export function loadConfig(env: Env): AppConfig {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   }
 
+  const dnsServers = (env['DNS_RESOLVERS'] ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const server of dnsServers) {
+    if (!/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i.test(server)) problems.push(`DNS_RESOLVERS must list IP addresses with optional ports, got "${server}"`);
+  }
+  const hostOf = (value: string): string[] => {
+    try {
+      return [new URL(value).hostname.toLowerCase()];
+    } catch {
+      return [];
+    }
+  };
+  const listedHosts = (env['PLATFORM_HOSTS'] ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  for (const host of listedHosts) {
+    if (!HOST_NAME_PATTERN.test(host)) problems.push(`PLATFORM_HOSTS must list host names, got "${host}"`);
+  }
+  // Every host the platform itself answers on or talks to: no tenant may route it.
+  const platformHosts = [
+    ...new Set([
+      ...listedHosts,
+      ...[forwardAuthUrl, suspendedPageUrl, loginUrl, identityUrl, ...issuers.map((issuer) => issuer.issuer)].flatMap(hostOf),
+      'localhost',
+    ]),
+  ];
+
   const config = new AppConfig({
     port,
     mongodbUri,
@@ -221,6 +263,9 @@ export function loadConfig(env: Env): AppConfig {
     mail: pair('MAIL'),
     files: pair('FILES'),
     rateLimit: { mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 120, 1, 100_000) },
+    dns: { servers: dnsServers, timeoutMs: integer('DNS_TIMEOUT_MS', 3_000, 100, 30_000) },
+    platformHosts,
+    http: { bodyLimitBytes: integer('HTTP_BODY_LIMIT_BYTES', 100 * 1_024, 1_024, 10 * 1_024 * 1_024) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
     support: { ttlSeconds: integer('SUPPORT_ACCESS_TTL_SECONDS', 3_600, 5, 7 * 24 * 3_600) },
     seed: {
@@ -232,31 +277,39 @@ export function loadConfig(env: Env): AppConfig {
   return config;
 }
 
-/** AUTH_ISSUERS is a JSON array of `{ "issuer": "...", "jwksUrl": "..." }`. */
+/** AUTH_ISSUERS is a JSON array of `{ "issuer": "...", "jwksUrl": "...", "audience": "portal" | "operator" | "ci" }`. */
 function parseIssuers(raw: string | undefined, problems: string[]): TrustedIssuer[] {
   if (!raw?.trim()) {
-    problems.push('AUTH_ISSUERS is required: a JSON array of {"issuer","jwksUrl"}');
+    problems.push('AUTH_ISSUERS is required: a JSON array of {"issuer","jwksUrl","audience"}');
     return [];
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    problems.push('AUTH_ISSUERS must be JSON: an array of {"issuer","jwksUrl"}');
+    problems.push('AUTH_ISSUERS must be JSON: an array of {"issuer","jwksUrl","audience"}');
     return [];
   }
   if (!Array.isArray(parsed) || parsed.length === 0) {
-    problems.push('AUTH_ISSUERS must be a non-empty JSON array of {"issuer","jwksUrl"}');
+    problems.push('AUTH_ISSUERS must be a non-empty JSON array of {"issuer","jwksUrl","audience"}');
     return [];
   }
   const issuers: TrustedIssuer[] = [];
   for (const [index, entry] of parsed.entries()) {
-    const candidate = entry as Partial<Record<'issuer' | 'jwksUrl', unknown>> | null;
+    const candidate = entry as Partial<Record<'issuer' | 'jwksUrl' | 'audience', unknown>> | null;
     if (typeof candidate?.issuer !== 'string' || typeof candidate.jwksUrl !== 'string') {
       problems.push(`AUTH_ISSUERS[${index}] needs string "issuer" and "jwksUrl"`);
       continue;
     }
-    issuers.push({ issuer: candidate.issuer, jwksUrl: candidate.jwksUrl });
+    if (!AUDIENCE_KINDS.includes(candidate.audience as Audience)) {
+      problems.push(`AUTH_ISSUERS[${index}].audience must be one of ${AUDIENCE_KINDS.join(', ')}: the one audience this issuer's tokens are accepted for`);
+      continue;
+    }
+    if (issuers.some((known) => known.issuer === candidate.issuer)) {
+      problems.push(`AUTH_ISSUERS[${index}] repeats the issuer ${candidate.issuer}: an issuer serves one audience`);
+      continue;
+    }
+    issuers.push({ issuer: candidate.issuer, jwksUrl: candidate.jwksUrl, audience: candidate.audience as Audience });
   }
   return issuers;
 }

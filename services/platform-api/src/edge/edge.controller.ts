@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentActor, ReadOnly } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
+import { codeOf } from '../common/errors/error-status';
 import { renderEdgePage } from './edge-pages';
 import { EdgeTicketDto } from './edge.dto';
 import { EdgeService } from './edge.service';
@@ -29,9 +30,10 @@ export class EdgeController {
       response.redirect(302, decision.location);
     } else {
       if (decision.retryAfterSeconds) response.set('Retry-After', String(Math.ceil(decision.retryAfterSeconds)));
-      const wantsHtml = request.accepts(['text/html', 'application/json']) === 'text/html';
+      // A browser names text/html; a client that accepts anything (*/*) gets JSON.
+      const wantsHtml = request.accepts(['application/json', 'text/html']) === 'text/html';
       if (wantsHtml) response.status(decision.status).type('html').send(renderEdgePage(decision));
-      else response.status(decision.status).json({ statusCode: decision.status, title: decision.title, message: decision.message });
+      else response.status(decision.status).json({ statusCode: decision.status, code: codeOf(decision.status), message: decision.message, requestId: String(request.id ?? ''), title: decision.title });
     }
   }
 

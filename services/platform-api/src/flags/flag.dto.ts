@@ -17,8 +17,11 @@ import {
   Min,
   ValidateIf,
   ValidateNested,
+  IsDefined,
+  IsObject,
 } from 'class-validator';
 import type { FeatureFlagDocument } from './flag.schema';
+import { HasText } from '../common/http/has-text';
 
 export class FlagRuleDto {
   @ApiProperty({ enum: FLAG_RULE_TYPES })
@@ -66,6 +69,7 @@ export class CreateFlagDto {
   @ApiProperty()
   @IsString()
   @Length(1, 500)
+  @HasText()
   description: string;
 
   @ApiPropertyOptional({ default: true, description: 'The kill switch: off means false for everyone' })
@@ -89,6 +93,7 @@ export class CreateFlagDto {
   @ApiProperty({ example: 'team-editor@tessera.example' })
   @IsString()
   @Length(1, 200)
+  @HasText()
   owner: string;
 
   @ApiPropertyOptional({ description: 'When the flag is expected to be removed (ISO 8601)' })
@@ -104,6 +109,7 @@ export class EvaluateFlagsDto {
   @IsOptional()
   @IsString()
   @Length(1, 32)
+  @HasText()
   tenantSlug?: string;
 }
 
@@ -112,9 +118,12 @@ export class PreviewFlagDto {
   @ApiProperty({ description: 'The tenant to evaluate for' })
   @IsString()
   @Length(1, 32)
+  @HasText()
   tenantSlug: string;
 
   @ApiProperty({ type: () => CreateFlagDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => CreateFlagDto)
   flag: CreateFlagDto;

@@ -10,10 +10,11 @@ import {
   type PartnerStatus,
 } from '@tessera/contracts';
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsNotIn, IsNumber, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsEmail, IsIn, IsNotIn, IsNumber, IsObject, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/http/paging.dto';
 import { CreateTenantDto, ListTenantsQuery } from '../tenants/tenant.dto';
 import type { PartnerDocument } from './partner.schema';
+import { HasText } from '../common/http/has-text';
 
 const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
 const HTTPS_URL = { protocols: ['https'], require_protocol: true, require_tld: false };
@@ -30,6 +31,7 @@ export class CreatePartnerDto {
   @ApiProperty({ example: 'Acme Resellers' })
   @IsString()
   @Length(1, 100)
+  @HasText()
   name: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100, default: 0, description: 'Share of gross MRR, in percent' })
@@ -57,14 +59,14 @@ export class ListPartnersQuery extends PageQuery {
 }
 
 export class ContactDto {
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Length(1, 100) name?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Length(1, 100) @HasText() name?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsEmail() @MaxLength(254) email?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Matches(/^\+?[0-9 ()-]{4,30}$/, { message: 'phone must be digits, spaces, brackets and hyphens' }) phone?: string | null;
 }
 
 export class BillingDto {
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Length(1, 200) company?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Length(1, 500) address?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Length(1, 200) @HasText() company?: string | null;
+  @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Length(1, 500) @HasText() address?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsString() @Matches(/^[A-Z0-9]{4,20}$/, { message: 'vatId must be 4–20 capital letters and digits' }) vatId?: string | null;
   @ApiPropertyOptional({ nullable: true }) @IsOptional() @clearable @IsEmail() @MaxLength(254) email?: string | null;
 }
@@ -73,12 +75,14 @@ export class BillingDto {
 export class PartnerSettingsDto {
   @ApiPropertyOptional({ type: ContactDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ContactDto)
   contact?: ContactDto;
 
   @ApiPropertyOptional({ type: BillingDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => BillingDto)
   billing?: BillingDto;
@@ -92,7 +96,7 @@ export class PartnerSettingsDto {
 }
 
 export class BrandingDto {
-  @ApiPropertyOptional({ nullable: true, example: 'Acme Cloud' }) @IsOptional() @clearable @IsString() @Length(1, 60) displayName?: string | null;
+  @ApiPropertyOptional({ nullable: true, example: 'Acme Cloud' }) @IsOptional() @clearable @IsString() @Length(1, 60) @HasText() displayName?: string | null;
   @ApiPropertyOptional({ nullable: true, example: 'https://acme.example/logo.svg' }) @IsOptional() @clearable @IsUrl(HTTPS_URL) @MaxLength(500) logoUrl?: string | null;
   @ApiPropertyOptional({ nullable: true, example: '#1a2b3c' })
   @IsOptional()
@@ -129,6 +133,7 @@ export class InviteTeamMemberDto {
   @IsOptional()
   @IsString()
   @Length(1, 100)
+  @HasText()
   name?: string;
 
   @ApiProperty({ enum: PARTNER_ROLES })

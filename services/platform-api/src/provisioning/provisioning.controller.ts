@@ -20,7 +20,7 @@ export class ProvisioningController {
   @HttpCode(200)
   @Access.tenant('tenant.reconcile', { orMachine: true })
   async reconcileTenant(@CurrentTenant() tenant: TenantDocument) {
-    const result = await this.reconcile.reconcile(tenant, { wait: true });
+    const result = await this.reconcile.reconcile(tenant, { wait: true, checkDomains: true });
     return mutation(result, { action: 'tenant.reconcile', target: { type: 'tenant', id: tenant._id.toHexString() }, tenantId: tenant._id.toHexString() });
   }
 

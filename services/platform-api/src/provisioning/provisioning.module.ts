@@ -7,6 +7,7 @@ import { TraefikFileEdgeRouter } from '../integrations/edge/traefik-file.adapter
 import { FileSpaces } from '../integrations/files/file-spaces.port';
 import { OcisFileSpaces } from '../integrations/files/ocis.adapter';
 import { IdentityModule } from '../integrations/identity/identity.module';
+import { DomainsModule } from '../domains/domains.module';
 import { MailDomains } from '../integrations/mail/mail-domains.port';
 import { StalwartMailDomains } from '../integrations/mail/stalwart.adapter';
 import { TenantsDataModule } from '../tenants/tenants-data.module';
@@ -23,7 +24,7 @@ import { WorkspaceService } from './workspace.service';
 const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
 
 @Module({
-  imports: [TenantsDataModule, AuditModule, IdentityModule],
+  imports: [TenantsDataModule, AuditModule, IdentityModule, DomainsModule],
   controllers: [ProvisioningController],
   providers: [
     ...STEPS,

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { CustomDomains } from '../domains/custom-domains.service';
 import type { ProvisioningStepRecord, TenantDocument } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { LeaseRepository } from './lease.repository';
@@ -29,14 +30,16 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
     private readonly tenants: TenantsRepository,
     private readonly leases: LeaseRepository,
     private readonly audit: AuditService,
+    private readonly domains: CustomDomains,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
     this.steps = [...steps].sort((a, b) => PROVISIONING_STEPS.indexOf(a.name) - PROVISIONING_STEPS.indexOf(b.name));
   }
 
-  /** At start, every route file is written anew from the database. */
+  /** At start, custom domains from before verification turn pending; then every route file is written anew from the database. */
   async onApplicationBootstrap(): Promise<void> {
+    await this.domains.provePreviousDomains();
     if (!this.config.edge.dynamicDir) return;
     for (const tenant of await this.tenants.listAll()) {
       await this.reconcile(tenant, { only: ['route'] }).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'route pass failed'));
@@ -60,30 +63,40 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
    * Converges the tenant on what it should be. `expected`: the caller has just
    * changed what that is (put the workspace to sleep, woke it) and audits
    * that itself, so what the steps change is not reported as drift.
+   * `checkDomains`: look up the records of the tenant's pending custom
+   * domains first, so a domain whose record is now published is routed.
    */
-  async reconcile(tenant: TenantDocument, options: { wait?: boolean; only?: ProvisioningStepName[]; expected?: boolean } = {}): Promise<ReconcileResult> {
+  async reconcile(
+    tenant: TenantDocument,
+    options: { wait?: boolean; only?: ProvisioningStepName[]; expected?: boolean; checkDomains?: boolean } = {},
+  ): Promise<ReconcileResult> {
     const key = tenant._id.toHexString();
     const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     if (!(await this.acquire(key, holder, options.wait ?? false))) return this.resultOf(tenant, false, {});
     try {
-      const fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? tenant;
+      let fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? tenant;
       // A sign-up waiting for an operator gets nothing provisioned until it is approved.
       if (fresh.approval === 'pending') return this.resultOf(fresh, false, {});
+      if (options.checkDomains && fresh.status !== 'terminated' && (await this.domains.converge(fresh))) {
+        fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? fresh;
+      }
       return await this.run(fresh, options.only, options.expected ?? false);
     } finally {
       await this.leases.release(key, holder);
     }
   }
 
-  /** Every tenant, a few at a time. */
+  /** Every tenant, a few at a time; custom domains are checked for the tenants with one pending. */
   async reconcileAll(): Promise<ReconcileResult[]> {
     const all = await this.tenants.listAll();
+    const withPendingDomains = await this.domains.tenantsWithPending();
     const results: ReconcileResult[] = new Array(all.length);
     let next = 0;
     const worker = async () => {
       while (next < all.length) {
         const index = next++;
-        results[index] = await this.reconcile(all[index]!);
+        const tenant = all[index]!;
+        results[index] = await this.reconcile(tenant, { checkDomains: withPendingDomains.has(tenant._id.toHexString()) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.provisioning.concurrency, all.length) }, worker));

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { SUBSCRIPTION_STATUSES, type Subscription as SubscriptionShape, type SubscriptionStatus } from '@tessera/contracts';
 import { IsIn, IsInt, IsISO4217CurrencyCode, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { SubscriptionDocument } from './subscription.schema';
+import { HasText } from '../common/http/has-text';
 
 /** What an operator may change on a subscription; the plan follows the tenant's plan. */
 export class UpdateSubscriptionDto {
@@ -26,12 +27,14 @@ export class UpdateSubscriptionDto {
   @IsOptional()
   @IsString()
   @Length(1, 120)
+  @HasText()
   externalCustomerId?: string;
 
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
   @Length(1, 120)
+  @HasText()
   externalSubscriptionId?: string;
 }
 

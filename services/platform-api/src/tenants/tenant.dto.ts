@@ -1,10 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATUSES, type Plan, type Tenant as TenantShape, type TenantStatus } from '@tessera/contracts';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsBoolean,
-  IsFQDN,
   IsHexColor,
   IsIn,
   IsMongoId,
@@ -17,6 +14,7 @@ import {
 } from 'class-validator';
 import { PageQuery } from '../common/http/paging.dto';
 import type { TenantDocument } from './tenant.schema';
+import { HasText } from '../common/http/has-text';
 
 const SLUG_RULE = '3–32 lowercase letters, digits and hyphens, not starting or ending with a hyphen';
 
@@ -30,6 +28,7 @@ export class CreateTenantDto {
   @ApiProperty({ example: 'Northwind Traders' })
   @IsString()
   @Length(1, 100)
+  @HasText()
   name: string;
 
   @ApiPropertyOptional({ enum: PLANS, default: 'free' })
@@ -41,6 +40,7 @@ export class CreateTenantDto {
   @IsOptional()
   @IsString()
   @Length(1, 60)
+  @HasText()
   industry?: string;
 
   @ApiPropertyOptional({ example: '#3355ff' })
@@ -49,15 +49,12 @@ export class CreateTenantDto {
   brandColor?: string;
 }
 
-/** Everything a tenant's owner may change: the creation fields but the slug, plus domains. */
+/**
+ * Everything a tenant's owner may change: the creation fields but the slug.
+ * Custom domains are not set here: they are added, proven and removed at
+ * /tenants/:slug/domains, so no tenant can take a name by writing it.
+ */
 export class UpdateTenantDto extends PartialType(OmitType(CreateTenantDto, ['slug'] as const)) {
-  @ApiPropertyOptional({ type: [String], example: ['workspace.northwind.example'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @IsFQDN({ require_tld: true }, { each: true })
-  domains?: string[];
-
   @ApiPropertyOptional({ description: 'Never put the workspace to sleep when idle' })
   @IsOptional()
   @IsBoolean()
@@ -70,6 +67,7 @@ export class LifecycleDto {
   @IsOptional()
   @IsString()
   @Length(1, 500)
+  @HasText()
   reason?: string;
 }
 

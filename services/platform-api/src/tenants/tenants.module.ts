@@ -13,9 +13,10 @@ import { ApprovalsController } from './approvals.controller';
 import { SettingsModule } from '../settings/settings.module';
 import { IdentityModule } from '../integrations/identity/identity.module';
 import { TenantHealthService } from './tenant-health.service';
+import { DomainsModule } from '../domains/domains.module';
 
 @Module({
-  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule, SettingsModule, IdentityModule],
+  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule, SettingsModule, IdentityModule, DomainsModule],
   controllers: [TenantsController, MembersController, SubscriptionsController, ApprovalsController],
   providers: [TenantsService, MembersService, TenantHealthService],
   exports: [TenantsService, TenantHealthService],

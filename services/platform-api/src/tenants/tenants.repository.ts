@@ -213,6 +213,11 @@ export class TenantsRepository {
     return { items, total };
   }
 
+  /** Tenants listing custom domains (routed ones: only verified names are written there). */
+  listWithDomains(): Promise<TenantDocument[]> {
+    return this.tenants.find({ domains: { $exists: true, $ne: [] } }).exec();
+  }
+
   /** Every tenant, oldest first: what reconcile-all walks through. */
   listAll(): Promise<TenantDocument[]> {
     return this.tenants.find({}).sort({ createdAt: 1, _id: 1 }).exec();

@@ -8,6 +8,7 @@ import { toSkip, type PageQuery } from '../common/http/paging.dto';
 import { SettingsService } from '../settings/settings.service';
 import { MembershipsRepository } from '../memberships/memberships.repository';
 import { ReconcileService } from '../provisioning/reconcile.service';
+import { CustomDomains } from '../domains/custom-domains.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { TenantHealthService } from './tenant-health.service';
 import { type CreateTenantDto, type ListTenantsQuery, type UpdateTenantDto } from './tenant.dto';
@@ -15,7 +16,7 @@ import type { UserDocument } from '../users/user.schema';
 import type { TenantDocument } from './tenant.schema';
 import { TenantsRepository, type TenantChanges } from './tenants.repository';
 
-const UPDATABLE_FIELDS = ['name', 'plan', 'domains', 'industry', 'brandColor', 'keepAwake'] as const;
+const UPDATABLE_FIELDS = ['name', 'plan', 'industry', 'brandColor', 'keepAwake'] as const;
 
 /** Which statuses each lifecycle action may start from. */
 const TRANSITIONS: Record<'suspend' | 'resume' | 'terminate', { from: TenantStatus[]; to: TenantStatus; done: string }> = {
@@ -33,6 +34,7 @@ export class TenantsService {
     private readonly provisioning: ReconcileService,
     private readonly health: TenantHealthService,
     private readonly settings: SettingsService,
+    private readonly domains: CustomDomains,
   ) {}
 
   /**
@@ -70,6 +72,7 @@ export class TenantsService {
     if (tenant.approval !== 'pending') throw DomainError.conflict(`${tenant.slug} is not waiting for approval`);
     const updated = (await this.tenants.update(tenant._id, { approval: 'rejected', status: 'terminated' })) ?? tenant;
     await this.subscriptions.setStatus(updated, 'canceled');
+    await this.domains.releaseAll(updated);
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.reject',
       ...auditTarget(tenant),
@@ -142,8 +145,8 @@ export class TenantsService {
     }
     const updated = (await this.tenants.update(tenant._id, changes)) ?? tenant;
     if (changes.plan && changes.plan !== tenant.plan) await this.subscriptions.changePlan(updated);
-    // A new plan brings new workspace limits; new domains a new route.
-    if ((changes.plan && changes.plan !== tenant.plan) || changes.domains) this.provisioning.start(updated);
+    // A new plan brings new workspace limits. (Custom domains have routes of their own: /tenants/:slug/domains.)
+    if (changes.plan && changes.plan !== tenant.plan) this.provisioning.start(updated);
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.update',
       ...auditTarget(tenant),
@@ -157,8 +160,11 @@ export class TenantsService {
     if (!updated) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
     // Stop or start the workspace and swap the route now; step errors are recorded, not thrown.
     await this.provisioning.reconcile(updated, { wait: true });
-    // A terminated tenant is no longer billed.
-    if (to === 'terminated') await this.subscriptions.setStatus(updated, 'canceled');
+    // A terminated tenant is no longer billed, and its custom domains are free for others.
+    if (to === 'terminated') {
+      await this.subscriptions.setStatus(updated, 'canceled');
+      await this.domains.releaseAll(updated);
+    }
     const settled = (await this.tenants.findByIds([updated._id]))[0] ?? updated;
     return mutation(await this.health.describeOne(settled), {
       action: `tenant.${action}`,

@@ -8,7 +8,7 @@ import { UsersService } from './users.service';
 
 const config = loadConfig({
   MONGODB_URI: 'mongodb://localhost/x',
-  AUTH_ISSUERS: '[{"issuer":"https://id/","jwksUrl":"https://id/jwks/"}]',
+  AUTH_ISSUERS: '[{"issuer":"https://id/","jwksUrl":"https://id/jwks/","audience":"portal"}]',
   AUTH_AUDIENCE_PORTAL: 'p',
   AUTH_AUDIENCE_OPERATOR: 'o',
   AUTH_AUDIENCE_CI: 'c',

@@ -93,6 +93,7 @@ describe('the authorization matrix', () => {
         .replace(':partner', 'matrix-p')
         .replace(':userId', new Types.ObjectId().toHexString())
         .replace(':key', 'no-such-flag')
+        .replace(':domain', 'shop.matrix.example')
         .replace(':id', new Types.ObjectId().toHexString());
     const mismatches: string[] = [];
     // The operator goes last: the routes it may call include ones that change the cast (detaching A from P).
@@ -103,7 +104,8 @@ describe('the authorization matrix', () => {
         const body = method === 'get' ? undefined : { matrixProbe: true };
         const response = await call(method, path(route), actor === 'anonymous' ? undefined : actor, body);
         const want = expected(route, actor);
-        const got: Decision = response.status === 401 || response.status === 403 ? response.status : 'allowed';
+        // A 5xx is a failure whatever the rule says: never counted as "allowed".
+        const got: Decision | 'server error' = response.status >= 500 ? 'server error' : response.status === 401 || response.status === 403 ? response.status : 'allowed';
         if (got !== want) mismatches.push(`${actor} ${route.method} ${route.path} [${describeRule(route.rule)}]: expected ${want}, got ${response.status}`);
       }
     }

@@ -1,4 +1,6 @@
+import { DnsServer } from '@tessera/testing';
 import { caller, startAppWithDevIdp } from '../support/app';
+import { proveDomain } from '../support/domains';
 import { edgeClient } from '../support/edge';
 
 /**
@@ -9,6 +11,7 @@ import { edgeClient } from '../support/edge';
  */
 describe('edge forwardAuth', () => {
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
+  let dns: DnsServer;
   const bearer: Record<string, string> = {};
   const ids: Record<string, string> = {};
   const cookies: Record<string, string> = {};
@@ -21,7 +24,8 @@ describe('edge forwardAuth', () => {
   const signIn = (who: string, url: string) => signInAs(bearer[who]!, url);
 
   beforeAll(async () => {
-    t = await startAppWithDevIdp('edge', { BASE_DOMAIN: 'tessera.test', EDGE_LOGIN_URL: LOGIN, SUPPORT_ACCESS_TTL_SECONDS: '5' });
+    dns = await DnsServer.start(['example']);
+    t = await startAppWithDevIdp('edge', { BASE_DOMAIN: 'tessera.test', EDGE_LOGIN_URL: LOGIN, SUPPORT_ACCESS_TTL_SECONDS: '5', DNS_RESOLVERS: dns.address });
     ({ ask: edge, cookieOf, signIn: signInAs } = edgeClient(t));
     await t.idp.createPerson('opal', { groups: ['platform-admins'] });
     bearer['operator'] = await t.idp.accessToken('opal', 'operator');
@@ -34,11 +38,14 @@ describe('edge forwardAuth', () => {
     ids['opal'] = (await call('get', '/users/me', 'opal').expect(200)).body.id;
     await call('post', '/tenants', 'owen', { slug: 'acme', name: 'Acme' }).expect(201);
     await call('post', '/tenants', 'mel', { slug: 'beta', name: 'Beta' }).expect(201);
-    await call('patch', '/tenants/acme', 'owen', { domains: ['work.acme.example'] }).expect(200);
+    await proveDomain(t, bearer['owen']!, 'acme', 'work.acme.example', dns);
     cookies['owen'] = cookieOf(await signIn('owen', 'https://acme.tessera.test/reports?week=47'));
     cookies['mel'] = cookieOf(await signIn('mel', 'https://acme.tessera.test/'));
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await dns.stop();
+  });
 
   it("lets a member through with their identity, and keeps the edge session from the workspace's own cookies", async () => {
     const allowed = await edge('acme.tessera.test', { uri: '/reports', cookie: `theme=dark; ${cookies['owen']}; lang=en` }).expect(200);

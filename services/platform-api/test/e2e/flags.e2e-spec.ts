@@ -129,6 +129,11 @@ describe('feature flags', () => {
     expect((await call('get', '/flags', 'operator').expect(200)).body.length).toBe(before);
     await call('post', '/flags/preview', 'alice', { tenantSlug: 'alpha', flag: { key: 'x-flag', description: 'x', owner: 'x' } }).expect(403);
     await call('post', '/flags/preview', 'operator', { tenantSlug: 'beta', flag: { key: 'Bad Key', description: 'x', owner: 'x' } }).expect(400);
+    // Found by the fuzz suite: a preview without a drafted flag was a 500.
+    for (const flag of [undefined, null, 'new-editor', ['new-editor']]) {
+      const refused = await call('post', '/flags/preview', 'operator', { tenantSlug: 'beta', ...(flag === undefined ? {} : { flag }) }).expect(400);
+      expect(refused.body.fields).toHaveProperty('flag');
+    }
   });
 
   it('archives a flag: kept and readable, gone from evaluation, closed to changes', async () => {

@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testEngineSocket } from '@tessera/testing';
+import { DnsServer, testEngineSocket } from '@tessera/testing';
 import { parse } from 'yaml';
 import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
 import { provisioned, startAppWithDevIdp } from '../support/app';
+import { proveDomain } from '../support/domains';
 import { execIn, removeTenantObjects } from '../support/engine';
 
 type App = Awaited<ReturnType<typeof startAppWithDevIdp>>;
@@ -29,6 +30,7 @@ describe('provisioning on a real engine', () => {
   const slug = (name: string) => `${name}-${run}`;
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-traefik-'));
   let docker: Docker;
+  let dns: DnsServer;
   let t: App;
   let owner: string;
   let operator: string;
@@ -51,7 +53,9 @@ describe('provisioning on a real engine', () => {
   beforeAll(async () => {
     const socket = testEngineSocket();
     docker = new Docker({ socketPath: socket });
+    dns = await DnsServer.start(['example']);
     t = await startAppWithDevIdp('provisioning', {
+      DNS_RESOLVERS: dns.address,
       CONTAINER_ENGINE_SOCKET: socket,
       TRAEFIK_DYNAMIC_DIR: dynamicDir,
       WORKSPACE_PUBLISH_PORTS: 'true',
@@ -67,6 +71,7 @@ describe('provisioning on a real engine', () => {
   });
   afterAll(async () => {
     await t.close();
+    await dns.stop();
     await removeTenantObjects(docker, [defaultTenant, ...['alpha', 'beta', 'gamma'].map(slug)]);
     rmSync(dynamicDir, { recursive: true, force: true });
   });
@@ -215,8 +220,8 @@ describe('provisioning on a real engine', () => {
     expect(container.State.Running).toBe(true);
   });
 
-  it('routes a custom domain once it is added to the tenant', async () => {
-    await t.http().patch(`/tenants/${slug('alpha')}`).set('authorization', `Bearer ${owner}`).send({ domains: ['work.alpha.example'] }).expect(200);
+  it('routes a custom domain once its owner has proven it', async () => {
+    await proveDomain(t, owner, slug('alpha'), 'work.alpha.example', dns);
     const expected = `Host(\`${slug('alpha')}.tessera.test\`) || Host(\`work.alpha.example\`)`;
     for (let attempt = 0; attempt < 100 && routeOf('alpha')?.http.routers[`tenant-${slug('alpha')}`]?.rule !== expected; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));

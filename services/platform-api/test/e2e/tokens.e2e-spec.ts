@@ -70,6 +70,56 @@ describe('token checks against a real issuer', () => {
     expect((await me(await t.issuer.token({ sub: 'ada', aud: AUDIENCES.portal }, { notBefore: 600 }))).status).toBe(401);
   });
 
+  it('refuses a token from the portal issuer relabelled for the operator console, although the key is shared', async () => {
+    // Authentik's providers may share one signing key: the issuer decides which audience a token may carry.
+    const relabelled = await t.issuer.token({ sub: 'mallory', aud: AUDIENCES.operator, groups: ['platform-admins'] }, { slug: 'portal' });
+    const response = await t.http().get('/audit').set('authorization', `Bearer ${relabelled}`);
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: 'UNAUTHENTICATED', requestId: expect.any(String) });
+    expect((await me(relabelled)).status).toBe(401);
+  });
+
+  it('refuses a token from the CI issuer relabelled for the operator console or the portal', async () => {
+    for (const aud of [AUDIENCES.operator, AUDIENCES.portal]) {
+      expect((await me(await t.issuer.token({ sub: 'ci-bot', aud }, { slug: 'ci' }))).status).toBe(401);
+    }
+    // Its own audience is accepted: then /users/me turns a machine away for having no user (403, not 401).
+    expect((await me(await t.issuer.token({ sub: 'ci-bot', aud: AUDIENCES.ci }, { slug: 'ci' }))).status).toBe(403);
+  });
+
+  it('refuses a token naming several audiences, even its own issuer\'s next to another', async () => {
+    const both = await t.issuer.token({ sub: 'mallory', aud: [AUDIENCES.operator, AUDIENCES.portal] }, { slug: 'operator' });
+    const response = await me(both);
+    expect(response.status).toBe(401);
+    expect(response.body.message).toBe("The token names several of Tessera's audiences");
+    expect((await me(await t.issuer.token({ sub: 'mallory', aud: [AUDIENCES.operator, 'another-app'] }, { slug: 'operator' }))).status).toBe(401);
+    expect((await me(await t.issuer.token({ sub: 'mallory', aud: [AUDIENCES.portal] }, { slug: 'portal' }))).status).toBe(200);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['not a string', 42],
+    ['too long', 'x'.repeat(256)],
+  ])('answers 401, never 500, to a token whose sub is %s', async (_what, sub) => {
+    const response = await me(await t.issuer.token({ sub, aud: AUDIENCES.portal }));
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: 'UNAUTHENTICATED', message: 'The token\'s "sub" claim is not acceptable' });
+  });
+
+  it('refuses a token without sub', async () => {
+    const token = await t.issuer.sign({ aud: AUDIENCES.portal, email: 'nobody@example.test' }, { slug: 'portal' });
+    expect((await me(token)).status).toBe(401);
+  });
+
+  it('refuses a token issued in the future beyond the clock tolerance, and takes one within it', async () => {
+    const future = await t.issuer.token({ sub: 'ada', aud: AUDIENCES.portal }, { issuedAt: 3_600 });
+    const response = await me(future);
+    expect(response.status).toBe(401);
+    expect(response.body.message).toBe('The token\'s "iat" claim lies in the future');
+    expect((await me(await t.issuer.token({ sub: 'ada', aud: AUDIENCES.portal }, { issuedAt: 10 }))).status).toBe(200);
+  });
+
   it('answers 403 to an operator-audience token of a user without platformAdmin', async () => {
     const response = await t.http().get('/audit').set('authorization', `Bearer ${await as.operator('linus')}`);
     expect(response.status).toBe(403);

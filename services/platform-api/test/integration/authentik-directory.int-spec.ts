@@ -8,7 +8,7 @@ function directoryFor(url: string, token: string): AuthentikDirectory {
   return new AuthentikDirectory(
     loadConfig({
       MONGODB_URI: 'mongodb://127.0.0.1:1/unused',
-      AUTH_ISSUERS: JSON.stringify([{ issuer: `${url}/application/o/portal/`, jwksUrl: `${url}/application/o/portal/jwks/` }]),
+      AUTH_ISSUERS: JSON.stringify([{ issuer: `${url}/application/o/portal/`, jwksUrl: `${url}/application/o/portal/jwks/`, audience: 'portal' }]),
       AUTH_AUDIENCE_PORTAL: 'p',
       AUTH_AUDIENCE_OPERATOR: 'o',
       AUTH_AUDIENCE_CI: 'c',

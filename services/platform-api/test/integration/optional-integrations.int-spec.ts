@@ -6,7 +6,7 @@ import { StalwartMailDomains } from '../../src/integrations/mail/stalwart.adapte
 const configFor = (mail: string, files: string, token: string) =>
   loadConfig({
     MONGODB_URI: 'mongodb://127.0.0.1:1/unused',
-    AUTH_ISSUERS: '[{"issuer":"http://127.0.0.1:1/","jwksUrl":"http://127.0.0.1:1/jwks/"}]',
+    AUTH_ISSUERS: '[{"issuer":"http://127.0.0.1:1/","jwksUrl":"http://127.0.0.1:1/jwks/","audience":"portal"}]',
     AUTH_AUDIENCE_PORTAL: 'p',
     AUTH_AUDIENCE_OPERATOR: 'o',
     AUTH_AUDIENCE_CI: 'c',

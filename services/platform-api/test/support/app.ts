@@ -75,7 +75,7 @@ export async function startAppWithDevIdp(
  */
 export async function startAppWithTestIssuer(label: string, env: Record<string, string> = {}, existing?: TestIssuer): Promise<TestApp & { issuer: TestIssuer }> {
   const issuer = existing ?? (await TestIssuer.start());
-  const issuers = JSON.stringify(['portal', 'operator'].map((slug) => ({ issuer: issuer.issuerUrl(slug), jwksUrl: issuer.jwksUrl(slug) })));
+  const issuers = JSON.stringify((['portal', 'operator', 'ci'] as const).map((slug) => ({ issuer: issuer.issuerUrl(slug), jwksUrl: issuer.jwksUrl(slug), audience: slug })));
   const app = await launch(label, issuers, env, async () => {
     if (!existing) await issuer.close();
   });

@@ -21,7 +21,7 @@ export async function openDataModule(label: string, imports: ModuleMetadata['imp
   const uri = testDatabaseUri(label);
   const config = loadConfig({
     MONGODB_URI: uri,
-    AUTH_ISSUERS: JSON.stringify([{ issuer: 'http://127.0.0.1:1/application/o/portal/', jwksUrl: 'http://127.0.0.1:1/application/o/portal/jwks/' }]),
+    AUTH_ISSUERS: JSON.stringify([{ issuer: 'http://127.0.0.1:1/application/o/portal/', jwksUrl: 'http://127.0.0.1:1/application/o/portal/jwks/', audience: 'portal' }]),
     AUTH_AUDIENCE_PORTAL: 'portal',
     AUTH_AUDIENCE_OPERATOR: 'operator',
     AUTH_AUDIENCE_CI: 'ci',

@@ -17,6 +17,8 @@ export interface SignOptions {
   /** Seconds from now; `null` leaves `exp` out. */
   expiresIn?: number | null;
   notBefore?: number;
+  /** Seconds from now for `iat` (default 0). */
+  issuedAt?: number;
   issuer?: string;
 }
 
@@ -88,16 +90,16 @@ export class TestIssuer {
     let jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
       .setIssuer(options.issuer ?? this.issuerUrl(options.slug))
-      .setIssuedAt(now);
+      .setIssuedAt(now + (options.issuedAt ?? 0));
     if (options.expiresIn !== null) jwt = jwt.setExpirationTime(now + (options.expiresIn ?? 300));
     if (options.notBefore !== undefined) jwt = jwt.setNotBefore(now + options.notBefore);
     return jwt.sign(key.privateKey);
   }
 
   /** A token like Authentik's access token for one user. */
-  token(user: { sub: string; aud: string | string[]; email?: string; name?: string; groups?: string[] }, options: SignOptions = {}): Promise<string> {
-    const { sub, aud, email = `${sub}@example.test`, name = sub, groups = [] } = user;
-    return this.sign({ sub, aud, email, name, preferred_username: sub, groups }, options);
+  token(user: { sub: unknown; aud: string | string[]; email?: string; name?: string; groups?: string[] }, options: SignOptions = {}): Promise<string> {
+    const { sub, aud, email = `${String(sub)}@example.test`, name = String(sub), groups = [] } = user;
+    return this.sign({ sub, aud, email, name, preferred_username: String(sub), groups } as JWTPayload, options);
   }
 
   /** The PEM of the RSA public key: what an HS256 key-confusion attack signs with. */

@@ -23,12 +23,24 @@ export class DomainError extends Error {
   static unauthenticated(message = 'A valid bearer token is required'): DomainError {
     return new DomainError('UNAUTHENTICATED', message);
   }
+  static tooLarge(limitBytes: number): DomainError {
+    return new DomainError('PAYLOAD_TOO_LARGE', `The body is larger than ${Math.round(limitBytes / 1024)} KB`);
+  }
+  static unsupportedMediaType(): DomainError {
+    return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON (Content-Type: application/json)');
+  }
   static invalid(fields: Record<string, string[]>, message = 'The request is not valid'): DomainError {
     return new DomainError('VALIDATION_FAILED', message, fields);
   }
 }
 
-/** MongoDB's duplicate-key error, as both MongoDB and FerretDB report it. */
+/**
+ * A unique index refused a write. MongoDB (and FerretDB on insert) answer
+ * code 11000; FerretDB v1 answers an update that breaks a unique index with
+ * code 1 and SQLite's "UNIQUE constraint failed" (seen with v1.24.2).
+ */
 export function isDuplicateKeyError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === 11000 || (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'));
 }

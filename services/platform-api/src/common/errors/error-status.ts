@@ -12,6 +12,10 @@ export function statusOf(code: ErrorCode): number {
       return 404;
     case 'CONFLICT':
       return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
     case 'RATE_LIMITED':
       return 429;
     case 'UNAVAILABLE':
@@ -31,6 +35,8 @@ export function codeOf(status: number): ErrorCode {
   if (status === 403) return 'FORBIDDEN';
   if (status === 404) return 'NOT_FOUND';
   if (status === 409) return 'CONFLICT';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
   if (status === 429) return 'RATE_LIMITED';
   if (status === 503) return 'UNAVAILABLE';
   return status < 500 ? 'VALIDATION_FAILED' : 'INTERNAL';
