@@ -1,0 +1,5 @@
+import type { TenantDomain } from '@tessera/contracts';
+
+export default defineEventHandler((event) =>
+  callApi<TenantDomain>(event, `/tenants/${param(event, 'slug')}/domains/${param(event, 'domain')}/verify`, { method: 'POST' }),
+);
