@@ -7,3 +7,5 @@ export * from './integration-servers';
 export * from './stack';
 export * from './browser';
 export * from './traefik';
+export * from './docker-engine';
+export * from './swarm';
