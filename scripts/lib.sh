@@ -115,17 +115,17 @@ ensure_podman() {
 # (policy-rc.d answers 101), and none that the install started is left running.
 # Returns non-zero, with a line saying why, when Docker cannot be had.
 ensure_docker() {
-  if command -v dockerd >/dev/null && command -v containerd >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null; then
+  if command -v dockerd >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null && [ -x /bin/busybox ]; then
     warn_host_dockerd; return 0
   fi
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
     log "Docker Engine is not installed and cannot be installed here (needs root and apt-get)"; return 1
   fi
-  log "installing Docker Engine (docker.io), iproute2 and util-linux (nsenter) from Debian's packages"
+  log "installing Docker Engine (docker.io), iproute2, util-linux (nsenter) and busybox-static (the workspace image) from Debian's packages"
   local policy=/usr/sbin/policy-rc.d ours="" status=0 before
   before="$(host_daemon_pids)"
   if [ ! -e "$policy" ]; then printf '#!/bin/sh\n# Tessera: no service starts while Docker installs\nexit 101\n' >"$policy" && chmod +x "$policy" && ours=1; fi
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io iproute2 util-linux; } >&2 || status=$?
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io iproute2 util-linux busybox-static; } >&2 || status=$?
   [ -n "$ours" ] && rm -f "$policy"
   stop_host_daemons_started_since "$before"
   if [ "$status" -ne 0 ] || ! command -v dockerd >/dev/null; then
@@ -197,7 +197,10 @@ workspace_rootfs_tarball() { # output file
   local output="$1" rootfs status
   rootfs="$(mktemp -d)"
   mkdir -p "$rootfs"/{bin,srv,etc,tmp,data}
-  cp /bin/busybox "$rootfs/bin/busybox" && ln -s busybox "$rootfs/bin/sh"
+  if ! cp /bin/busybox "$rootfs/bin/busybox"; then
+    log "no /bin/busybox (Debian's busybox-static) for the workspace image"; rm -rf "$rootfs"; return 1
+  fi
+  ln -s busybox "$rootfs/bin/sh"
   # The data volume is copied up from /data: the workspace user must own it.
   chown 65534:65534 "$rootfs/data"
   printf '<!doctype html><title>Tessera workspace</title><h1>Your Tessera workspace is running</h1>\n' >"$rootfs/srv/index.html"
