@@ -71,7 +71,7 @@ async function command(file: string, args: string[]): Promise<string> {
     return (await run(file, args, { maxBuffer: 16 * 1024 * 1024 })).stdout;
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
-    throw new Error(`${file} ${args.join(' ')}: ${(failure.stderr || failure.message).trim()}`);
+    throw new Error(`${file} ${args.join(' ')}: ${(failure.stderr || failure.message).trim()}`, { cause: error });
   }
 }
 
@@ -378,7 +378,7 @@ class DaemonNode implements DockerNode {
       }, 60_000);
     } catch (error) {
       const tail = existsSync(join(this.dir, 'dockerd.log')) ? readFileSync(join(this.dir, 'dockerd.log'), 'utf8').split('\n').slice(-15).join('\n') : '';
-      throw new Error(`${(error as Error).message}\n${tail}`);
+      throw new Error(`${(error as Error).message}\n${tail}`, { cause: error });
     }
   }
 
@@ -414,12 +414,6 @@ class DaemonNode implements DockerNode {
     if (containerd !== null) await waitFor(`containerd of ${this.name} to stop`, () => !alive(containerd), 20_000).catch(() => signal(containerd, 'SIGKILL'));
   }
 
-  /** Kills every container of the node at once (so that stopping the daemon need not wait for grace periods). */
-  async killContainers(): Promise<void> {
-    if (this.daemonPid() === null) return;
-    const containers = await this.docker.listContainers().catch(() => []);
-    await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).kill().catch(() => undefined)));
-  }
 }
 
 /**
@@ -496,16 +490,16 @@ export class DockerTestRun {
     this.nodes.push(new DaemonNode(name, namespace, address, dir, namespace, options));
   }
 
-  /** Kills the containers, stops the daemons and removes everything of the run. Safe to call twice. */
+  /**
+   * Removes everything of the run: a power cut (SIGKILL to the daemons, their
+   * containerd and shims, and every container), then the mounts, namespaces,
+   * link, cgroups and files. Nothing of the run is kept, so nothing needs a
+   * graceful stop. Safe to call twice.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    try {
-      await Promise.all(this.nodes.map((node) => node.killContainers()));
-      await Promise.all(this.nodes.map((node) => node.stop('graceful').catch(() => node.stop('kill'))));
-    } finally {
-      await removeRun(this.id);
-    }
+    await removeRun(this.id);
   }
 }
 

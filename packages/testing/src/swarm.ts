@@ -45,7 +45,7 @@ export interface TestSwarm {
   stopNode(index: number, mode?: StopMode): Promise<void>;
   /** Starts node `index`'s daemon again on the same data root; it rejoins the Swarm by itself. Resolves once its API answers. */
   startNode(index: number): Promise<void>;
-  /** Removes the services, stops every daemon and removes every namespace, link, cgroup and file of the run. Safe to call twice. */
+  /** Ends every process of the run (daemons, containerd, containers) and removes its namespaces, link, cgroups and files. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -111,7 +111,6 @@ export async function startSwarm(options: SwarmOptions = {}): Promise<TestSwarm>
     const inspected = (await first.docker.getNode(nodes[index]!.nodeId).inspect()) as { Status?: { State?: string; Message?: string }; Spec?: { Availability?: string } };
     return { state: inspected.Status?.State ?? 'unknown', availability: inspected.Spec?.Availability ?? 'unknown', ...(inspected.Status?.Message ? { message: inspected.Status.Message } : {}) };
   };
-  let stopped = false;
   return {
     runId: run.id,
     managerSocket: first.socket,
@@ -122,17 +121,6 @@ export async function startSwarm(options: SwarmOptions = {}): Promise<TestSwarm>
       waitFor(`${daemon(index).name} to be ${state} in the manager`, async () => (await nodeStatus(index)).state === state, timeoutMs),
     stopNode: (index, mode) => daemon(index).stop(mode),
     startNode: (index) => daemon(index).start(),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      try {
-        if (first.daemonPid() !== null) {
-          const services = await first.docker.listServices().catch(() => []);
-          await Promise.all(services.map((service) => first.docker.getService(service.ID).remove().catch(() => undefined)));
-        }
-      } finally {
-        await run.stop();
-      }
-    },
+    stop: () => run.stop(),
   };
 }

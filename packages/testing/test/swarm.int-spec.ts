@@ -151,6 +151,16 @@ describe('a 3-node Docker Swarm in network namespaces', () => {
     expect(info.Swarm).toMatchObject({ LocalNodeState: 'active', NodeID: swarm.nodes[2]!.nodeId });
   }, 120_000);
 
+  it('shows a node whose every process was killed (a power cut) as down, and ready again once its daemon restarts', async () => {
+    await swarm.stopNode(1, 'kill');
+    await swarm.waitForNodeState(1, 'down');
+    expect((await swarm.nodeStatus(1)).state).toBe('down');
+
+    await swarm.startNode(1);
+    await swarm.waitForNodeState(1, 'ready');
+    expect((await swarm.nodeStatus(1)).state).toBe('ready');
+  }, 90_000);
+
   it("leaves the host's iptables FORWARD chain as it was", () => {
     expect(hostForwardChain()).toBe(forwardBefore);
   });
