@@ -75,10 +75,11 @@ build_go_tool() { # name, version, tools/ folder, package, [ldflags]
 
 # Traefik, for the edge tests and benchmarks: built from the module proxy
 # through the wrapper module in tools/traefik (it carries Traefik's replace
-# directives). The first build takes several minutes.
+# directives). The first build takes several minutes. Built without cgo, so
+# the binary is static and an image of its own (a Swarm edge) needs no libc.
 TRAEFIK_VERSION=v3.6.12
 ensure_traefik() {
-  TRAEFIK_BIN="$(build_go_tool traefik "$TRAEFIK_VERSION" traefik github.com/traefik/traefik/v3/cmd/traefik \
+  TRAEFIK_BIN="$(CGO_ENABLED=0 build_go_tool traefik "$TRAEFIK_VERSION" traefik github.com/traefik/traefik/v3/cmd/traefik \
     "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION")" || return 1
   export TRAEFIK_BIN
 }

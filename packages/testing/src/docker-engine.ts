@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -634,19 +634,26 @@ export function isStaticallyLinked(binary: string): boolean {
 export const TRAEFIK_IMAGE = `localhost/tessera-traefik:${TRAEFIK_VERSION}`;
 
 /**
- * A root filesystem holding only the Traefik binary (statically linked:
- * there is no libc in it), /etc/passwd and a writable /tmp, as a tarball.
- * ensure_traefik (scripts/lib.sh) builds Traefik with CGO_ENABLED=0 for this.
+ * A root filesystem holding the Traefik binary, /etc/passwd and a writable
+ * /tmp, as a tarball. ensure_traefik (scripts/lib.sh) builds Traefik with
+ * CGO_ENABLED=0: static, nothing else needed. A binary built with cgo (an
+ * older cache) is linked against glibc: its loader and the libraries `ldd`
+ * names go in beside it.
  */
 export async function traefikRootfsTarball(output: string, binary = traefikBinary()): Promise<void> {
-  if (!isStaticallyLinked(binary)) {
-    throw new Error(`${binary} is linked dynamically (built with cgo): an image of its own needs a static binary. Remove its folder and run ensure_traefik (scripts/lib.sh), which builds with CGO_ENABLED=0.`);
-  }
   const rootfs = mkdtempSync(join(tmpdir(), 'tessera-traefik-rootfs-'));
   try {
     mkdirSync(join(rootfs, 'etc'));
-    mkdirSync(join(rootfs, 'tmp'), { mode: 0o1777 });
+    mkdirSync(join(rootfs, 'tmp'));
+    chmodSync(join(rootfs, 'tmp'), 0o1777);
     await command('cp', [binary, join(rootfs, 'traefik')]);
+    if (!isStaticallyLinked(binary)) {
+      const libraries = (await command('ldd', [binary])).match(/\/\S+(?= \(0x)/g) ?? [];
+      for (const library of libraries) {
+        mkdirSync(join(rootfs, library, '..'), { recursive: true });
+        await command('cp', ['-L', library, join(rootfs, library)]);
+      }
+    }
     writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/traefik\nnobody:x:65534:65534:nobody:/nonexistent:/traefik\n');
     writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
     await command('tar', ['-C', rootfs, '-cf', output, '.']);
