@@ -202,14 +202,22 @@ function ownerStamp(): string {
   return `${process.pid} ${processState(process.pid)?.start ?? ''}`;
 }
 
-/** A run is live while the process that wrote its owner file runs (same pid, same start time). */
+/**
+ * A run is live while the process that wrote its owner file runs (same pid,
+ * same start time), or while its directory is too young to have one yet.
+ */
 function runIsLive(id: string): boolean {
+  const dir = join(tmpdir(), `${RUN_DIR_PREFIX}${id}`);
   try {
-    const [pid, start] = readFileSync(join(tmpdir(), `${RUN_DIR_PREFIX}${id}`, 'owner'), 'utf8').trim().split(' ');
+    const [pid, start] = readFileSync(join(dir, 'owner'), 'utf8').trim().split(' ');
     const state = processState(Number(pid));
     return !!state && state.state !== 'Z' && state.start === start;
   } catch {
-    return false;
+    try {
+      return Date.now() - statSync(dir).mtimeMs < 60_000;
+    } catch {
+      return false;
+    }
   }
 }
 

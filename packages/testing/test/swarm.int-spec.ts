@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { execInContainer, requestFromContainer, startSwarm, waitFor, WORKSPACE_IMAGE, type TestSwarm } from '../src';
+import { execInContainer, importTraefikImage, requestFromContainer, startSwarm, TRAEFIK_IMAGE, waitFor, WORKSPACE_IMAGE, type TestSwarm } from '../src';
 
 /*
  * The Swarm harness, proven on real daemons: three nodes in network
@@ -130,6 +130,48 @@ describe('a 3-node Docker Swarm in network namespaces', () => {
     await node2.getNetwork('tenant-a').connect({ Container: outsider.id });
     expect(await requestFromContainer(node2, outsider.id, overlayAddress(targets[0]!, 'tenant-a'), 8080)).toMatch(OK);
     await outsider.remove({ force: true });
+  }, 60_000);
+
+  it("brings a request from the host to the tenant's tasks through Traefik running as a container on a node, joined to the tenant's overlay", async () => {
+    const node = swarm.nodes[0]!;
+    await importTraefikImage([node]);
+    const config = mkdtempSync(join(tmpdir(), 'tessera-swarm-edge-'));
+    chmodSync(config, 0o755); // Traefik runs as user 65534
+    try {
+      // The service addressed by its name in Swarm DNS: with dnsrr, the tasks' overlay addresses.
+      writeFileSync(
+        join(config, 'routes.yml'),
+        ['http:', '  routers:', '    workspace:', '      rule: PathPrefix(`/`)', '      service: workspace', '  services:', '    workspace:', '      loadBalancer:', '        servers:', `          - url: http://${service}:8080`, ''].join('\n'),
+      );
+      // A local bridge network of the node carries the published port; the overlay carries the tenant's traffic.
+      await node.docker.createNetwork({ Name: 'edge', Driver: 'bridge' });
+      const edge = await node.docker.createContainer({
+        Image: TRAEFIK_IMAGE,
+        Cmd: ['--entryPoints.web.address=:8000', '--providers.file.filename=/config/routes.yml', '--log.level=ERROR', '--global.checkNewVersion=false', '--global.sendAnonymousUsage=false'],
+        ExposedPorts: { '8000/tcp': {} },
+        HostConfig: {
+          NetworkMode: 'edge',
+          PortBindings: { '8000/tcp': [{ HostIp: node.address, HostPort: '' }] },
+          Binds: [`${config}:/config:ro`],
+          ReadonlyRootfs: true,
+          CapDrop: ['ALL'],
+        },
+      });
+      await edge.start();
+      await node.docker.getNetwork('tenant-a').connect({ Container: edge.id });
+      const port = (await edge.inspect()).NetworkSettings.Ports['8000/tcp']?.[0]?.HostPort;
+
+      let page = '';
+      await waitFor('the edge to answer with a workspace page', async () => {
+        const response = await fetch(`http://${node.address}:${port}/`).catch(() => null);
+        page = response?.status === 200 ? await response.text() : '';
+        return page !== '';
+      }, 30_000);
+      expect(page).toContain('Your Tessera workspace is running');
+      await edge.remove({ force: true });
+    } finally {
+      rmSync(config, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('shows a stopped node as down with its task no longer running, and the node ready again once its daemon restarts', async () => {
