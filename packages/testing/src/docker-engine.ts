@@ -326,6 +326,13 @@ export interface DaemonOptions {
   defaultBridge?: boolean;
   /** dockerd's --log-level; default warn. The log is DIR/dockerd.log. */
   logLevel?: string;
+  /**
+   * dockerd --no-new-privileges: every container of the node gets it, whatever
+   * its own settings. Default false for one engine (an adapter sets it per
+   * container); startSwarm defaults to true, since a Swarm service of API 1.41
+   * cannot ask for it (Privileges.NoNewPrivileges came with API 1.44).
+   */
+  noNewPrivileges?: boolean;
 }
 
 export type StopMode =
@@ -374,6 +381,7 @@ class DaemonNode implements DockerNode {
         `--containerd-plugins-namespace=${this.cgroupParent}-plugins`,
         `--log-level=${this.options.logLevel ?? 'warn'}`,
         ...(this.options.defaultBridge ? [] : ['--bridge=none']),
+        ...(this.options.noNewPrivileges ? ['--no-new-privileges'] : []),
       ],
       { stdio: ['ignore', log, log], detached: true },
     );

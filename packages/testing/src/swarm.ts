@@ -10,9 +10,36 @@ import { DockerTestRun, importWorkspaceImage, waitFor, type DaemonOptions, type 
  *
  * This kernel has no IPVS: the routing mesh and virtual-IP endpoints cannot
  * work. Services use EndpointSpec.Mode 'dnsrr' and are reached by their
- * tasks' overlay addresses (`tasks.<service>` in Swarm DNS), from containers
- * attached to the same overlay network. Processes outside a node's containers
- * (the host included) cannot reach overlay addresses.
+ * tasks' overlay addresses (`tasks.<service>`, or the service's name, in
+ * Swarm DNS), from containers attached to the same overlay network.
+ * Processes outside a node's containers (the host included) cannot reach
+ * overlay addresses.
+ *
+ * What was found here (2026-11-30, dockerd 20.10.24, 3 nodes):
+ * - Attachable overlays carry traffic between tasks on different nodes and
+ *   keep containers of other overlays out (the tests prove both).
+ * - The edge: Traefik as a container on a node (importTraefikImage), on a
+ *   local bridge network of that node with its port published on the node's
+ *   address, and joined to the tenant's overlay, answers the host with the
+ *   tenant's page through `http://<service>:<port>` (the test proves it).
+ *   A service port published with PublishMode 'host' also binds, on the
+ *   node that runs the task only (no mesh): http://<that node>:<port>.
+ * - A node whose daemon stops gracefully is marked down at once; after a
+ *   power cut (StopMode 'kill'), after a few missed heartbeats (4 to 6 s
+ *   with the 2 s heartbeat here). The manager's message is "heartbeat
+ *   failure" in both cases.
+ * - The task of a down node keeps the last state it reported (Status.State
+ *   'running') with DesiredState 'shutdown'; a replacement is created on
+ *   another node. Status must come from the node's state as well as the
+ *   task's.
+ * - Limits.Pids (API 1.41), CapabilityDrop, ReadOnly and User apply as on
+ *   one engine. A service of API 1.41 cannot ask for no-new-privileges
+ *   (NoNewPrivs reads 0 in its tasks); the daemon's --no-new-privileges
+ *   gives it to every container of the node, so the nodes here run with it
+ *   (SwarmOptions.noNewPrivileges: false turns it off).
+ * - A tmpfs mount gets the mode of the image's directory under it (the
+ *   workspace image's /tmp is 0755 root), whatever TmpfsOptions.Mode says;
+ *   Podman does the same with --tmpfs.
  */
 
 export interface SwarmNode extends DockerNode {
@@ -65,7 +92,7 @@ export interface SwarmOptions extends DaemonOptions {
 export async function startSwarm(options: SwarmOptions = {}): Promise<TestSwarm> {
   const count = options.nodes ?? 3;
   if (count < 1) throw new Error('a Swarm needs at least one node');
-  const run = await DockerTestRun.create(count, options);
+  const run = await DockerTestRun.create(count, { noNewPrivileges: true, ...options });
   const daemons = run.nodes;
   const first = daemons[0]!;
   let nodes: SwarmNode[];

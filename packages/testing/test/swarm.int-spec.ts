@@ -88,7 +88,7 @@ describe('a 3-node Docker Swarm in network namespaces', () => {
     expect(nodes.map((node) => node.Status.Addr).sort()).toEqual(swarm.nodes.map((node) => node.address).sort());
   });
 
-  it('spreads a hardened service with 3 replicas over the 3 nodes, each task running as user 65534 with no capabilities, a read-only root and its limits', async () => {
+  it('spreads a hardened service with 3 replicas over the 3 nodes, each task running as user 65534 with no capabilities, no new privileges, a read-only root and its limits', async () => {
     const running = await runningTasks();
     expect(new Set(running.map((task) => task.NodeID))).toEqual(new Set(swarm.nodes.map((node) => node.nodeId)));
     for (const task of running) {
@@ -97,14 +97,14 @@ describe('a 3-node Docker Swarm in network namespaces', () => {
         containerOf(task),
         [
           'id -u',
-          "grep CapEff /proc/self/status | tr -d '\\t'",
+          "grep -E 'CapEff|NoNewPrivs' /proc/1/status | tr -d '\\t'",
           'touch /probe 2>/dev/null && echo root-writable || echo root-read-only',
           'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max',
           'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max',
           'cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d" " -f1 /sys/fs/cgroup/cpu.max',
         ].join('; '),
       );
-      expect(probe.output.trim().split('\n')).toEqual(['65534', 'CapEff:0000000000000000', 'root-read-only', String(64 * MiB), '64', '25000']);
+      expect(probe.output.trim().split('\n')).toEqual(['65534', 'CapEff:0000000000000000', 'NoNewPrivs:1', 'root-read-only', String(64 * MiB), '64', '25000']);
     }
   });
 
