@@ -75,10 +75,11 @@ build_go_tool() { # name, version, tools/ folder, package, [ldflags]
 
 # Traefik, for the edge tests and benchmarks: built from the module proxy
 # through the wrapper module in tools/traefik (it carries Traefik's replace
-# directives). The first build takes several minutes.
+# directives). The first build takes several minutes. Built without cgo, so
+# the binary is static and an image of its own (a Swarm edge) needs no libc.
 TRAEFIK_VERSION=v3.6.12
 ensure_traefik() {
-  TRAEFIK_BIN="$(build_go_tool traefik "$TRAEFIK_VERSION" traefik github.com/traefik/traefik/v3/cmd/traefik \
+  TRAEFIK_BIN="$(CGO_ENABLED=0 build_go_tool traefik "$TRAEFIK_VERSION" traefik github.com/traefik/traefik/v3/cmd/traefik \
     "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION")" || return 1
   export TRAEFIK_BIN
 }
@@ -105,6 +106,64 @@ ensure_podman() {
     log "installing Podman, runc and busybox-static from Debian's packages"
     apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >&2 || return 1
   fi
+}
+
+# Docker Engine from Debian's docker.io, for the Docker Engine and Swarm test
+# harness (packages/testing/src/docker-engine.ts, swarm.ts). The harness runs
+# each dockerd in a network namespace of its own; a dockerd in the host's
+# namespace would set the host's iptables FORWARD policy to DROP and break
+# Podman's networks. So the package's maintainer scripts may not start one
+# (policy-rc.d answers 101), and none that the install started is left running.
+# Returns non-zero, with a line saying why, when Docker cannot be had.
+ensure_docker() {
+  if command -v dockerd >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null && [ -x /bin/busybox ]; then
+    warn_host_dockerd; return 0
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    log "Docker Engine is not installed and cannot be installed here (needs root and apt-get)"; return 1
+  fi
+  log "installing Docker Engine (docker.io), iproute2, util-linux (nsenter) and busybox-static (the workspace image) from Debian's packages"
+  local policy=/usr/sbin/policy-rc.d ours="" status=0 before
+  before="$(host_daemon_pids)"
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\n# Tessera: no service starts while Docker installs\nexit 101\n' >"$policy" && chmod +x "$policy" && ours=1; fi
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io iproute2 util-linux busybox-static; } >&2 || status=$?
+  [ -n "$ours" ] && rm -f "$policy"
+  stop_host_daemons_started_since "$before"
+  if [ "$status" -ne 0 ] || ! command -v dockerd >/dev/null; then
+    log "could not install Docker Engine (apt-get install docker.io exited with $status)"; return 1
+  fi
+  warn_host_dockerd
+}
+
+# A dockerd of someone else's in the host's namespace is left alone, but said.
+warn_host_dockerd() {
+  local pid
+  for pid in $(host_daemon_pids); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dockerd ] && log "note: a dockerd (pid $pid) runs in the host's network namespace; it manages the host's iptables (FORWARD policy DROP), which can cut Podman's networks off"
+  done
+  return 0
+}
+
+# Pids of dockerd and containerd running in this shell's network namespace.
+host_daemon_pids() {
+  local pid namespace; namespace="$(readlink /proc/self/ns/net)"
+  for pid in $(pgrep -x dockerd; pgrep -x containerd); do
+    [ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$namespace" ] && echo "$pid"
+  done
+  return 0
+}
+
+# Stops a dockerd or containerd in the host's network namespace that was not
+# there before (the list of pids in $1): one that a package's scripts started.
+stop_host_daemons_started_since() { # pids that were running before
+  local pid
+  for pid in $(host_daemon_pids); do
+    case " $(echo $1) " in *" $pid "*) continue ;; esac
+    log "stopping $(cat "/proc/$pid/comm" 2>/dev/null) (pid $pid) that the install started in the host's network namespace"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+  return 0
 }
 
 # Debian's Chromium, which the portal's browser tests drive through playwright-core.
@@ -142,21 +201,38 @@ start_podman() {
   log "Podman's API did not come up on $socket"; kill "$pid" 2>/dev/null; return 1
 }
 
-# The workspace image: busybox's httpd serving a page, as a non-root user.
-build_workspace_image() {
-  if podman image exists "$WORKSPACE_IMAGE" 2>/dev/null; then return 0; fi
-  log "building $WORKSPACE_IMAGE from Debian's busybox"
-  local rootfs; rootfs="$(mktemp -d)"
+# The workspace image's root filesystem as a tarball at $1: busybox's httpd
+# serving a page, run as a non-root user. The same tarball is imported into
+# Podman (build_workspace_image) and into every Docker daemon of the test
+# harness (packages/testing: `docker import` with USER 65534:65534).
+workspace_rootfs_tarball() { # output file
+  local output="$1" rootfs status
+  rootfs="$(mktemp -d)"
   mkdir -p "$rootfs"/{bin,srv,etc,tmp,data}
-  cp /bin/busybox "$rootfs/bin/busybox" && ln -s busybox "$rootfs/bin/sh"
+  if ! cp /bin/busybox "$rootfs/bin/busybox"; then
+    log "no /bin/busybox (Debian's busybox-static) for the workspace image"; rm -rf "$rootfs"; return 1
+  fi
+  ln -s busybox "$rootfs/bin/sh"
   # The data volume is copied up from /data: the workspace user must own it.
   chown 65534:65534 "$rootfs/data"
   printf '<!doctype html><title>Tessera workspace</title><h1>Your Tessera workspace is running</h1>\n' >"$rootfs/srv/index.html"
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$rootfs/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
-  tar -C "$rootfs" -c . | podman import --change 'USER 65534:65534' - "$WORKSPACE_IMAGE" >/dev/null
-  local status=$?
+  tar -C "$rootfs" -cf "$output" .
+  status=$?
   rm -rf "$rootfs"
+  return $status
+}
+
+# The workspace image in Podman, from workspace_rootfs_tarball.
+build_workspace_image() {
+  if podman image exists "$WORKSPACE_IMAGE" 2>/dev/null; then return 0; fi
+  log "building $WORKSPACE_IMAGE from Debian's busybox"
+  local tarball status
+  tarball="$(mktemp --suffix=.tar)"
+  workspace_rootfs_tarball "$tarball" && podman import --change 'USER 65534:65534' "$tarball" "$WORKSPACE_IMAGE" >/dev/null
+  status=$?
+  rm -f "$tarball"
   return $status
 }
 

@@ -26,6 +26,9 @@ else
   checks+=("container engine (Podman) for the provisioning tests:failed")
 fi
 trap '[ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null' EXIT
+# Docker Engine from Debian, for the Docker Engine and Swarm harness in packages/testing
+# (its daemons run in network namespaces of their own; none in the host's).
+ensure_docker || checks+=("Docker Engine (docker.io) for the Docker and Swarm tests:failed")
 # The browser the portal's tests drive (Debian's Chromium, through playwright-core).
 ensure_chromium || checks+=("Chromium for the browser tests:failed")
 # The real reverse proxy the edge tests put in front of the workspaces.

@@ -8,3 +8,5 @@ export * from './stack';
 export * from './browser';
 export * from './traefik';
 export * from './dns';
+export * from './docker-engine';
+export * from './swarm';
