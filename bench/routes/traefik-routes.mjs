@@ -33,10 +33,20 @@
  * @property {string} suspendedPageUrl   where a suspended tenant's hosts go
  * @property {string[]} [entryPoints]    default ['websecure']
  * @property {string} [tlsResolver]      a certificate resolver, when Traefik terminates TLS
+ * @property {string} [readinessHost]    a host that answers 200 once Traefik has read this source (readinessConfiguration)
  */
 
 /** Headers the API's answer replaces on the request (see the file adapter for why). */
 export const AUTH_RESPONSE_HEADERS = Object.freeze(['X-Tessera-User', 'X-Tessera-Email', 'X-Tessera-Role', 'X-Tessera-Tenant', 'Cookie']);
+
+/**
+ * The most of the API's answer Traefik's forwardAuth reads. The API answers
+ * with small pages (services/platform-api/src/edge/edge-pages.ts: waking,
+ * suspended, not allowed); without a limit Traefik buffers any size, and
+ * warns so once per router on every configuration it applies (measured:
+ * 5,000 warnings per change per Traefik at 5,000 tenants).
+ */
+export const FORWARD_AUTH_MAX_RESPONSE_BYTES = 65536;
 
 /** The provider names Traefik appends to the objects it read: `<name>@<provider>`. */
 export const PROVIDER = Object.freeze({ http: 'http', redis: 'redis', file: 'file' });
@@ -72,10 +82,35 @@ export function tenantConfiguration(spec, edge) {
     services: { [name]: { loadBalancer: { servers: [{ url: spec.target }] } } },
     middlewares: {
       [authMiddlewareName(spec.slug)]: {
-        forwardAuth: { address: edge.forwardAuthUrl, trustForwardHeader: false, authResponseHeaders: [...AUTH_RESPONSE_HEADERS] },
+        forwardAuth: {
+          address: edge.forwardAuthUrl,
+          trustForwardHeader: false,
+          authResponseHeaders: [...AUTH_RESPONSE_HEADERS],
+          maxResponseBodySize: FORWARD_AUTH_MAX_RESPONSE_BYTES,
+        },
       },
     },
   };
+}
+
+/** The router that tells a Traefik has read the route source. */
+export const READINESS_ROUTER = 'tessera-routes-loaded';
+
+/**
+ * A router for `edge.readinessHost` to Traefik's own ping service
+ * (`ping@internal`, there when Traefik runs with --ping). Traefik answers
+ * /ping as soon as it listens, before it has read any route (measured:
+ * bench/routes), so a load balancer that checks /ping sends requests to a
+ * Traefik that answers 404 for every tenant. Checking this host on the
+ * tenants' entry point instead answers 200 only once the source was read: it
+ * arrives in the same document as every route (HTTP provider), or in the same
+ * listing of keys (Redis provider: one SCAN returns every key that was there
+ * before it began). Empty when no readinessHost is set.
+ * @param {EdgeSettings} edge
+ */
+export function readinessConfiguration(edge) {
+  if (!edge.readinessHost) return { routers: {} };
+  return { routers: { [READINESS_ROUTER]: { rule: `Host(\`${edge.readinessHost}\`)`, service: 'ping@internal', entryPoints: edge.entryPoints ?? ['websecure'] } } };
 }
 
 /**
@@ -88,7 +123,7 @@ export function tenantConfiguration(spec, edge) {
  * @param {EdgeSettings} edge
  */
 export function dynamicConfiguration(specs, edge) {
-  const http = { routers: {}, services: {}, middlewares: {} };
+  const http = { routers: { ...readinessConfiguration(edge).routers }, services: {}, middlewares: {} };
   for (const spec of [...specs].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))) {
     const part = tenantConfiguration(spec, edge);
     Object.assign(http.routers, part.routers);
@@ -125,6 +160,11 @@ export function kvPairs(spec, edge, rootKey = 'traefik') {
     ...flatten(`${rootKey}/http/services`, part.services),
     ...flatten(`${rootKey}/http/routers`, part.routers),
   ];
+}
+
+/** The readiness router's keys (readinessConfiguration), written once beside the tenants'. */
+export function kvReadinessPairs(edge, rootKey = 'traefik') {
+  return flatten(`${rootKey}/http/routers`, readinessConfiguration(edge).routers);
 }
 
 /**

@@ -1,7 +1,7 @@
 // What the route shapes promise the adapter that will reuse them. `node --test`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AUTH_RESPONSE_HEADERS, dynamicConfiguration, kvPairs, kvPrefixes, routeLiveness, tenantConfiguration } from './traefik-routes.mjs';
+import { AUTH_RESPONSE_HEADERS, dynamicConfiguration, kvPairs, kvPrefixes, kvReadinessPairs, routeLiveness, tenantConfiguration } from './traefik-routes.mjs';
 
 const edge = { forwardAuthUrl: 'http://api:3000/edge/auth', suspendedPageUrl: 'http://api:3000/edge/suspended' };
 const active = { slug: 'acme', hosts: ['acme.tessera.test', 'www.acme.example'], target: 'http://acme:8080', suspended: false };
@@ -16,7 +16,12 @@ test('an active tenant is routed by all its hosts to its target through its forw
     entryPoints: ['websecure'],
   });
   assert.deepEqual(part.services['tenant-acme'], { loadBalancer: { servers: [{ url: 'http://acme:8080' }] } });
-  assert.deepEqual(part.middlewares['tenant-acme_auth'].forwardAuth, { address: edge.forwardAuthUrl, trustForwardHeader: false, authResponseHeaders: [...AUTH_RESPONSE_HEADERS] });
+  assert.deepEqual(part.middlewares['tenant-acme_auth'].forwardAuth, {
+    address: edge.forwardAuthUrl,
+    trustForwardHeader: false,
+    authResponseHeaders: [...AUTH_RESPONSE_HEADERS],
+    maxResponseBodySize: 65536,
+  });
 });
 
 test('a suspended tenant goes to the suspended page, with no middleware and no service to its workspace', () => {
@@ -42,7 +47,8 @@ test('the KV pairs are the leaves of the same configuration, lists by index, boo
   assert.equal(pairs.get('traefik/http/services/tenant-acme/loadBalancer/servers/0/url'), 'http://acme:8080');
   assert.equal(pairs.get('traefik/http/middlewares/tenant-acme_auth/forwardAuth/trustForwardHeader'), 'false');
   assert.equal(pairs.get('traefik/http/middlewares/tenant-acme_auth/forwardAuth/authResponseHeaders/4'), 'Cookie');
-  assert.equal(pairs.size, 12);
+  assert.equal(pairs.get('traefik/http/middlewares/tenant-acme_auth/forwardAuth/maxResponseBodySize'), '65536');
+  assert.equal(pairs.size, 13);
 });
 
 test('no two tenants share a router, service or middleware name, whatever their slugs', () => {
@@ -75,4 +81,16 @@ test("a router is live only when Traefik built it as wanted and serves it on the
   assert.match(routeLiveness({ ...built, status: 'disabled', error: ['middleware "tenant-acme_auth@redis" does not exist'] }, active, edge, 'redis').problems.join(), /disabled: middleware/);
   assert.match(routeLiveness({ ...built, rule: 'Host(`acme.tessera.test`)' }, active, edge, 'redis').problems.join(), /rule/);
   assert.match(routeLiveness({ ...built, using: [] }, active, edge, 'redis').problems.join(), /not served on websecure/);
+});
+
+test('with a readiness host, the document and the KV keys hold a router from that host to Traefik\'s ping service', () => {
+  const withReadiness = { ...edge, readinessHost: 'routes-loaded.edge.internal' };
+  assert.deepEqual(dynamicConfiguration([active], withReadiness).http.routers['tessera-routes-loaded'], {
+    rule: 'Host(`routes-loaded.edge.internal`)',
+    service: 'ping@internal',
+    entryPoints: ['websecure'],
+  });
+  assert.deepEqual(new Map(kvReadinessPairs(withReadiness)).get('traefik/http/routers/tessera-routes-loaded/service'), 'ping@internal');
+  assert.equal(dynamicConfiguration([active], edge).http.routers['tessera-routes-loaded'], undefined);
+  assert.deepEqual(kvReadinessPairs(edge), []);
 });
