@@ -33,7 +33,8 @@
  * @property {string} suspendedPageUrl   where a suspended tenant's hosts go
  * @property {string[]} [entryPoints]    default ['websecure']
  * @property {string} [tlsResolver]      a certificate resolver, when Traefik terminates TLS
- * @property {string} [readinessHost]    a host that answers 200 once Traefik has read this source (readinessConfiguration)
+ * @property {string} [readinessHost]    a host that answers 200 once Traefik has read this source (sharedConfiguration)
+ * @property {boolean} [sharedAuthMiddleware]  one forwardAuth middleware for every tenant instead of one each (sharedConfiguration)
  */
 
 /** Headers the API's answer replaces on the request (see the file adapter for why). */
@@ -51,22 +52,39 @@ export const FORWARD_AUTH_MAX_RESPONSE_BYTES = 65536;
 /** The provider names Traefik appends to the objects it read: `<name>@<provider>`. */
 export const PROVIDER = Object.freeze({ http: 'http', redis: 'redis', file: 'file' });
 
+/** The router that tells a Traefik has read the route source, and the forwardAuth middleware all tenants may share. */
+export const READINESS_ROUTER = 'tessera-routes-loaded';
+export const SHARED_AUTH_MIDDLEWARE = 'tessera-auth';
+
 export const routerName = (slug) => `tenant-${slug}`;
 export const authMiddlewareName = (slug) => `tenant-${slug}_auth`;
 export const serviceName = (slug, suspended = false) => (suspended ? `tenant-${slug}_suspended` : `tenant-${slug}`);
 
+/** The forwardAuth middleware: the same for every tenant (the API reads the tenant from the forwarded host). */
+const forwardAuth = (edge) => ({
+  forwardAuth: {
+    address: edge.forwardAuthUrl,
+    trustForwardHeader: false,
+    authResponseHeaders: [...AUTH_RESPONSE_HEADERS],
+    maxResponseBodySize: FORWARD_AUTH_MAX_RESPONSE_BYTES,
+  },
+});
+
 /**
  * One tenant's part of the dynamic configuration: `{ routers, services, middlewares }`,
- * each keyed by name, exactly as TraefikFileEdgeRouter renders it.
+ * each keyed by name, as TraefikFileEdgeRouter renders it; with
+ * `edge.sharedAuthMiddleware` its router uses the shared middleware instead
+ * of one of its own (which sharedConfiguration holds).
  * @param {RouteSpec} spec
  * @param {EdgeSettings} edge
  */
 export function tenantConfiguration(spec, edge) {
   const name = routerName(spec.slug);
+  const auth = edge.sharedAuthMiddleware ? SHARED_AUTH_MIDDLEWARE : authMiddlewareName(spec.slug);
   const router = {
     rule: spec.hosts.map((host) => `Host(\`${host}\`)`).join(' || '),
     service: serviceName(spec.slug, spec.suspended),
-    middlewares: spec.suspended ? [] : [authMiddlewareName(spec.slug)],
+    middlewares: spec.suspended ? [] : [auth],
     entryPoints: edge.entryPoints ?? ['websecure'],
   };
   if (edge.tlsResolver) router.tls = { certResolver: edge.tlsResolver };
@@ -80,24 +98,19 @@ export function tenantConfiguration(spec, edge) {
   return {
     routers: { [name]: router },
     services: { [name]: { loadBalancer: { servers: [{ url: spec.target }] } } },
-    middlewares: {
-      [authMiddlewareName(spec.slug)]: {
-        forwardAuth: {
-          address: edge.forwardAuthUrl,
-          trustForwardHeader: false,
-          authResponseHeaders: [...AUTH_RESPONSE_HEADERS],
-          maxResponseBodySize: FORWARD_AUTH_MAX_RESPONSE_BYTES,
-        },
-      },
-    },
+    middlewares: edge.sharedAuthMiddleware ? {} : { [auth]: forwardAuth(edge) },
   };
 }
 
-/** The router that tells a Traefik has read the route source. */
-export const READINESS_ROUTER = 'tessera-routes-loaded';
-
 /**
- * A router for `edge.readinessHost` to Traefik's own ping service
+ * What the source holds besides the tenants' own objects.
+ *
+ * With `edge.sharedAuthMiddleware`: the one forwardAuth middleware every
+ * tenant's router names. It is the same for every tenant, and one instead of
+ * 5,000 halves what Traefik decodes and builds on every change, and takes the
+ * Redis layout from 13 keys a tenant to 5 (measured: docs/benchmarks.md).
+ *
+ * With `edge.readinessHost`: a router for that host to Traefik's own ping service
  * (`ping@internal`, there when Traefik runs with --ping). Traefik answers
  * /ping as soon as it listens, before it has read any route (measured:
  * bench/routes), so a load balancer that checks /ping sends requests to a
@@ -105,12 +118,14 @@ export const READINESS_ROUTER = 'tessera-routes-loaded';
  * tenants' entry point instead answers 200 only once the source was read: it
  * arrives in the same document as every route (HTTP provider), or in the same
  * listing of keys (Redis provider: one SCAN returns every key that was there
- * before it began). Empty when no readinessHost is set.
+ * before it began).
  * @param {EdgeSettings} edge
  */
-export function readinessConfiguration(edge) {
-  if (!edge.readinessHost) return { routers: {} };
-  return { routers: { [READINESS_ROUTER]: { rule: `Host(\`${edge.readinessHost}\`)`, service: 'ping@internal', entryPoints: edge.entryPoints ?? ['websecure'] } } };
+export function sharedConfiguration(edge) {
+  return {
+    routers: edge.readinessHost ? { [READINESS_ROUTER]: { rule: `Host(\`${edge.readinessHost}\`)`, service: 'ping@internal', entryPoints: edge.entryPoints ?? ['websecure'] } } : {},
+    middlewares: edge.sharedAuthMiddleware ? { [SHARED_AUTH_MIDDLEWARE]: forwardAuth(edge) } : {},
+  };
 }
 
 /**
@@ -123,7 +138,8 @@ export function readinessConfiguration(edge) {
  * @param {EdgeSettings} edge
  */
 export function dynamicConfiguration(specs, edge) {
-  const http = { routers: { ...readinessConfiguration(edge).routers }, services: {}, middlewares: {} };
+  const shared = sharedConfiguration(edge);
+  const http = { routers: { ...shared.routers }, services: {}, middlewares: { ...shared.middlewares } };
   for (const spec of [...specs].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))) {
     const part = tenantConfiguration(spec, edge);
     Object.assign(http.routers, part.routers);
@@ -162,9 +178,10 @@ export function kvPairs(spec, edge, rootKey = 'traefik') {
   ];
 }
 
-/** The readiness router's keys (readinessConfiguration), written once beside the tenants'. */
-export function kvReadinessPairs(edge, rootKey = 'traefik') {
-  return flatten(`${rootKey}/http/routers`, readinessConfiguration(edge).routers);
+/** The keys of sharedConfiguration, written once beside the tenants'. */
+export function kvSharedPairs(edge, rootKey = 'traefik') {
+  const shared = sharedConfiguration(edge);
+  return [...flatten(`${rootKey}/http/middlewares`, shared.middlewares), ...flatten(`${rootKey}/http/routers`, shared.routers)];
 }
 
 /**

@@ -1,7 +1,7 @@
 // What the route shapes promise the adapter that will reuse them. `node --test`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AUTH_RESPONSE_HEADERS, dynamicConfiguration, kvPairs, kvPrefixes, kvReadinessPairs, routeLiveness, tenantConfiguration } from './traefik-routes.mjs';
+import { AUTH_RESPONSE_HEADERS, dynamicConfiguration, kvPairs, kvPrefixes, kvSharedPairs, routeLiveness, tenantConfiguration } from './traefik-routes.mjs';
 
 const edge = { forwardAuthUrl: 'http://api:3000/edge/auth', suspendedPageUrl: 'http://api:3000/edge/suspended' };
 const active = { slug: 'acme', hosts: ['acme.tessera.test', 'www.acme.example'], target: 'http://acme:8080', suspended: false };
@@ -90,7 +90,19 @@ test('with a readiness host, the document and the KV keys hold a router from tha
     service: 'ping@internal',
     entryPoints: ['websecure'],
   });
-  assert.deepEqual(new Map(kvReadinessPairs(withReadiness)).get('traefik/http/routers/tessera-routes-loaded/service'), 'ping@internal');
+  assert.deepEqual(new Map(kvSharedPairs(withReadiness)).get('traefik/http/routers/tessera-routes-loaded/service'), 'ping@internal');
   assert.equal(dynamicConfiguration([active], edge).http.routers['tessera-routes-loaded'], undefined);
-  assert.deepEqual(kvReadinessPairs(edge), []);
+  assert.deepEqual(kvSharedPairs(edge), []);
+});
+
+test('with a shared auth middleware, every active router names the one middleware and no tenant has its own', () => {
+  const shared = { ...edge, sharedAuthMiddleware: true };
+  const document = dynamicConfiguration([active, { ...active, slug: 'beta' }, suspended], shared).http;
+  assert.deepEqual(Object.keys(document.middlewares), ['tessera-auth']);
+  assert.equal(document.middlewares['tessera-auth'].forwardAuth.address, edge.forwardAuthUrl);
+  assert.deepEqual(document.routers['tenant-acme'].middlewares, ['tessera-auth']);
+  assert.deepEqual(document.routers['tenant-beta'].middlewares, ['tessera-auth']);
+  assert.deepEqual(document.routers['tenant-zeta'].middlewares, []);
+  assert.equal(kvPairs(active, shared).length, 5);
+  assert.equal(new Map(kvSharedPairs(shared)).get('traefik/http/middlewares/tessera-auth/forwardAuth/maxResponseBodySize'), '65536');
 });
