@@ -8,6 +8,11 @@
 // - Traefik's Redis (KV) provider: one key per leaf value under a root key,
 //   `traefik/http/routers/tenant-<slug>/rule` = "Host(`…`)", arrays as
 //   `…/entryPoints/0` (kvPairs(), kvPrefixes()).
+// - Besides the tenants, both hold sharedConfiguration(): a readiness router
+//   (a load balancer's health check; /ping answers before routes are loaded)
+//   and, as an option, one forwardAuth middleware shared by every tenant.
+// - routeLiveness() reads Traefik's API answer for a tenant's router: is the
+//   route live as wanted (what reconcile should check on every instance).
 //
 // Pure: no I/O, no clock, no dependencies, so the API's EdgeRouter adapter can
 // reuse it as is. The per-tenant shape is the one TraefikFileEdgeRouter.render
@@ -44,8 +49,8 @@ export const AUTH_RESPONSE_HEADERS = Object.freeze(['X-Tessera-User', 'X-Tessera
  * The most of the API's answer Traefik's forwardAuth reads. The API answers
  * with small pages (services/platform-api/src/edge/edge-pages.ts: waking,
  * suspended, not allowed); without a limit Traefik buffers any size, and
- * warns so once per router on every configuration it applies (measured:
- * 5,000 warnings per change per Traefik at 5,000 tenants).
+ * warns so once per router on every configuration it applies (seen: 204
+ * warnings in one reload at about 200 tenants).
  */
 export const FORWARD_AUTH_MAX_RESPONSE_BYTES = 65536;
 
@@ -106,9 +111,10 @@ export function tenantConfiguration(spec, edge) {
  * What the source holds besides the tenants' own objects.
  *
  * With `edge.sharedAuthMiddleware`: the one forwardAuth middleware every
- * tenant's router names. It is the same for every tenant, and one instead of
- * 5,000 halves what Traefik decodes and builds on every change, and takes the
- * Redis layout from 13 keys a tenant to 5 (measured: docs/benchmarks.md).
+ * tenant's router names. It is the same for every tenant (the API reads the
+ * tenant from the forwarded host), and one instead of one per tenant halves
+ * the document Traefik decodes on every change and takes the Redis layout
+ * from 13 keys a tenant to 5 (measured: docs/benchmarks.md, bench/routes).
  *
  * With `edge.readinessHost`: a router for that host to Traefik's own ping service
  * (`ping@internal`, there when Traefik runs with --ping). Traefik answers
