@@ -166,6 +166,23 @@ stop_host_daemons_started_since() { # pids that were running before
   return 0
 }
 
+# Debian's redis-server (7.0), a route source Traefik's Redis KV provider reads
+# (bench/routes). Only the binary is used: the package's own service is not
+# started here (no init system), and the benchmark runs its servers on free ports.
+ensure_redis() {
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+      log "redis-server is not installed and cannot be installed here (needs root and apt-get)"; return 1
+    fi
+    log "installing redis-server from Debian's packages"
+    # Other work on the machine may hold the dpkg lock for a while: wait for it.
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends redis-server >&2 || return 1
+  fi
+  REDIS_SERVER_BIN="$(command -v redis-server)"
+  export REDIS_SERVER_BIN
+}
+
 # Debian's Chromium, which the portal's browser tests drive through playwright-core.
 ensure_chromium() {
   command -v chromium >/dev/null && return 0
