@@ -91,7 +91,16 @@ export async function inspectPage(page: Page, app: string, name: string): Promis
       const frame = (globalThis as unknown as { requestAnimationFrame: (next: () => void) => void }).requestAnimationFrame;
       return new Promise<void>((done) => frame(() => frame(done)));
     });
+    // The dashboard scrolls inside its panel, not the page: show the whole panel by making the window as tall as it needs.
+    const tall = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { querySelectorAll: (s: string) => ArrayLike<{ scrollHeight: number; clientHeight: number }> } }).document;
+      let extra = 0;
+      for (const el of Array.from(doc.querySelectorAll('[data-slot=body]'))) extra = Math.max(extra, el.scrollHeight - el.clientHeight);
+      return extra;
+    });
+    if (tall > 0) await page.setViewportSize({ width: size.width, height: Math.min(size.height + tall, 8000) });
     await page.screenshot({ path: join(dir, `${name}-${size.width}.png`), fullPage: true });
+    if (tall > 0) await page.setViewportSize(size);
     for (const violation of await axeViolations(page)) {
       problems.push(`${size.width} px: ${violation.impact} ${violation.id}: ${violation.help} (${violation.targets.join(', ')})`);
     }

@@ -44,7 +44,7 @@ export function useBrandHead(): void {
     titleTemplate: (title?: string) => (title ? `${title} · ${brand.value.name}` : brand.value.name),
     link: computed(() => [{ key: 'icon', rel: 'icon', ...(brand.value.logoUrl ? { href: brand.value.logoUrl } : { href: '/favicon.svg', type: 'image/svg+xml' }) }]),
     style: computed(() =>
-      colours.value ? [{ key: 'brand-colour', innerHTML: `:root{--ui-primary:${colours.value.light}}.dark{--ui-primary:${colours.value.dark}}` }] : [],
+      colours.value ? [{ key: 'brand-colour', innerHTML: `:root:not(.dark){--ui-primary:${colours.value.light}}:root.dark{--ui-primary:${colours.value.dark}}` }] : [],
     ),
   });
 }

@@ -16,8 +16,9 @@ export interface ConfirmOptions {
 /** Opens the confirmation and answers whether the person went ahead, and the reason they gave. */
 export function useConfirm() {
   const overlay = useOverlay();
-  const modal = overlay.create(ConfirmModal, { destroyOnClose: true });
   return async (options: ConfirmOptions): Promise<{ confirmed: boolean; reason?: string }> => {
+    // A new dialog each time: a closed one is destroyed (and its reason forgotten).
+    const modal = overlay.create(ConfirmModal, { destroyOnClose: true });
     const answer = await modal.open({ ...options, reason: options.reason ?? null }).result;
     return answer ?? { confirmed: false };
   };
