@@ -99,12 +99,13 @@ export CONTAINERS_CONF="$ROOT/scripts/podman/containers.conf"
 WORKSPACE_IMAGE="${WORKSPACE_IMAGE:-localhost/tessera-workspace:busybox-1}"
 
 ensure_podman() {
-  if ! command -v podman >/dev/null || [ ! -x /bin/busybox ]; then
+  # catatonit: the init process Podman runs in a container created with Init (every workspace is).
+  if ! command -v podman >/dev/null || [ ! -x /bin/busybox ] || [ ! -x /usr/libexec/podman/catatonit ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
       log "Podman is not installed and cannot be installed here (needs root and apt-get)"; return 1
     fi
-    log "installing Podman, runc and busybox-static from Debian's packages"
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >&2 || return 1
+    log "installing Podman, runc, catatonit and busybox-static from Debian's packages"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static catatonit >&2 || return 1
   fi
 }
 

@@ -6,7 +6,6 @@ const idp = process.env.OPERATOR_OIDC_ISSUER ?? 'http://localhost:9000/applicati
 
 export default defineNuxtConfig({
   extends: ['../../packages/web-base'],
-  app: { head: { title: 'Tessera operator console' } },
   oidc: {
     providers: {
       oidc: {

@@ -5,7 +5,6 @@ const idp = process.env.PORTAL_OIDC_ISSUER ?? 'http://localhost:9000/application
 
 export default defineNuxtConfig({
   extends: ['../../packages/web-base'],
-  app: { head: { title: 'Tessera' } },
   runtimeConfig: {
     public: {
       /** Workspaces live at https://<slug>.<baseDomain>/ (NUXT_PUBLIC_BASE_DOMAIN). */

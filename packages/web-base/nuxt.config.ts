@@ -1,14 +1,25 @@
-// What the portal and the operator console share, as a Nuxt layer: signing in
-// with nuxt-oidc-auth (tokens kept on the server), the BFF's call to
-// platform-api and its error helper, the session pages and middleware, and the
-// stylesheet. Each app extends it and names its own OIDC client and issuer.
+// What the portal and the operator console share, as a Nuxt layer: Nuxt UI and
+// the dashboard shell's shared pieces (status badges, pager, money and time,
+// the action runner, confirmations, the one map from API errors to
+// sentences), signing in with nuxt-oidc-auth (tokens kept on the server), the
+// BFF's call to platform-api and its error helper, the session pages and
+// middleware. Each app extends it and names its own OIDC client and issuer.
 export default defineNuxtConfig({
   compatibilityDate: '2026-11-01',
-  modules: ['nuxt-oidc-auth'],
+  modules: ['@nuxt/ui', 'nuxt-oidc-auth'],
   devtools: { enabled: false },
   telemetry: false,
-  app: { head: { meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }], link: [{ rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }] } },
-  css: [new URL('./app/assets/base.css', import.meta.url).pathname],
+  app: {
+    head: {
+      htmlAttrs: { lang: 'en' },
+      meta: [{ name: 'viewport', content: 'width=device-width, initial-scale=1' }],
+    },
+  },
+  css: [new URL('./app/assets/main.css', import.meta.url).pathname],
+  // Offline: no font providers (the system font stack), icons from the installed @iconify-json/lucide
+  // collection, bundled on the server and, for the icons the code names, in the client.
+  ui: { fonts: false },
+  icon: { serverBundle: { collections: ['lucide'] }, clientBundle: { scan: true }, fallbackToApi: false },
   runtimeConfig: {
     /** Where the BFF reaches platform-api (NUXT_API_URL). */
     apiUrl: 'http://127.0.0.1:3000',

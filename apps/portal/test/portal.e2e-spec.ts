@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { launchChromium, removeEngineObjects, screenshot, signInWithBrowser, startPlatformStack, type PlatformStack } from '@tessera/testing';
+import { choose, confirmDialog, DnsServer, inspectPage, launchChromium, newDesktopContext, removeEngineObjects, signInWithBrowser, startPlatformStack, toast, watchConsole, type PlatformStack } from '@tessera/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /**
  * The portal in Chromium, through dev-idp's real login, against the real API,
  * database and container engine. The cast: operator opal; partner P with its
  * admin parker and customers A (owned by carol) and B; partner Q with its
- * customer C; nina, who has no workspace yet.
+ * customer C; nina, who has no workspace yet. Every page is looked at
+ * (inspectPage): a screenshot at 1440 and 390 px, axe-core with no serious
+ * or critical violation, and no sideways scroll on a phone.
  */
 describe('the portal', () => {
   const sfx = randomBytes(3).toString('hex');
@@ -17,20 +19,19 @@ describe('the portal', () => {
   const C = `qc-${sfx}`;
   const W = `ws-${sfx}`;
   let stack: PlatformStack;
+  let dns: DnsServer;
   let browser: Browser;
   let operator: string;
   const contexts: BrowserContext[] = [];
-  /** Console errors of the portal's pages (hydration mismatches included); each test must leave none. */
+  /** Console errors and uncaught exceptions of the portal's pages (hydration mismatches included); each test must leave none. */
   let consoleErrors: string[] = [];
 
   /** A fresh browser session (its own cookies), signed in as `username`. */
   async function as(username: string, next = '/'): Promise<Page> {
-    const context = await browser.newContext();
+    const context = await newDesktopContext(browser);
     contexts.push(context);
     const page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' && message.location().url.startsWith(stack.portalOrigin)) consoleErrors.push(`${message.text()} (${message.location().url})`);
-    });
+    watchConsole(page, stack.portalOrigin, consoleErrors);
     await signInWithBrowser(page, stack.portalOrigin, username, next);
     return page;
   }
@@ -45,7 +46,8 @@ describe('the portal', () => {
     );
 
   beforeAll(async () => {
-    stack = await startPlatformStack('portal', { engineSocket: process.env['TESSERA_TEST_ENGINE_SOCKET'] ?? null });
+    dns = await DnsServer.start(['example']);
+    stack = await startPlatformStack('portal', { engineSocket: process.env['TESSERA_TEST_ENGINE_SOCKET'] ?? null, apiEnv: { DNS_RESOLVERS: dns.address } });
     await stack.idp.createPerson('opal', { groups: ['platform-admins'] });
     operator = await stack.token('opal', 'operator');
     for (const partner of [P, Q]) await stack.api(operator, 'POST', '/partners', { slug: partner, name: `Partner ${partner}`, marginPct: 20 });
@@ -62,37 +64,46 @@ describe('the portal', () => {
   });
   afterEach(() => {
     // Requests the test makes on purpose to be refused show as failed loads; anything else is a defect.
-    expect(consoleErrors.filter((text) => !text.startsWith('Failed to load resource'))).toEqual([]);
+    expect(consoleErrors).toEqual([]);
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await browser?.close();
     await stack?.stop();
+    await dns?.stop();
     if (stack?.engineSocket) await removeEngineObjects(stack.engineSocket, [A, B, C, W]);
   });
 
   it('lets a new user create a workspace and watch it provision to active', async () => {
     const page = await as('nina');
     expect(new URL(page.url()).pathname).toBe('/onboarding');
-    await screenshot(page, 'portal', 'onboarding');
-    await page.fill('input[name=slug]', 'Not A Slug');
-    await expect(page.locator('[data-test=slug-problem]').textContent()).resolves.toContain('lowercase');
-    expect(await page.locator('button[type=submit]').isDisabled()).toBe(true);
-    await page.fill('input[name=slug]', 'admin');
-    await expect(page.locator('[data-test=slug-problem]').textContent()).resolves.toContain('reserved');
-    await page.fill('input[name=slug]', W);
-    await page.fill('input[name=name]', 'Nina Works');
-    await page.selectOption('select[name=plan]', 'starter');
-    await Promise.all([page.waitForURL(`**/t/${W}`), page.click('button[type=submit]')]);
-    await page.locator('[data-test=tenant-status]', { hasText: 'active' }).waitFor({ timeout: 60_000 });
-    const steps = await page.locator('[data-test=provisioning] tr[data-step]').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-step'), row.querySelector('.state')?.textContent]));
+    await inspectPage(page, 'portal', 'onboarding');
+    const slug = page.getByLabel('Workspace address');
+    await slug.fill('Not A Slug');
+    await page.getByText('Use 3–32 lowercase letters').waitFor();
+    await slug.fill('admin');
+    await page.getByText('That address is reserved').waitFor();
+    // Refused before anything is sent: the page stays.
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    expect(new URL(page.url()).pathname).toBe('/onboarding');
+    await slug.fill(W);
+    await page.getByLabel('Organisation name').fill('Nina Works');
+    await choose(page, 'Plan', 'Starter');
+    await Promise.all([page.waitForURL(`**/t/${W}`), page.getByRole('button', { name: 'Create workspace' }).click()]);
+    await page.locator('[data-test=tenant-status][data-status=active]').waitFor({ timeout: 60_000 });
+    const steps = await page.locator('[data-test=provisioning] [data-step]').evaluateAll((cells) =>
+      cells.map((cell) => [cell.getAttribute('data-step'), cell.closest('tr')?.querySelector('[data-status]')?.getAttribute('data-status')]),
+    );
     expect(Object.fromEntries(steps)).toMatchObject({ identity: 'ok', route: 'ok', workspace: stack.engineSocket ? 'ok' : 'skipped' });
+    // Words for people, never the raw state.
+    await expect(page.locator('[data-test=provisioning]').textContent()).resolves.toContain('Done');
     if (stack.engineSocket) {
       await page.reload();
-      await expect(page.locator('[data-test=workspace-state]').textContent()).resolves.toBe('running');
+      await page.locator('[data-test=workspace-state][data-status=running]').waitFor();
     }
     expect(await page.locator('[data-test=launch]').getAttribute('href')).toBe(`https://${W}.tessera.test/`);
-    await screenshot(page, 'portal', 'dashboard');
+    await expect(page.title()).resolves.toBe('Nina Works · Tessera');
+    await inspectPage(page, 'portal', 'dashboard');
   });
 
   it('shows a new sign-up a pending page while sign-up approval is on, until an operator approves it', async () => {
@@ -100,14 +111,14 @@ describe('the portal', () => {
     try {
       await stack.idp.createPerson('wendy', { name: 'Wendy Waiting' });
       const page = await as('wendy');
-      await page.fill('input[name=slug]', `wait-${sfx}`);
-      await page.fill('input[name=name]', 'Wendy Works');
-      await Promise.all([page.waitForURL(`**/t/wait-${sfx}`), page.click('button[type=submit]')]);
+      await page.getByLabel('Workspace address').fill(`wait-${sfx}`);
+      await page.getByLabel('Organisation name').fill('Wendy Works');
+      await Promise.all([page.waitForURL(`**/t/wait-${sfx}`), page.getByRole('button', { name: 'Create workspace' }).click()]);
       await page.locator('[data-test=awaiting-approval]').waitFor();
-      await screenshot(page, 'portal', 'awaiting-approval');
+      await inspectPage(page, 'portal', 'awaiting-approval');
       await stack.api(operator, 'POST', `/tenants/wait-${sfx}/approve`, {});
       // The page notices by itself.
-      await page.locator('[data-test=tenant-status]', { hasText: 'active' }).waitFor({ timeout: 60_000 });
+      await page.locator('[data-test=tenant-status][data-status=active]').waitFor({ timeout: 60_000 });
     } finally {
       await stack.api(operator, 'PATCH', '/system/settings', { signupApproval: false });
       if (stack.engineSocket) await removeEngineObjects(stack.engineSocket, [`wait-${sfx}`]);
@@ -139,14 +150,19 @@ describe('the portal', () => {
 
   it('lets a partner admin suspend one of their customers, and not reach another partner’s', async () => {
     const page = await as('parker');
-    await screenshot(page, 'portal', 'home-partner');
+    await inspectPage(page, 'portal', 'home-partner');
     await page.goto(`${stack.portalOrigin}/partner/${P}`);
-    await screenshot(page, 'portal', 'partner-dashboard');
+    await inspectPage(page, 'portal', 'partner-dashboard');
     await page.goto(`${stack.portalOrigin}/partner/${P}/customers`);
-    const row = page.locator(`tr[data-tenant="${B}"]`);
-    await row.locator('button', { hasText: 'Suspend' }).click();
-    await row.locator('[data-test=status]', { hasText: 'suspended' }).waitFor();
-    await screenshot(page, 'portal', 'partner-customers');
+    const row = page.getByRole('row').filter({ has: page.locator(`[data-tenant="${B}"]`) });
+    await row.getByRole('button', { name: 'Suspend Bolt' }).click();
+    // It asks first, saying what will happen; nothing changed yet.
+    await expect(page.getByRole('dialog').textContent()).resolves.toContain('stops');
+    expect((await stack.api<{ status: string }>(operator, 'GET', `/tenants/${B}`)).status).toBe('active');
+    await confirmDialog(page, 'Unpaid invoice');
+    await toast(page, 'Bolt is suspended');
+    await row.locator('[data-test=status][data-status=suspended]').waitFor();
+    await inspectPage(page, 'portal', 'partner-customers');
     expect((await stack.api<{ status: string }>(operator, 'GET', `/tenants/${B}`)).status).toBe('suspended');
     await page.goto(`${stack.portalOrigin}/partner/${P}`);
     await page.locator(`[data-alert=suspended]`).waitFor();
@@ -158,29 +174,72 @@ describe('the portal', () => {
     expect((await fromPage(page, `/api/tenants/${C}`)).status).toBe(403);
     await page.goto(`${stack.portalOrigin}/partner/${Q}`);
     await expect(page.locator('[data-test=error]').textContent()).resolves.toContain(`You are not on the team of ${Q}`);
+    await inspectPage(page, 'portal', 'partner-not-allowed');
     expect((await stack.api<{ status: string }>(operator, 'GET', `/tenants/${C}`)).status).toBe('active');
 
     for (const name of ['team', 'settings', 'branding']) {
       await page.goto(`${stack.portalOrigin}/partner/${P}/${name}`);
-      await screenshot(page, 'portal', `partner-${name}`);
+      await inspectPage(page, 'portal', `partner-${name}`);
     }
+  });
+
+  it('renames a customer only when the partner saves, and says so', async () => {
+    const page = await as('parker', `/partner/${P}/customers`);
+    await page.getByRole('button', { name: 'Rename Acme' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('');
+    await dialog.getByRole('button', { name: 'Save name' }).click();
+    await dialog.getByText('Enter the customer’s name.').waitFor();
+    await dialog.getByLabel('Name').fill('Acme Works');
+    // Leaving the field saves nothing.
+    await dialog.getByLabel('Name').blur();
+    expect((await stack.api<{ name: string }>(operator, 'GET', `/tenants/${A}`)).name).toBe('Acme');
+    await dialog.getByRole('button', { name: 'Save name' }).click();
+    await toast(page, 'Renamed to Acme Works');
+    expect((await stack.api<{ name: string }>(operator, 'GET', `/tenants/${A}`)).name).toBe('Acme Works');
+    await stack.api(operator, 'PATCH', `/tenants/${A}`, { name: 'Acme' });
+  });
+
+  it("explains the API's refusals in sentences, with the request id, never validator text", async () => {
+    const page = await as('parker', `/partner/${P}/team`);
+    // The browser takes it as an address; the API does not (no domain ending).
+    await page.getByLabel('Email').fill(`someone-${sfx}@nowhere`);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const toastText = page.locator('[data-slot=viewport]');
+    await toastText.locator('[data-test=request-id]').waitFor();
+    const said = (await toastText.textContent()) ?? '';
+    expect(said).toContain('Enter an email address');
+    expect(said).not.toMatch(/must be an email|email must/);
+    await inspectPage(page, 'portal', 'partner-team-error');
   });
 
   it("shows a partner's branding to its customers, as the partner admin previews it", async () => {
     const admin = await as('parker', `/partner/${P}/branding`);
-    await admin.fill('input[name=displayName]', 'Reseller Cloud');
-    await admin.fill('input[name=primaryColor]', '#12ab9f');
+    await admin.getByLabel('Display name').fill('Reseller Cloud');
+    await admin.getByLabel('Primary colour').fill('#12ab9f');
     await expect(admin.locator('[data-test=preview] .brand').textContent()).resolves.toContain('Reseller Cloud');
-    await admin.click('button[type=submit]');
-    await admin.locator('[data-test=saved]').waitFor();
-    await admin.fill('input[name=accentColor]', 'orange');
-    await admin.click('button[type=submit]');
-    await expect(admin.locator('[data-test=failure]').textContent()).resolves.toContain('hex colour');
+    await admin.getByRole('button', { name: 'Save branding' }).click();
+    await toast(admin, 'Branding saved');
+    await admin.getByLabel('Accent colour').fill('orange');
+    await admin.getByRole('button', { name: 'Save branding' }).click();
+    await admin.getByText('must be a hex colour', { exact: false }).or(admin.getByText('Enter a hex colour', { exact: false })).first().waitFor();
+    await inspectPage(admin, 'portal', 'partner-branding-invalid');
 
     const customer = await as('carol', `/t/${A}`);
-    await expect(customer.locator('header .brand').textContent()).resolves.toContain('Reseller Cloud');
-    const colour = await customer.locator('header.bar').evaluate((el) => getComputedStyle(el).borderBottomColor);
-    expect(colour).toBe('rgb(18, 171, 159)');
+    await expect(customer.locator('[data-test=brand]').first().textContent()).resolves.toContain('Reseller Cloud');
+    // The tab says the partner's name, never the platform's.
+    await expect(customer.title()).resolves.toBe('Acme · Reseller Cloud');
+    // The partner's hue, in a shade white text stays readable on.
+    const primary = await customer.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--ui-primary').trim());
+    expect(primary).toMatch(/^#[0-9a-f]{6}$/);
+    expect(Math.abs(hue(primary) - hue('#12ab9f'))).toBeLessThan(6);
+    await inspectPage(customer, 'portal', 'dashboard-branded');
+    // A real not-found page, in the partner's frame, answered with 404.
+    const missing = await customer.goto(`${stack.portalOrigin}/t/${A}/no-such-page`);
+    expect(missing?.status()).toBe(404);
+    await customer.locator('[data-test=not-found]').waitFor();
+    await expect(customer.title()).resolves.toBe('Page not found · Reseller Cloud');
+    await inspectPage(customer, 'portal', 'not-found-branded');
   });
 
   it('turns a piece of UI on and off with a feature flag', async () => {
@@ -190,7 +249,7 @@ describe('the portal', () => {
     await stack.api(operator, 'POST', '/flags', { key: 'dashboard-team-card', description: 'The team shortcut on the dashboard', owner: 'portal', rules: [{ type: 'tenants', tenantIds: [tenant.id], value: true }] });
     await page.reload();
     await page.locator('[data-test=team-card]').waitFor();
-    await screenshot(page, 'portal', 'dashboard-with-flag');
+    await inspectPage(page, 'portal', 'dashboard-with-flag');
     await stack.api(operator, 'PATCH', '/flags/dashboard-team-card', { enabled: false });
     await page.reload();
     await page.locator('[data-test=tenant-status]').waitFor();
@@ -198,23 +257,102 @@ describe('the portal', () => {
 
     for (const name of ['members', 'settings']) {
       await page.goto(`${stack.portalOrigin}/t/${A}/${name}`);
-      await screenshot(page, 'portal', `tenant-${name}`);
+      await inspectPage(page, 'portal', `tenant-${name}`);
     }
+  });
+
+  it('lets an owner add a custom domain, shows the record to publish, and routes it once the record is found', async () => {
+    const domain = `shop-${sfx}.example`;
+    const page = await as('carol', `/t/${A}/settings`);
+    const panel = page.locator('[data-test=custom-domains]');
+    await panel.getByLabel('Add a domain').fill(domain);
+    await panel.getByRole('button', { name: 'Add domain' }).click();
+    await toast(page, `${domain} added`);
+    const row = panel.locator(`[data-domain="${domain}"]`);
+    await row.getByText('Waiting for its DNS record').waitFor();
+    await expect(row.textContent()).resolves.toContain(`_tessera-challenge.${domain}`);
+    await row.getByRole('button', { name: 'Check now' }).click();
+    await toast(page, `${domain} is not verified yet`);
+    await row.locator('[data-test=domain-last-error]').waitFor();
+    await inspectPage(page, 'portal', 'tenant-settings-domain-pending');
+    // The owner publishes the record shown, at a real DNS server the API asks.
+    const value = (await row.locator('code', { hasText: 'tessera-verify=' }).textContent())!.trim();
+    await dns.publishTxt(`_tessera-challenge.${domain}`, value);
+    await row.getByRole('button', { name: 'Check now' }).click();
+    await toast(page, `${domain} is verified`);
+    await row.getByText('Verified', { exact: true }).waitFor();
+    expect((await stack.api<{ domains: string[] }>(operator, 'GET', `/tenants/${A}`)).domains).toContain(domain);
+    await inspectPage(page, 'portal', 'tenant-settings-domain-verified');
+  });
+
+  it('asks before removing a member, and removes them only when confirmed', async () => {
+    await stack.idp.createPerson('dora', { email: `dora-${sfx}@customer.test`, name: 'Dora Doe' });
+    const page = await as('carol', `/t/${A}/members`);
+    await page.getByLabel('Email').fill(`dora-${sfx}@customer.test`);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await toast(page, 'Invitation sent');
+    const remove = page.getByRole('button', { name: 'Remove Dora Doe' });
+    await remove.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await expect(page.locator('[data-test=members]').textContent()).resolves.toContain('Dora Doe');
+    await remove.click();
+    await expect(page.getByRole('dialog').textContent()).resolves.toContain('loses access');
+    await confirmDialog(page);
+    await toast(page, 'Dora Doe was removed');
+    await remove.waitFor({ state: 'detached' });
+  });
+
+  it('shows focus where the keyboard is', async () => {
+    const page = await as('carol', `/t/${A}`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement | null;
+      const style = element ? getComputedStyle(element) : null;
+      return { tag: element?.tagName, outline: style?.outlineStyle, width: style?.outlineWidth, shadow: style?.boxShadow };
+    });
+    expect(focus.tag).not.toBe('BODY');
+    expect(focus.outline !== 'none' && focus.width !== '0px' || (focus.shadow ?? 'none') !== 'none').toBe(true);
   });
 
   it('signs out, and shows the signed-out, session-expired and account-disabled pages', async () => {
     const page = await as('carol', `/t/${A}`);
-    await page.click('text=Sign out');
+    await page.locator('[data-test=user-menu]').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
     // dev-idp, like Authentik, asks before it ends its own session; then it returns to the portal.
     await Promise.all([page.waitForURL('**/signed-out'), page.click('button[value=yes]')]);
-    await screenshot(page, 'portal', 'signed-out');
+    await inspectPage(page, 'portal', 'signed-out');
     expect((await fromPage(page, '/api/me')).status).toBe(401);
     await page.goto(`${stack.portalOrigin}/t/${A}`);
     expect(new URL(page.url()).pathname).toBe('/login');
-    await screenshot(page, 'portal', 'login');
+    // Carol's workspace is sold by a partner: its sign-in page wears the partner's name.
+    await expect(page.locator('h1').textContent()).resolves.toContain('Sign in to Reseller Cloud');
+    await expect(page.title()).resolves.toBe('Sign in · Reseller Cloud');
+    await inspectPage(page, 'portal', 'login');
     for (const name of ['session-expired', 'account-disabled']) {
       await page.goto(`${stack.portalOrigin}/${name}`);
-      await screenshot(page, 'portal', name);
+      await inspectPage(page, 'portal', name);
     }
   });
+
+  it('answers an unknown address with a real not-found page', async () => {
+    const page = await as('nina', '/');
+    const answer = await page.goto(`${stack.portalOrigin}/no-such-page`);
+    expect(answer?.status()).toBe(404);
+    await page.locator('[data-test=not-found]').waitFor();
+    await expect(page.title()).resolves.toBe('Page not found · Tessera');
+    await inspectPage(page, 'portal', 'not-found');
+  });
 });
+
+/** The hue of a #rrggbb colour, in degrees. */
+function hue(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255) as [number, number, number];
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  if (max === min) return 0;
+  const d = max - min;
+  const h = max === r ? (g - b) / d + (g < b ? 6 : 0) : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return h * 60;
+}

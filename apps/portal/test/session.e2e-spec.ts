@@ -37,7 +37,7 @@ describe('the portal session', () => {
     // Past the first token's expiry: the API would refuse it, so every answer below needs a renewed one.
     await pause(13_000);
     await page.reload();
-    await page.locator('[data-test=tenant-status]', { hasText: 'active' }).waitFor();
+    await page.locator('[data-test=tenant-status][data-status=active]').waitFor();
     expect(await page.evaluate(() => fetch('/api/tenants/renewals').then((r) => r.status))).toBe(200);
     const [a, b] = await page.evaluate(() => Promise.all([fetch('/api/me').then((r) => r.status), fetch('/api/tenants').then((r) => r.status)]));
     expect([a, b]).toEqual([200, 200]);

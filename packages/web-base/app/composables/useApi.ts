@@ -1,7 +1,7 @@
 /**
- * Calls one of the portal's own server routes. A 401 means the session ended:
- * the user goes to the session-expired page. Other errors are thrown with the
- * API's message for the page to show.
+ * Calls one of the app's own server routes. A 401 means the session ended:
+ * the user goes to the session-expired page. Other errors are thrown as they
+ * came, for `explainError` (utils/errors.ts) to put into sentences.
  */
 export async function api<T>(path: string, options: { method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'; body?: Record<string, unknown>; query?: Record<string, unknown> } = {}): Promise<T> {
   try {
@@ -10,14 +10,11 @@ export async function api<T>(path: string, options: { method?: 'GET' | 'POST' | 
   } catch (error: unknown) {
     const status = (error as { statusCode?: number }).statusCode;
     if (status === 401) await navigateTo('/session-expired');
-    throw new Error(messageOf(error), { cause: error });
+    throw error;
   }
 }
 
-/** The API's own message for a failed call, with the failing fields when it names them. */
+/** A failed call as one sentence for people (utils/errors.ts holds the map). */
 export function messageOf(error: unknown): string {
-  const data = (error as { data?: { message?: string; data?: { fields?: Record<string, string[]> } } }).data;
-  const fields = data?.data?.fields;
-  if (fields) return Object.values(fields).flat().join('; ');
-  return data?.message ?? (error instanceof Error ? error.message : 'Something went wrong');
+  return explainError(error).message;
 }
