@@ -5,7 +5,8 @@ import { isIP } from 'node:net';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { DnsLookupError, TxtRecords } from '../integrations/dns/txt-records.port';
+import { TxtRecords } from '../integrations/dns/txt-records.port';
+import { isIntegrationError } from '../integrations/integration-error';
 import type { TenantDocument } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import type { DomainClaimRecord } from './domain.schema';
@@ -130,7 +131,7 @@ export class CustomDomains {
     try {
       values = await this.txt.lookup(recordName);
     } catch (error: unknown) {
-      if (!(error instanceof DnsLookupError)) throw error;
+      if (!isIntegrationError(error, 'dns')) throw error;
       await this.claims.recordCheck(claim.id, now, `DNS could not be asked about ${recordName} just now; the next check tries again.`);
       return false;
     }

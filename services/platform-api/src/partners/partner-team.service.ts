@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { mutation, type Mutation } from '../audit/mutation';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
-import { IdentityDirectory, IdentityDirectoryError } from '../integrations/identity/identity-directory.port';
+import { IdentityDirectory } from '../integrations/identity/identity-directory.port';
 import type { UserDocument } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { UsersService } from '../users/users.service';
@@ -13,6 +13,7 @@ import type { PartnerMembershipDocument } from './partner-membership.schema';
 import { PartnerMembershipsRepository } from './partner-memberships.repository';
 import type { PartnerDocument } from './partner.schema';
 import { partnerTarget } from './partners.service';
+import { isIntegrationError } from '../integrations/integration-error';
 
 /** A partner's team: access levels, MFA status from the identity provider, invitations. A partner keeps one admin. */
 @Injectable()
@@ -83,7 +84,7 @@ export class PartnerTeamService {
       const found = await this.directory.findUserByEmail(user.email);
       return found ? await this.directory.countConfirmedMfaDevices(found.id) : 0;
     } catch (error: unknown) {
-      if (!(error instanceof IdentityDirectoryError)) throw error;
+      if (!isIntegrationError(error, 'identity')) throw error;
       this.logger.warn({ user: user._id.toHexString(), error: error.message }, 'MFA status unknown');
       return null;
     }

@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { WorkspaceStatus } from '@tessera/contracts';
 import { mutation, type Mutation } from '../audit/mutation';
 import { AppConfig } from '../config/app-config';
-import { ContainerRuntime, ContainerRuntimeError } from '../integrations/containers/container-runtime.port';
+import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
 import type { TenantDocument } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { ReconcileService } from './reconcile.service';
+import { isIntegrationError } from '../integrations/integration-error';
 
 /** A tenant's workspace as its owners see it: state, CPU and memory; restart and stop. */
 @Injectable()
@@ -23,7 +24,7 @@ export class WorkspaceService {
     try {
       return await this.runtime.status(tenant.slug, true);
     } catch (error: unknown) {
-      if (error instanceof ContainerRuntimeError) return unknown(error.message);
+      if (isIntegrationError(error, 'containers')) return unknown(error.message);
       throw error;
     }
   }

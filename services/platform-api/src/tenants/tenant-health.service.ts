@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Tenant as TenantShape, WorkspaceStatus } from '@tessera/contracts';
 import { AppConfig } from '../config/app-config';
-import { ContainerRuntime, ContainerRuntimeError } from '../integrations/containers/container-runtime.port';
+import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { mapTenant } from './tenant.dto';
 import { tenantHealth } from './tenant-health';
 import type { TenantDocument } from './tenant.schema';
+import { isIntegrationError } from '../integrations/integration-error';
 
 /**
  * Tenants as the API answers them, each with its health. A whole list costs
@@ -47,7 +48,7 @@ export class TenantHealthService {
     try {
       return await this.runtime.workspaceStates();
     } catch (error: unknown) {
-      if (!(error instanceof ContainerRuntimeError)) throw error;
+      if (!isIntegrationError(error, 'containers')) throw error;
       this.logger.warn({ error: error.message }, 'workspace states unknown: the container engine did not answer');
       return null;
     }

@@ -1,7 +1,7 @@
 import { DevIdpProcess } from '@tessera/testing';
 import { loadConfig } from '../../src/config/app-config';
 import { AuthentikDirectory } from '../../src/integrations/identity/authentik.adapter';
-import { IdentityDirectoryError } from '../../src/integrations/identity/identity-directory.port';
+import { isIntegrationError } from '../../src/integrations/integration-error';
 import { dropDatabase, testDatabaseUri } from '@tessera/testing';
 
 function directoryFor(url: string, token: string): AuthentikDirectory {
@@ -25,7 +25,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     await promise;
     return 'no error';
   } catch (error: unknown) {
-    return error instanceof IdentityDirectoryError ? error.code : `not a directory error: ${String(error)}`;
+    return isIntegrationError(error, 'identity') ? error.code : `not a directory error: ${String(error)}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ArgumentsHost } from '@nestjs/common';
-import { IdentityDirectoryError } from '../../integrations/identity/identity-directory.port';
+import { IntegrationError } from '../../integrations/integration-error';
 import { DomainError } from './domain-error';
 import { GlobalExceptionFilter } from './global-exception.filter';
 
@@ -20,10 +20,12 @@ describe('GlobalExceptionFilter', () => {
     ['unavailable', 503, 'UNAVAILABLE'],
     ['conflict', 409, 'CONFLICT'],
     ['not_found', 404, 'NOT_FOUND'],
-  ] as const)('answers an identity provider that is %s with %i, never 500', (code, status, errorCode) => {
-    const { status: sent, body } = answer(new IdentityDirectoryError(code, 'provider says no'));
-    expect(sent).toBe(status);
-    expect(body['code']).toBe(errorCode);
+  ] as const)('answers an integration that is %s with %i, never 500', (code, status, errorCode) => {
+    for (const integration of ['identity', 'containers', 'edge', 'mail', 'files', 'dns'] as const) {
+      const { status: sent, body } = answer(new IntegrationError(integration, code, 'it says no'));
+      expect(sent).toBe(status);
+      expect(body['code']).toBe(errorCode);
+    }
   });
 
   it('hides the details of an unexpected error behind a 500', () => {

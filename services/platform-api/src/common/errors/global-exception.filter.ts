@@ -2,11 +2,11 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { ErrorBody, ErrorCode } from '@tessera/contracts';
 import type { Request, Response } from 'express';
 import { DomainError, isDuplicateKeyError } from './domain-error';
-import { IdentityDirectoryError, type IdentityErrorCode } from '../../integrations/identity/identity-directory.port';
+import { IntegrationError, type IntegrationErrorCode } from '../../integrations/integration-error';
 import { codeOf, statusOf } from './error-status';
 
-/** A provider that is down is a 503 for the caller, never a 500. */
-const identityCodes: Record<IdentityErrorCode, ErrorCode> = { unavailable: 'UNAVAILABLE', conflict: 'CONFLICT', not_found: 'NOT_FOUND' };
+/** An integration that is down is a 503 for the caller, never a 500. */
+const integrationCodes: Record<IntegrationErrorCode, ErrorCode> = { unavailable: 'UNAVAILABLE', conflict: 'CONFLICT', not_found: 'NOT_FOUND' };
 
 /** Answers every error as `{ statusCode, code, message, requestId }`. */
 @Catch()
@@ -34,8 +34,8 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       const statusCode = exception.getStatus();
       return { statusCode, code: codeOf(statusCode), message: messageOf(exception), requestId };
     }
-    if (exception instanceof IdentityDirectoryError) {
-      const code = identityCodes[exception.code];
+    if (exception instanceof IntegrationError) {
+      const code = integrationCodes[exception.code];
       return { statusCode: statusOf(code), code, message: exception.message, requestId };
     }
     if (isDuplicateKeyError(exception)) {

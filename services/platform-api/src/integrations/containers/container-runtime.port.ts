@@ -40,13 +40,6 @@ export interface WorkspaceStatus {
   memoryLimitBytes: number | null;
 }
 
-export class ContainerRuntimeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ContainerRuntimeError';
-  }
-}
-
 export abstract class ContainerRuntime {
   /** Converges the tenant's network, data volume and container on the spec. Idempotent. */
   abstract ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured>;

@@ -3,7 +3,6 @@ import Docker from 'dockerode';
 import { AppConfig } from '../../config/app-config';
 import {
   ContainerRuntime,
-  ContainerRuntimeError,
   SLUG_LABEL,
   TENANT_LABEL,
   workspaceNames,
@@ -12,6 +11,7 @@ import {
   type WorkspaceState,
   type WorkspaceStatus,
 } from './container-runtime.port';
+import { IntegrationError, isIntegrationError } from '../integration-error';
 
 const MB = 1024 * 1024;
 
@@ -60,7 +60,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
       let container = found;
       const owner = container?.Config.Labels?.[TENANT_LABEL];
       if (container && owner !== spec.tenantId) {
-        throw new ContainerRuntimeError(`The container ${names.container} belongs to another tenant (${owner ?? 'unlabelled'}); not touching it`);
+        throw new IntegrationError('containers', 'unavailable', `The container ${names.container} belongs to another tenant (${owner ?? 'unlabelled'}); not touching it`);
       }
       if (container) {
         const wrong = this.differences(container, spec);
@@ -185,15 +185,15 @@ export class DockerContainerRuntime extends ContainerRuntime {
     return `http://${workspaceNames(spec.slug).container}:${spec.port}`;
   }
 
-  /** Runs engine calls; an engine that is down or answers an error becomes a ContainerRuntimeError. */
+  /** Runs engine calls; an engine that is down or answers an error becomes an IntegrationError. */
   private async engine<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error: unknown) {
-      if (error instanceof ContainerRuntimeError) throw error;
+      if (isIntegrationError(error)) throw error;
       const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
-      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new ContainerRuntimeError(`The container engine is not reachable (${code})`);
-      throw new ContainerRuntimeError(`The container engine answered ${statusCode ?? ''} ${message ?? String(error)}`.trim());
+      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new IntegrationError('containers', 'unavailable', `The container engine is not reachable (${code})`);
+      throw new IntegrationError('containers', 'unavailable', `The container engine answered ${statusCode ?? ''} ${message ?? String(error)}`.trim());
     }
   }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Resolver } from 'node:dns/promises';
 import { AppConfig } from '../../config/app-config';
-import { DnsLookupError, TxtRecords } from './txt-records.port';
+import { IntegrationError } from '../integration-error';
+import { TxtRecords } from './txt-records.port';
 
 /** Answers that mean "there is no such record", as opposed to "could not ask". */
 const NO_RECORD = new Set(['ENOTFOUND', 'ENODATA']);
@@ -23,7 +24,7 @@ export class NodeDnsTxtRecords extends TxtRecords {
     } catch (error: unknown) {
       const code = (error as { code?: string }).code ?? 'unknown';
       if (NO_RECORD.has(code)) return [];
-      throw new DnsLookupError(`DNS could not answer for ${name} (${code})`);
+      throw new IntegrationError('dns', 'unavailable', `DNS could not answer for ${name} (${code})`);
     }
   }
 }

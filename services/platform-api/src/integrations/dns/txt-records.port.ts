@@ -3,17 +3,10 @@
  * Adapter: NodeDnsTxtRecords (Node's resolver, against the system's or the
  * configured DNS servers).
  */
-export class DnsLookupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DnsLookupError';
-  }
-}
-
 export abstract class TxtRecords {
   /**
    * The TXT records at `name`, each one's strings joined; an empty list when
-   * the name has none or does not exist. Throws DnsLookupError when DNS
+   * the name has none or does not exist. Throws IntegrationError('dns', 'unavailable') when DNS
    * could not tell (a timeout, a refusal, a server failure).
    */
   abstract lookup(name: string): Promise<string[]>;

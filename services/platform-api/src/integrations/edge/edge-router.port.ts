@@ -17,13 +17,6 @@ export interface RouteEnsured {
   drift: string[];
 }
 
-export class EdgeRouterError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EdgeRouterError';
-  }
-}
-
 export abstract class EdgeRouter {
   /** Writes the tenant's route unless it is already exactly so. */
   abstract ensureRoute(spec: RouteSpec): Promise<RouteEnsured>;

@@ -4,7 +4,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AppConfig } from '../../config/app-config';
-import { EdgeRouter, EdgeRouterError, type RouteEnsured, type RouteSpec } from './edge-router.port';
+import { EdgeRouter, type RouteEnsured, type RouteSpec } from './edge-router.port';
+import { IntegrationError } from '../integration-error';
 
 /**
  * EdgeRouter on Traefik's file provider: one YAML file per tenant in the
@@ -45,7 +46,7 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
       return await readFile(this.pathOf(slug), 'utf8');
     } catch (error: unknown) {
       if ((error as { code?: string }).code === 'ENOENT') return null;
-      throw new EdgeRouterError(`Could not read the route of ${slug}: ${String(error)}`);
+      throw new IntegrationError('edge', 'unavailable', `Could not read the route of ${slug}: ${String(error)}`);
     }
   }
 
@@ -94,7 +95,7 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
 
   private dynamicDir(): string {
     const dir = this.config.edge.dynamicDir;
-    if (!dir) throw new EdgeRouterError('No Traefik dynamic directory is configured');
+    if (!dir) throw new IntegrationError('edge', 'unavailable', 'No Traefik dynamic directory is configured');
     return dir;
   }
 
@@ -105,7 +106,7 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
       await writeFile(temp, content, { mode: 0o644 });
       await rename(temp, path);
     } catch (error: unknown) {
-      throw new EdgeRouterError(`Could not write ${path}: ${String(error)}`);
+      throw new IntegrationError('edge', 'unavailable', `Could not write ${path}: ${String(error)}`);
     }
   }
 }

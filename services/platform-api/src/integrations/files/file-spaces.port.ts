@@ -12,9 +12,3 @@ export abstract class FileSpaces {
   abstract ping(): Promise<void>;
 }
 
-export class FileSpacesError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FileSpacesError';
-  }
-}

@@ -3,7 +3,6 @@ import { AuthenticatorsApi, Configuration, CoreApi, FetchError, ResponseError, t
 import { AppConfig } from '../../config/app-config';
 import {
   IdentityDirectory,
-  IdentityDirectoryError,
   TENANT_ID_ATTRIBUTE,
   TENANT_SLUG_ATTRIBUTE,
   tenantGroupName,
@@ -12,6 +11,7 @@ import {
   type MembershipSync,
   type TenantRef,
 } from './identity-directory.port';
+import { IntegrationError, isIntegrationError } from '../integration-error';
 
 const TENANT_ID = TENANT_ID_ATTRIBUTE;
 const TENANT_SLUG = TENANT_SLUG_ATTRIBUTE;
@@ -46,7 +46,7 @@ export class AuthentikDirectory extends IdentityDirectory {
     try {
       return toGroup(await this.call(() => this.core.coreGroupsRetrieve({ groupUuid: groupId, includeUsers: false })));
     } catch (error: unknown) {
-      if (error instanceof IdentityDirectoryError && error.code === 'not_found') return null;
+      if (isIntegrationError(error, 'identity') && error.code === 'not_found') return null;
       throw error;
     }
   }
@@ -57,7 +57,7 @@ export class AuthentikDirectory extends IdentityDirectory {
     if (existing) {
       const ownedBy = existing.attributes[TENANT_ID];
       if (ownedBy !== undefined && ownedBy !== tenant.id) {
-        throw new IdentityDirectoryError('conflict', `The group ${existing.name} belongs to another tenant (${String(ownedBy)})`);
+        throw new IntegrationError('identity', 'conflict', `The group ${existing.name} belongs to another tenant (${String(ownedBy)})`);
       }
       if (ownedBy === tenant.id && existing.attributes[TENANT_SLUG] === tenant.slug) return { ...existing, created: false };
       const updated = await this.call(() =>
@@ -70,7 +70,7 @@ export class AuthentikDirectory extends IdentityDirectory {
       return { ...toGroup(created), created: true };
     } catch (error: unknown) {
       // Another caller created it meanwhile: converge on theirs.
-      const raced = error instanceof IdentityDirectoryError && error.code === 'conflict' ? await this.findTenantGroup(tenant) : null;
+      const raced = isIntegrationError(error, 'identity') && error.code === 'conflict' ? await this.findTenantGroup(tenant) : null;
       if (raced && raced.attributes[TENANT_ID] === tenant.id) return { ...raced, created: false };
       throw error;
     }
@@ -139,7 +139,7 @@ export class AuthentikDirectory extends IdentityDirectory {
     return devices.filter((device) => device.confirmed).length;
   }
 
-  /** Runs one API call and turns every failure into an IdentityDirectoryError. */
+  /** Runs one API call and turns every failure into an IntegrationError. */
   private async call<T>(request: () => Promise<T>): Promise<T> {
     try {
       return await request();
@@ -149,18 +149,18 @@ export class AuthentikDirectory extends IdentityDirectory {
   }
 }
 
-async function toDirectoryError(error: unknown): Promise<IdentityDirectoryError> {
+async function toDirectoryError(error: unknown): Promise<IntegrationError> {
   if (error instanceof ResponseError) {
     const status = error.response.status;
     const detail = await error.response.text().catch(() => '');
-    if (status === 404) return new IdentityDirectoryError('not_found', `The identity provider has no such record (${detail.slice(0, 200)})`);
-    if (status === 400 && /already exists/i.test(detail)) return new IdentityDirectoryError('conflict', `The identity provider refused a duplicate: ${detail.slice(0, 200)}`);
-    return new IdentityDirectoryError('unavailable', `The identity provider answered ${status}: ${detail.slice(0, 200)}`);
+    if (status === 404) return new IntegrationError('identity', 'not_found', `The identity provider has no such record (${detail.slice(0, 200)})`);
+    if (status === 400 && /already exists/i.test(detail)) return new IntegrationError('identity', 'conflict', `The identity provider refused a duplicate: ${detail.slice(0, 200)}`);
+    return new IntegrationError('identity', 'unavailable', `The identity provider answered ${status}: ${detail.slice(0, 200)}`);
   }
   if (error instanceof FetchError || error instanceof TypeError || (error instanceof Error && error.name === 'TimeoutError')) {
-    return new IdentityDirectoryError('unavailable', 'The identity provider could not be reached');
+    return new IntegrationError('identity', 'unavailable', 'The identity provider could not be reached');
   }
-  return new IdentityDirectoryError('unavailable', `The identity provider call failed: ${String(error)}`);
+  return new IntegrationError('identity', 'unavailable', `The identity provider call failed: ${String(error)}`);
 }
 
 function toGroup(group: Group): DirectoryGroup {

@@ -3,18 +3,6 @@
  * tenant, its members, invitations and MFA status. Adapters: AuthentikDirectory
  * (works against Authentik and dev-idp alike).
  */
-export type IdentityErrorCode = 'unavailable' | 'conflict' | 'not_found';
-
-/** Every failure of an adapter, with a code the API maps to 503, 409 or 404. */
-export class IdentityDirectoryError extends Error {
-  constructor(
-    readonly code: IdentityErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'IdentityDirectoryError';
-  }
-}
 
 export interface DirectoryGroup {
   id: string;

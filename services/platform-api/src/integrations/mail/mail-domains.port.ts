@@ -12,9 +12,3 @@ export abstract class MailDomains {
   abstract ping(): Promise<void>;
 }
 
-export class MailDomainsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MailDomainsError';
-  }
-}

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { jsonRequest } from '../http-json';
-import { MailDomains, MailDomainsError, type MailDomainEnsured } from './mail-domains.port';
+import { MailDomains, type MailDomainEnsured } from './mail-domains.port';
+import { IntegrationError } from '../integration-error';
 
 /**
  * MailDomains on Stalwart's REST management API (`/api/principal`), the
@@ -17,22 +18,22 @@ export class StalwartMailDomains extends MailDomains {
 
   async ping(): Promise<void> {
     const mail = this.config.mail;
-    if (!mail) throw new MailDomainsError('Mail is not configured');
+    if (!mail) throw new IntegrationError('mail', 'unavailable', 'Mail is not configured');
     const answer = await jsonRequest(`${mail.url.replace(/\/$/, '')}/api/principal/__tessera_health__`, { method: 'GET', token: mail.token, timeoutMs: 2_000 });
-    if (answer.status !== 200 && answer.status !== 404) throw new MailDomainsError(`Stalwart answered ${answer.status}`);
+    if (answer.status !== 200 && answer.status !== 404) throw new IntegrationError('mail', 'unavailable', `Stalwart answered ${answer.status}`);
   }
 
   async ensureDomain(domain: string, description: string): Promise<MailDomainEnsured> {
     const mail = this.config.mail;
-    if (!mail) throw new MailDomainsError('Mail is not configured');
+    if (!mail) throw new IntegrationError('mail', 'unavailable', 'Mail is not configured');
     const call = (method: string, path: string, body?: unknown) => jsonRequest(`${mail.url.replace(/\/$/, '')}/api${path}`, { method, token: mail.token, body, timeoutMs: 5_000 });
 
     const found = await call('GET', `/principal/${encodeURIComponent(domain)}`);
     if (found.status === 200) return { handle: String((found.body as { data?: { id?: unknown } }).data?.id ?? domain), created: false };
-    if (found.status !== 404) throw new MailDomainsError(`Stalwart answered ${found.status} looking up ${domain}`);
+    if (found.status !== 404) throw new IntegrationError('mail', 'unavailable', `Stalwart answered ${found.status} looking up ${domain}`);
 
     const created = await call('POST', '/principal', { type: 'domain', name: domain, description });
     if (created.status === 200) return { handle: String((created.body as { data?: unknown }).data ?? domain), created: true };
-    throw new MailDomainsError(`Stalwart answered ${created.status} creating ${domain}: ${JSON.stringify(created.body).slice(0, 200)}`);
+    throw new IntegrationError('mail', 'unavailable', `Stalwart answered ${created.status} creating ${domain}: ${JSON.stringify(created.body).slice(0, 200)}`);
   }
 }
