@@ -1,10 +1,12 @@
 // One lint config for the workspace: typescript-eslint's recommended rules,
-// type-aware, plus the habits from HOUSE-STYLE.md that a linter can hold.
+// type-aware for TypeScript, plus the house habits a linter can hold (no
+// `any`, no floating promises, type-only imports, no focused tests). Plain
+// JavaScript modules (.mjs: benchmarks, scripts) get the JavaScript rules.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.tools/**', '**/.data/**', '**/.nuxt/**', '**/.output/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.tools/**', '**/.data/**', '**/.nuxt/**', '**/.output/**', '**/reports/**', '**/*.js', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,6 +22,17 @@ export default tseslint.config(
         'error',
         { selector: "CallExpression[callee.property.name=/^(only)$/][callee.object.name=/^(it|describe|test)$/]", message: 'A focused test silences the rest of the suite.' },
       ],
+    },
+  },
+  {
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'fetch', 'Response', 'Request', 'Headers', 'AbortController', 'AbortSignal', 'TextEncoder', 'TextDecoder', 'performance', 'structuredClone', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'queueMicrotask', 'globalThis'].map((name) => [name, 'readonly']),
+      ),
     },
   },
 );

@@ -43,19 +43,23 @@ ensure_pnpm() {
 ensure_ferretdb() {
   local dir="$TESSERA_TOOLS/ferretdb-$FERRETDB_VERSION"
   export FERRETDB_BIN="$dir/ferretdb"
-  [ -x "$FERRETDB_BIN" ] && return
-  command -v go >/dev/null || { log "Go is needed to build FerretDB"; exit 1; }
+  [ -x "$FERRETDB_BIN" ] && return 0
+  # A failure returns (never exits), so the second command still prints its total line.
+  command -v go >/dev/null || { log "Go is needed to build FerretDB"; return 1; }
   log "building FerretDB $FERRETDB_VERSION into $dir (about a minute, once)"
   local module="github.com/FerretDB/FerretDB@$FERRETDB_VERSION"
-  local src
+  local src work status=0
   src="$(GOFLAGS=-mod=mod go mod download -json "$module" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
-  local work; work="$(mktemp -d)"
-  cp -r "$src/." "$work/" && chmod -R u+w "$work"
-  echo "$FERRETDB_VERSION" > "$work/build/version/version.txt"
+  [ -n "$src" ] || { log "could not download $module"; return 1; }
+  work="$(mktemp -d)"
+  cp -r "$src/." "$work/" && chmod -R u+w "$work" || status=1
+  [ "$status" -eq 0 ] && echo "$FERRETDB_VERSION" > "$work/build/version/version.txt" || status=1
   mkdir -p "$dir"
-  (cd "$work" && go build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb)
-  mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  # Only a build that succeeded becomes the binary.
+  [ "$status" -eq 0 ] && (cd "$work" && go build -trimpath -o "$FERRETDB_BIN.tmp" ./cmd/ferretdb) || status=1
+  [ "$status" -eq 0 ] && mv "$FERRETDB_BIN.tmp" "$FERRETDB_BIN" || { rm -f "$FERRETDB_BIN.tmp"; log "building FerretDB failed"; }
   rm -rf "$work"
+  return "$status"
 }
 
 # A Go program from one of the wrapper modules in tools/, built once into
@@ -260,8 +264,5 @@ install_dependencies() {
 }
 
 ensure_toolchain() {
-  ensure_node
-  ensure_pnpm
-  ensure_ferretdb
-  install_dependencies
+  ensure_node && ensure_pnpm && ensure_ferretdb && install_dependencies
 }

@@ -12,7 +12,8 @@ const lines = [];
 for (const check of checks) {
   const at = check.lastIndexOf(':');
   const ok = check.slice(at + 1) === 'passed';
-  ok ? (passed += 1) : (failed += 1);
+  if (ok) passed += 1;
+  else failed += 1;
   lines.push(`${ok ? 'ok  ' : 'FAIL'} ${check.slice(0, at)}`);
 }
 

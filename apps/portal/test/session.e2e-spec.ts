@@ -1,27 +1,31 @@
-import { launchChromium, signInWithBrowser, startPlatformStack, type PlatformStack } from '@tessera/testing';
+import { launchChromium, signInWithBrowser, startPlatformStack, until, type PlatformStack } from '@tessera/testing';
 import type { Browser, Page } from 'playwright-core';
 
 /**
- * The session's life, with dev-idp issuing access tokens that live 12 s and
- * the portal renewing them 5 s before they expire.
+ * The session's life, with dev-idp issuing access tokens that live 6 s, the
+ * portal renewing them 5 s before they expire (so one is due a second after
+ * it is issued) and the API allowing no clock skew. The tests wait on
+ * conditions (a token refused, a page reached), never for a fixed time.
  */
 describe('the portal session', () => {
   let stack: PlatformStack;
   let browser: Browser;
   let page: Page;
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  let firstToken: string;
 
   beforeAll(async () => {
     stack = await startPlatformStack('portal_session', {
-      idpEnv: { DEV_IDP_ACCESS_TOKEN_TTL_SECONDS: '12' },
+      idpEnv: { DEV_IDP_ACCESS_TOKEN_TTL_SECONDS: '6' },
       portalEnv: { NUXT_OIDC_PROVIDERS_OIDC_SESSION_CONFIGURATION_EXPIRATION_THRESHOLD: '5' },
+      apiEnv: { AUTH_CLOCK_TOLERANCE_SECONDS: '0' },
     });
     const pk = await stack.idp.createPerson('rita');
-    const token = await stack.token('rita', 'portal');
-    await stack.api(token, 'POST', '/tenants', { slug: 'renewals', name: 'Renewals' });
+    await stack.api(await stack.token('rita', 'portal'), 'POST', '/tenants', { slug: 'renewals', name: 'Renewals' });
     browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     await signInWithBrowser(page, stack.portalOrigin, 'rita', '/t/renewals');
+    // Issued after the page's own token: once this one has expired, so has the page's first.
+    firstToken = await stack.token('rita', 'portal');
     (page as Page & { ritaPk?: number }).ritaPk = pk;
   });
   afterAll(async () => {
@@ -34,8 +38,11 @@ describe('the portal session', () => {
   });
 
   it('renews the tokens with the refresh token when they are due, without the user noticing', async () => {
-    // Past the first token's expiry: the API would refuse it, so every answer below needs a renewed one.
-    await pause(13_000);
+    // Past the expiry of a token issued after the page's: the API refuses it, so every answer below needs a renewed one.
+    await until('a token issued at sign-in has expired at the API', async () => (await fetch(`${stack.apiOrigin}/users/me`, { headers: { authorization: `Bearer ${firstToken}` } })).status === 401, {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    });
     await page.reload();
     await page.locator('[data-test=tenant-status][data-status=active]').waitFor();
     expect(await page.evaluate(() => fetch('/api/tenants/renewals').then((r) => r.status))).toBe(200);
@@ -46,9 +53,14 @@ describe('the portal session', () => {
   it('shows the session-expired page once the tokens can no longer be renewed', async () => {
     // The identity provider disables the account: the next renewal is refused.
     await stack.idp.admin('PATCH', `/core/users/${(page as Page & { ritaPk?: number }).ritaPk}/`, { is_active: false });
-    await pause(8_000);
-    await page.reload();
-    await page.waitForURL('**/session-expired');
+    await until(
+      'the portal sends rita to the session-expired page',
+      async () => {
+        await page.reload();
+        return new URL(page.url()).pathname === '/session-expired';
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
     expect(await page.locator('h1').textContent()).toContain('expired');
     expect(await page.evaluate(() => fetch('/api/me').then((r) => r.status))).toBe(401);
   });

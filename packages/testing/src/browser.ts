@@ -83,6 +83,8 @@ export async function inspectPage(page: Page, app: string, name: string): Promis
   const dir = join(SCREENSHOTS, app);
   mkdirSync(dir, { recursive: true });
   const problems: string[] = [];
+  // Nothing hovered: the button a test just clicked would otherwise be judged (and shown) in its hover colour.
+  await page.mouse.move(0, 0);
   for (const size of [DESKTOP, PHONE]) {
     await page.setViewportSize(size);
     // Let the layout settle (the sidebar turns into a slide-over, tables re-measure) before looking.

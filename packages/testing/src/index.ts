@@ -10,3 +10,4 @@ export * from './traefik';
 export * from './dns';
 export * from './docker-engine';
 export * from './swarm';
+export * from './until';

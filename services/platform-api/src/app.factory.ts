@@ -7,12 +7,16 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, assignRequestId } from './app.module';
 import { GlobalExceptionFilter } from './common/errors/global-exception.filter';
 import { createValidationPipe } from './common/http/validation';
+import type { Clock } from './common/clock';
 import type { AppConfig } from './config/app-config';
 
-/** Builds the whole API, as main.ts serves it and as the e2e tests drive it. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+/**
+ * Builds the whole API, as main.ts serves it and as the e2e tests drive it.
+ * `clock`: the platform's time; a test passes one it moves instead of sleeping.
+ */
+export async function createApp(config: AppConfig, options: { clock?: Clock } = {}): Promise<NestExpressApplication> {
   // Bodies are read by JsonBodyMiddleware, which answers every refusal with a coded 4xx.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock), { bufferLogs: true, bodyParser: false });
   // Before anything else, so every answer, errors of the first middleware included, carries its request id.
   app.use(assignRequestId);
   app.useLogger(app.get(Logger));

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { JsonBodyMiddleware } from './common/http/json-body.middleware';
 import { RejectOperatorKeysMiddleware } from './common/http/reject-operator-keys.middleware';
@@ -12,16 +13,18 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { FlagsModule } from './flags/flags.module';
 import { HealthModule } from './health/health.module';
-import { IdentityModule } from './integrations/identity/identity.module';
+import { DatabaseModule } from './database/database.module';
+import { IntegrationsModule } from './integrations/integrations.module';
 import { PartnersModule } from './partners/partners.module';
 import { SettingsModule } from './settings/settings.module';
 import { OverviewModule } from './overview/overview.module';
 import { SupportModule } from './support/support.module';
 import { EdgeModule } from './edge/edge.module';
+import { ProvisioningModule } from './provisioning/provisioning.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
-import { DomainsHttpModule } from './domains/domains-http.module';
-import { MeModule } from './users/me.module';
+import { DomainsModule } from './domains/domains.module';
+import { MeModule } from './me/me.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -46,12 +49,12 @@ export function assignRequestId(request: IncomingMessage, response: ServerRespon
 
 @Module({})
 export class AppModule implements NestModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        CommonModule,
+        CommonModule.forRoot(clock),
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
@@ -61,10 +64,12 @@ export class AppModule implements NestModule {
           },
         }),
         MongooseModule.forRoot(config.mongodbUri, { serverSelectionTimeoutMS: 5_000 }),
-        IdentityModule,
+        DatabaseModule,
+        IntegrationsModule,
+        ProvisioningModule,
         AuthModule,
         TenantsModule,
-        DomainsHttpModule,
+        DomainsModule,
         PartnersModule,
         MeModule,
         AuditModule,

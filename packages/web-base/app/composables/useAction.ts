@@ -8,6 +8,8 @@ export interface ActionOptions<T> {
   success?: string | ((result: T) => string) | false;
   /** A sentence under the title. */
   successDescription?: string | ((result: T) => string);
+  /** 'info' when the action worked but its outcome is not yet what the person wanted (a check that found nothing yet). */
+  outcome?: (result: T) => 'success' | 'info';
   /** The toast's title when it failed, e.g. "Could not remove the member". */
   failure?: string;
   /** Asks first: nothing runs unless the person confirms (see useConfirm). */
@@ -49,7 +51,8 @@ export function useActions() {
       if (options.success !== false) {
         const title = typeof options.success === 'function' ? options.success(result) : (options.success ?? 'Done');
         const description = typeof options.successDescription === 'function' ? options.successDescription(result) : options.successDescription;
-        toast.add({ title, description, color: 'success', icon: 'i-lucide-circle-check' });
+        const info = options.outcome?.(result) === 'info';
+        toast.add({ title, description, color: info ? 'info' : 'success', icon: info ? 'i-lucide-info' : 'i-lucide-circle-check' });
       }
       return result;
     } catch (error: unknown) {

@@ -61,6 +61,21 @@ export class AuditEvent {
 export type AuditEventDocument = HydratedDocument<AuditEvent>;
 export const AuditEventSchema = SchemaFactory.createForClass(AuditEvent);
 
+/** An event as the rest of the API sees it (and as one is written): plain data, ids as strings. */
+export interface AuditEventRecord {
+  id: string;
+  at: Date;
+  requestId: string;
+  actor: { kind: ActorKind; subject: string; userId: string | null };
+  action: string;
+  target: { type: string; id: string | null };
+  tenantId: string | null;
+  partnerId: string | null;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  reason: string | null;
+  support: { grantId: string; approvedBy: string } | null;
+}
+
 const refuse = (): never => {
   throw new Error('The audit trail is append-only');
 };

@@ -43,8 +43,8 @@ export class AuditInterceptor implements NestInterceptor {
     return this.audit.record(request.actor!, String(request.id), {
       action: 'support.read',
       target: { type: 'route', id: `${request.method} ${request.route?.path as string}` },
-      tenantId: tenant?._id.toHexString() ?? null,
-      partnerId: tenant?.partnerId?.toHexString() ?? null,
+      tenantId: tenant?.id ?? null,
+      partnerId: tenant?.partnerId ?? null,
     });
   }
 }

@@ -1,27 +1,51 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model, Types } from 'mongoose';
-import { AuditEvent, type AuditEventDocument } from './audit-event.schema';
+import { Types, type Model } from 'mongoose';
+import { MODEL } from '../common/model-names';
+import type { AuditEvent, AuditEventRecord } from './audit-event.schema';
 
 export interface AuditFilter {
-  tenantId?: Types.ObjectId;
+  tenantId?: string;
   actorSubject?: string;
   action?: string;
   from?: Date;
   to?: Date;
 }
 
+type AuditRow = AuditEvent & { _id: Types.ObjectId };
+const oid = (id: string | null) => (id ? new Types.ObjectId(id) : null);
+
+const toRecord = (row: AuditRow): AuditEventRecord => ({
+  id: row._id.toHexString(),
+  at: row.at,
+  requestId: row.requestId,
+  actor: { kind: row.actor.kind, subject: row.actor.subject, userId: row.actor.userId?.toHexString() ?? null },
+  action: row.action,
+  target: { type: row.target.type, id: row.target.id ?? null },
+  tenantId: row.tenantId?.toHexString() ?? null,
+  partnerId: row.partnerId?.toHexString() ?? null,
+  changes: row.changes ?? {},
+  reason: row.reason ?? null,
+  support: row.support ?? null,
+});
+
+/** The audit trail: appended to, read, never changed (the schema refuses it). */
 @Injectable()
 export class AuditRepository {
-  constructor(@InjectModel(AuditEvent.name) private readonly events: Model<AuditEvent>) {}
+  constructor(@InjectModel(MODEL.auditEvent) private readonly events: Model<AuditEvent>) {}
 
-  append(event: AuditEvent): Promise<AuditEventDocument> {
-    return this.events.create(event);
+  async append(event: Omit<AuditEventRecord, 'id'>): Promise<void> {
+    await this.events.create({
+      ...event,
+      actor: { ...event.actor, userId: oid(event.actor.userId) },
+      tenantId: oid(event.tenantId),
+      partnerId: oid(event.partnerId),
+    });
   }
 
-  async list(filter: AuditFilter, skip: number, limit: number): Promise<{ items: AuditEventDocument[]; total: number }> {
+  async list(filter: AuditFilter, skip: number, limit: number): Promise<{ items: AuditEventRecord[]; total: number }> {
     const query: Record<string, unknown> = {};
-    if (filter.tenantId) query['tenantId'] = filter.tenantId;
+    if (filter.tenantId) query['tenantId'] = new Types.ObjectId(filter.tenantId);
     if (filter.actorSubject) query['actor.subject'] = filter.actorSubject;
     if (filter.action) query['action'] = filter.action;
     if (filter.from || filter.to) {
@@ -30,10 +54,10 @@ export class AuditRepository {
       if (filter.to) at['$lte'] = filter.to;
       query['at'] = at;
     }
-    const [items, total] = await Promise.all([
-      this.events.find(query).sort({ at: -1, _id: -1 }).skip(skip).limit(limit).exec(),
+    const [rows, total] = await Promise.all([
+      this.events.find(query).sort({ at: -1, _id: -1 }).skip(skip).limit(limit).lean<AuditRow[]>().exec(),
       this.events.countDocuments(query).exec(),
     ]);
-    return { items, total };
+    return { items: rows.map(toRecord), total };
   }
 }

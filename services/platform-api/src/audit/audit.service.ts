@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent as AuditEventShape, Page } from '@tessera/contracts';
-import { Types } from 'mongoose';
+import { AccessRepository } from '../auth/access.repository';
 import { actorKind, type Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { toSkip } from '../common/http/paging.dto';
-import { TenantsRepository } from '../tenants/tenants.repository';
-import type { AuditActor, AuditEventDocument } from './audit-event.schema';
+import type { AuditEventRecord } from './audit-event.schema';
 import { AuditRepository } from './audit.repository';
 import type { AuditQuery } from './audit.dto';
 import type { AuditDraft } from './mutation';
@@ -14,13 +13,13 @@ import type { AuditDraft } from './mutation';
 export class AuditService {
   constructor(
     private readonly events: AuditRepository,
-    private readonly tenants: TenantsRepository,
+    private readonly access: AccessRepository,
     private readonly clock: Clock,
   ) {}
 
   /** Writes the one event of a mutating request. Called by the AuditInterceptor only. */
   record(actor: Actor, requestId: string, draft: AuditDraft): Promise<void> {
-    return this.append({ kind: actorKind(actor), subject: actor.subject, userId: actor.user?._id ?? null }, requestId, draft, actor.support ?? null);
+    return this.append({ kind: actorKind(actor), subject: actor.subject, userId: actor.user?.id ?? null }, requestId, draft, actor.support ?? null);
   }
 
   /** Writes an event for work the platform did by itself (seeding, reconcile passes). */
@@ -28,27 +27,27 @@ export class AuditService {
     return this.append({ kind: 'system', subject: process, userId: null }, `system:${process}`, draft);
   }
 
-  private async append(actor: AuditActor, requestId: string, draft: AuditDraft, support: { grantId: string; approvedBy: string } | null = null): Promise<void> {
+  private async append(actor: AuditEventRecord['actor'], requestId: string, draft: AuditDraft, support: AuditEventRecord['support'] = null): Promise<void> {
     await this.events.append({
       at: this.clock.now(),
       requestId,
       actor,
       action: draft.action,
       target: draft.target,
-      tenantId: draft.tenantId ? new Types.ObjectId(draft.tenantId) : null,
-      partnerId: draft.partnerId ? new Types.ObjectId(draft.partnerId) : null,
+      tenantId: draft.tenantId ?? null,
+      partnerId: draft.partnerId ?? null,
       changes: draft.changes ?? {},
       reason: draft.reason ?? null,
       support,
     });
   }
 
-  async list(query: AuditQuery): Promise<Page<AuditEventShape>> {
-    let tenantId: Types.ObjectId | undefined;
-    if (query.tenant) {
-      const tenant = await this.tenants.findBySlug(query.tenant);
+  /** A page of events; `tenantId` (a tenant's own activity) wins over the query's tenant slug. */
+  async list(query: AuditQuery, tenantId?: string): Promise<Page<AuditEventShape>> {
+    if (!tenantId && query.tenant) {
+      const tenant = await this.access.tenantBySlug(query.tenant);
       if (!tenant) return { items: [], total: 0, page: query.page, pageSize: query.pageSize };
-      tenantId = tenant._id;
+      tenantId = tenant.id;
     }
     const { items, total } = await this.events.list(
       {
@@ -65,18 +64,6 @@ export class AuditService {
   }
 }
 
-export function mapAuditEvent(event: AuditEventDocument): AuditEventShape {
-  return {
-    id: event._id.toHexString(),
-    at: event.at.toISOString(),
-    requestId: event.requestId,
-    actor: { kind: event.actor.kind, subject: event.actor.subject, userId: event.actor.userId?.toHexString() ?? null },
-    action: event.action,
-    target: { type: event.target.type, id: event.target.id },
-    tenantId: event.tenantId?.toHexString() ?? null,
-    partnerId: event.partnerId?.toHexString() ?? null,
-    changes: event.changes,
-    reason: event.reason ?? null,
-    support: event.support ?? null,
-  };
+export function mapAuditEvent(event: AuditEventRecord): AuditEventShape {
+  return { ...event, at: event.at.toISOString() };
 }

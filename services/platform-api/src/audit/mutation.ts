@@ -28,6 +28,11 @@ export function isMutation(value: unknown): value is Mutation<unknown> {
   return typeof value === 'object' && value !== null && MUTATION in value;
 }
 
+/** Where a tenant's audit events point: the tenant, and its partner when it has one. */
+export function tenantTarget(tenant: { id: string; partnerId: string | null }): Pick<AuditDraft, 'target' | 'tenantId' | 'partnerId'> {
+  return { target: { type: 'tenant', id: tenant.id }, tenantId: tenant.id, partnerId: tenant.partnerId };
+}
+
 /** The fields whose values differ between before and after, as `{ from, to }`. */
 export function changesBetween<T extends object>(before: T, after: T, fields: readonly (keyof T)[]): AuditDraft['changes'] {
   const changes: Record<string, { from: unknown; to: unknown }> = {};

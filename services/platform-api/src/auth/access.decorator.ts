@@ -1,11 +1,8 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { PartnerPermission, TenantPermission } from '@tessera/contracts';
 import type { Request } from 'express';
+import type { PartnerAccess, PartnerRoleGrant, TenantAccess, TenantRoleGrant } from './access-records';
 import type { Actor } from './actor';
-import type { MembershipDocument } from '../memberships/membership.schema';
-import type { PartnerMembershipDocument } from '../partners/partner-membership.schema';
-import type { PartnerDocument } from '../partners/partner.schema';
-import type { TenantDocument } from '../tenants/tenant.schema';
 
 /**
  * Who may call a route. Every route declares exactly one rule; a route
@@ -55,12 +52,13 @@ export const READ_ONLY = 'tessera:read-only';
  */
 export const ReadOnly = () => SetMetadata(READ_ONLY, true);
 
+/** What the AccessGuard puts on the request: plain records, nothing from a feature. */
 export interface AuthenticatedRequest extends Request {
   actor?: Actor;
-  tenant?: TenantDocument;
-  membership?: MembershipDocument | null;
-  partner?: PartnerDocument;
-  partnerMembership?: PartnerMembershipDocument | null;
+  tenant?: TenantAccess;
+  membership?: TenantRoleGrant | null;
+  partner?: PartnerAccess;
+  partnerMembership?: PartnerRoleGrant | null;
 }
 
 /** The Actor the AccessGuard resolved. */
@@ -70,26 +68,30 @@ export const CurrentActor = createParamDecorator((_data: unknown, context: Execu
   return actor;
 });
 
-/** The tenant the AccessGuard loaded for an `Access.tenant(...)` or `Access.operatorOnTenant()` route. */
-export const CurrentTenant = createParamDecorator((_data: unknown, context: ExecutionContext): TenantDocument => {
+/**
+ * The tenant the AccessGuard checked for an `Access.tenant(...)` or
+ * `Access.operatorOnTenant()` route: its id, slug, status and partner. A
+ * feature that needs the whole tenant loads it (tenants' TenantBySlugPipe).
+ */
+export const CurrentTenant = createParamDecorator((_data: unknown, context: ExecutionContext): TenantAccess => {
   const tenant = context.switchToHttp().getRequest<AuthenticatedRequest>().tenant;
   if (!tenant) throw new Error('CurrentTenant used on a route whose access rule loads no tenant');
   return tenant;
 });
 
 /** The caller's own membership of that tenant (null for an operator who is not a member). */
-export const CurrentMembership = createParamDecorator((_data: unknown, context: ExecutionContext): MembershipDocument | null => {
+export const CurrentMembership = createParamDecorator((_data: unknown, context: ExecutionContext): TenantRoleGrant | null => {
   return context.switchToHttp().getRequest<AuthenticatedRequest>().membership ?? null;
 });
 
-/** The partner the AccessGuard loaded for an `Access.partner(...)` route. */
-export const CurrentPartner = createParamDecorator((_data: unknown, context: ExecutionContext): PartnerDocument => {
+/** The partner the AccessGuard checked for an `Access.partner(...)` route (features load the whole partner: PartnerBySlugPipe). */
+export const CurrentPartner = createParamDecorator((_data: unknown, context: ExecutionContext): PartnerAccess => {
   const partner = context.switchToHttp().getRequest<AuthenticatedRequest>().partner;
   if (!partner) throw new Error('CurrentPartner used on a route whose access rule loads no partner');
   return partner;
 });
 
 /** The caller's own membership of that partner (null for an operator who is not on its team). */
-export const CurrentPartnerMembership = createParamDecorator((_data: unknown, context: ExecutionContext): PartnerMembershipDocument | null => {
+export const CurrentPartnerMembership = createParamDecorator((_data: unknown, context: ExecutionContext): PartnerRoleGrant | null => {
   return context.switchToHttp().getRequest<AuthenticatedRequest>().partnerMembership ?? null;
 });

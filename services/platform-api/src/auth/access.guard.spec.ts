@@ -1,16 +1,11 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Audience, PartnerRole, PartnerStatus, TenantRole } from '@tessera/contracts';
-import { Types } from 'mongoose';
-import { DomainError } from '../common/errors/domain-error';
-import type { MembershipsRepository } from '../memberships/memberships.repository';
-import type { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
-import type { PartnersRepository } from '../partners/partners.repository';
 import { Clock } from '../common/clock';
-import type { SupportGrantsRepository } from '../support/support-grants.repository';
-import type { TenantsRepository } from '../tenants/tenants.repository';
-import type { UserDocument } from '../users/user.schema';
+import { DomainError } from '../common/errors/domain-error';
+import type { UserRecord } from '../users/user.schema';
 import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
+import type { AccessRepository } from './access.repository';
 import { AccessGuard } from './access.guard';
 import type { Actor } from './actor';
 import type { ActorService } from './actor.service';
@@ -30,7 +25,7 @@ function guardFor(caller: {
   tenantOfOtherPartner?: boolean;
   supportGrant?: boolean;
 }) {
-  const user = caller.machine ? null : ({ _id: new Types.ObjectId(), platformAdmin: caller.platformAdmin ?? false } as UserDocument);
+  const user = caller.machine ? null : ({ id: 'u1', platformAdmin: caller.platformAdmin ?? false } as UserRecord);
   const actor: Actor = {
     subject: 'someone',
     audiences: caller.audiences,
@@ -38,16 +33,18 @@ function guardFor(caller: {
     isOperator: caller.audiences.includes('operator') && user?.platformAdmin === true,
     groups: [],
   };
-  const partner = { _id: new Types.ObjectId(), slug: 'resellers', status: caller.partnerStatus ?? 'active' };
-  const tenant = { _id: new Types.ObjectId(), slug: 'acme', partnerId: caller.tenantOfOtherPartner ? new Types.ObjectId() : partner._id };
+  const partner = { id: 'p1', slug: 'resellers', status: caller.partnerStatus ?? 'active' };
+  const tenant = { id: 't1', slug: 'acme', status: 'active', partnerId: caller.tenantOfOtherPartner ? 'p2' : partner.id };
   const verifier = { verify: async (token: string) => ({ subject: token }) as VerifiedToken } as TokenVerifier;
   const actors = { resolve: async () => actor } as unknown as ActorService;
-  const tenants = { findBySlug: async (slug: string) => (slug === 'acme' ? tenant : null) } as unknown as TenantsRepository;
-  const memberships = { findActive: async () => (caller.role ? { role: caller.role } : null) } as unknown as MembershipsRepository;
-  const partners = { findBySlug: async (slug: string) => (slug === 'resellers' ? partner : null) } as unknown as PartnersRepository;
-  const partnerMemberships = { findActive: async () => (caller.partnerRole ? { role: caller.partnerRole } : null) } as unknown as PartnerMembershipsRepository;
-  const grants = { findActive: async () => (caller.supportGrant ? { _id: new Types.ObjectId(), decidedBy: new Types.ObjectId() } : null) } as unknown as SupportGrantsRepository;
-  return new AccessGuard(new Reflector(), verifier, actors, tenants, memberships, partners, partnerMemberships, grants, new Clock());
+  const access = {
+    tenantBySlug: async (slug: string) => (slug === 'acme' ? tenant : null),
+    tenantRole: async () => (caller.role ? { role: caller.role } : null),
+    partnerBySlug: async (slug: string) => (slug === 'resellers' ? partner : null),
+    partnerRole: async () => (caller.partnerRole ? { role: caller.partnerRole } : null),
+    supportGrant: async () => (caller.supportGrant ? { grantId: 'g1', approvedBy: 'u2' } : null),
+  } as unknown as AccessRepository;
+  return new AccessGuard(new Reflector(), verifier, actors, access, new Clock());
 }
 
 async function decide(guard: AccessGuard, rule: AccessRule | undefined, request: Partial<AuthenticatedRequest> = {}): Promise<'allowed' | string> {

@@ -1,15 +1,11 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OWNER_ONLY_PERMISSIONS, PARTNER_ROLE_PERMISSIONS, ROLE_PERMISSIONS, SUPPORT_ACCESS_PERMISSIONS, type PartnerPermission, type TenantPermission } from '@tessera/contracts';
-import { DomainError } from '../common/errors/domain-error';
-import { MembershipsRepository } from '../memberships/memberships.repository';
-import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
-import { PartnersRepository } from '../partners/partners.repository';
-import { SupportGrantsRepository } from '../support/support-grants.repository';
-import { TenantsRepository } from '../tenants/tenants.repository';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import type { TenantAccess } from './access-records';
 import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import { AccessRepository } from './access.repository';
 import type { Actor } from './actor';
 import { ActorService } from './actor.service';
 import { TokenVerifier } from './token-verifier';
@@ -25,11 +21,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly verifier: TokenVerifier,
     private readonly actors: ActorService,
-    private readonly tenants: TenantsRepository,
-    private readonly memberships: MembershipsRepository,
-    private readonly partners: PartnersRepository,
-    private readonly partnerMemberships: PartnerMembershipsRepository,
-    private readonly supportGrants: SupportGrantsRepository,
+    private readonly access: AccessRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -68,7 +60,7 @@ export class AccessGuard implements CanActivate {
     const tenant = await this.loadTenant(request);
     request.tenant = tenant;
     if (orMachine && !actor.user && actor.audiences.includes('ci')) return true;
-    const membership = actor.user ? await this.memberships.findActive(tenant._id, actor.user._id) : null;
+    const membership = actor.user ? await this.access.tenantRole(tenant.id, actor.user.id) : null;
     request.membership = membership;
     if (membership && ROLE_PERMISSIONS[membership.role].includes(permission)) return true;
     if (actor.isOperator) return this.checkOperatorOnTenant(actor, tenant, permission);
@@ -80,22 +72,22 @@ export class AccessGuard implements CanActivate {
    * people and workspace, which takes support access approved by an owner,
    * and decide on support access, which is for owners.
    */
-  private async checkOperatorOnTenant(actor: Actor, tenant: TenantDocument, permission: TenantPermission): Promise<boolean> {
+  private async checkOperatorOnTenant(actor: Actor, tenant: TenantAccess, permission: TenantPermission): Promise<boolean> {
     if (OWNER_ONLY_PERMISSIONS.includes(permission)) throw DomainError.forbidden(`Only an owner of ${tenant.slug} may do this`);
     if (!SUPPORT_ACCESS_PERMISSIONS.includes(permission)) return true;
-    const grant = await this.supportGrants.findActive(tenant._id, actor.user!._id, this.clock.now());
-    if (!grant?.decidedBy) throw DomainError.forbidden(`This needs support access to ${tenant.slug}, approved by one of its owners`);
-    actor.support = { grantId: grant._id.toHexString(), approvedBy: grant.decidedBy.toHexString() };
+    const grant = await this.access.supportGrant(tenant.id, actor.user!.id, this.clock.now());
+    if (!grant) throw DomainError.forbidden(`This needs support access to ${tenant.slug}, approved by one of its owners`);
+    actor.support = grant;
     return true;
   }
 
   /** `permission` null: operators only. */
   private async checkPartner(request: AuthenticatedRequest, actor: Actor, permission: PartnerPermission | null): Promise<boolean> {
     const slug = request.params['partner'];
-    const partner = typeof slug === 'string' ? await this.partners.findBySlug(slug) : null;
+    const partner = typeof slug === 'string' ? await this.access.partnerBySlug(slug) : null;
     if (!partner) throw DomainError.notFound(`The partner "${String(slug)}"`);
     request.partner = partner;
-    const membership = actor.user ? await this.partnerMemberships.findActive(partner._id, actor.user._id) : null;
+    const membership = actor.user ? await this.access.partnerRole(partner.id, actor.user.id) : null;
     request.partnerMembership = membership;
     if (!actor.isOperator) {
       if (permission === null) throw DomainError.forbidden('Only platform operators may do this');
@@ -106,15 +98,15 @@ export class AccessGuard implements CanActivate {
     // A tenant named next to the partner must be the partner's own; any other is reported as not found.
     if (request.params['slug'] !== undefined) {
       const tenant = await this.loadTenant(request);
-      if (!tenant.partnerId?.equals(partner._id)) throw DomainError.notFound(`The tenant "${tenant.slug}" of ${partner.slug}`);
+      if (tenant.partnerId !== partner.id) throw DomainError.notFound(`The tenant "${tenant.slug}" of ${partner.slug}`);
       request.tenant = tenant;
     }
     return true;
   }
 
-  private async loadTenant(request: AuthenticatedRequest) {
+  private async loadTenant(request: AuthenticatedRequest): Promise<TenantAccess> {
     const slug = request.params['slug'];
-    const tenant = typeof slug === 'string' ? await this.tenants.findBySlug(slug) : null;
+    const tenant = typeof slug === 'string' ? await this.access.tenantBySlug(slug) : null;
     if (!tenant) throw DomainError.notFound(`The tenant "${String(slug)}"`);
     return tenant;
   }

@@ -1,12 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PARTNER_ROLES, TENANT_ROLES } from '@tessera/contracts';
 import { AppConfig } from '../config/app-config';
-import { MembershipsRepository } from '../memberships/memberships.repository';
-import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
-import { PartnersRepository } from '../partners/partners.repository';
-import { TenantsRepository } from '../tenants/tenants.repository';
-import type { UserDocument } from '../users/user.schema';
+import type { UserRecord } from '../users/user.schema';
 import { UsersService } from '../users/users.service';
+import { AccessRepository } from './access.repository';
 import type { Actor } from './actor';
 import type { VerifiedToken } from './token-verifier';
 
@@ -22,16 +19,13 @@ export class ActorService {
 
   constructor(
     private readonly users: UsersService,
-    private readonly tenants: TenantsRepository,
-    private readonly memberships: MembershipsRepository,
-    private readonly partners: PartnersRepository,
-    private readonly partnerMemberships: PartnerMembershipsRepository,
+    private readonly access: AccessRepository,
     private readonly config: AppConfig,
   ) {}
 
   async resolve(token: VerifiedToken): Promise<Actor> {
     const forPerson = token.audiences.includes('portal') || token.audiences.includes('operator');
-    let user: UserDocument | null = null;
+    let user: UserRecord | null = null;
     if (forPerson) {
       const synced = await this.users.syncFromToken(token);
       user = synced.user;
@@ -46,17 +40,13 @@ export class ActorService {
     };
   }
 
-  private async bootstrapMemberships(user: UserDocument, groups: string[]): Promise<void> {
+  private async bootstrapMemberships(user: UserRecord, groups: string[]): Promise<void> {
     for (const grant of parseRoleGroups(groups, this.config.auth.tenantGroupPrefix, TENANT_ROLES)) {
-      const tenant = await this.tenants.findBySlug(grant.slug);
-      if (!tenant) continue;
-      await this.memberships.upsert(tenant._id, user._id, grant.role);
+      if (!(await this.access.bootstrapTenantRole(grant.slug, user.id, grant.role))) continue;
       this.logger.log({ subject: user.subject, tenant: grant.slug, role: grant.role }, 'membership bootstrapped from a group claim');
     }
     for (const grant of parseRoleGroups(groups, this.config.auth.partnerGroupPrefix, PARTNER_ROLES)) {
-      const partner = await this.partners.findBySlug(grant.slug);
-      if (!partner) continue;
-      await this.partnerMemberships.upsert(partner._id, user._id, grant.role);
+      if (!(await this.access.bootstrapPartnerRole(grant.slug, user.id, grant.role))) continue;
       this.logger.log({ subject: user.subject, partner: grant.slug, role: grant.role }, 'partner membership bootstrapped from a group claim');
     }
   }

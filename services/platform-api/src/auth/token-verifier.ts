@@ -62,13 +62,20 @@ export class TokenVerifier {
     for (const { issuer, jwksUrl, audience } of config.auth.issuers) {
       this.served.set(issuer, { clientId: config.auth.audiences[audience], audience });
       this.keySetVersions.set(issuer, 0);
+      // The cooldown between fetches is kept here, on the platform's clock, rather than by jose's own timer.
+      let last: { at: number; body: string } | null = null;
       const keys = createRemoteJWKSet(new URL(jwksUrl), {
-        cooldownDuration: config.auth.jwksCooldownMs,
+        cooldownDuration: 0,
         timeoutDuration: config.auth.jwksTimeoutMs,
         [customFetch]: async (url, options) => {
+          const now = this.clock.now().getTime();
+          // Within the cooldown an unknown kid is answered from the key set fetched last: no fetch.
+          if (last && now - last.at < config.auth.jwksCooldownMs) return new Response(last.body, { status: 200, headers: { 'content-type': 'application/json' } });
           const response = await fetch(url, options);
+          const body = await response.text();
+          if (response.ok) last = { at: now, body };
           this.keySetVersions.set(issuer, (this.keySetVersions.get(issuer) ?? 0) + 1);
-          return response;
+          return new Response(body, { status: response.status, headers: response.headers });
         },
       });
       this.keySets.set(issuer, keys);

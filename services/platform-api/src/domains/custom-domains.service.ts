@@ -7,7 +7,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { TxtRecords } from '../integrations/dns/txt-records.port';
 import { isIntegrationError } from '../integrations/integration-error';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import type { DomainClaimRecord } from './domain.schema';
 import { DomainsRepository } from './domains.repository';
@@ -49,29 +49,29 @@ export class CustomDomains {
    */
   async provePreviousDomains(): Promise<void> {
     for (const tenant of await this.tenants.listWithDomains()) {
-      const verified = new Set((await this.claims.listLive(tenant._id.toHexString())).filter((claim) => claim.state === 'verified').map((claim) => claim.name));
+      const verified = new Set((await this.claims.listLive(tenant.id)).filter((claim) => claim.state === 'verified').map((claim) => claim.name));
       for (const name of tenant.domains.filter((domain) => !verified.has(domain))) {
-        await this.claims.addPending(tenant._id.toHexString(), name, newToken());
+        await this.claims.addPending(tenant.id, name, newToken());
       }
       if (await this.sync(tenant)) this.logger.log({ tenant: tenant.slug }, 'custom domains stored before verification existed are pending now');
     }
   }
 
-  async list(tenant: TenantDocument): Promise<TenantDomain[]> {
-    return (await this.claims.listLive(tenant._id.toHexString())).map(toShape);
+  async list(tenant: TenantRecord): Promise<TenantDomain[]> {
+    return (await this.claims.listLive(tenant.id)).map(toShape);
   }
 
   /** Adds a pending domain, after refusing the platform's own names. */
-  async add(tenant: TenantDocument, name: string): Promise<TenantDomain> {
+  async add(tenant: TenantRecord, name: string): Promise<TenantDomain> {
     const problem = this.platformNameProblem(name);
     if (problem) throw DomainError.invalid({ name: [problem] }, problem);
-    const claim = await this.claims.addPending(tenant._id.toHexString(), name, newToken());
+    const claim = await this.claims.addPending(tenant.id, name, newToken());
     if (!claim) throw DomainError.conflict(`${name} is added to ${tenant.slug} already`);
     return toShape(claim);
   }
 
   /** Looks the domain's record up now; verifies it when the record is there. */
-  async check(tenant: TenantDocument, name: string): Promise<DomainCheck> {
+  async check(tenant: TenantRecord, name: string): Promise<DomainCheck> {
     const claim = await this.find(tenant, name);
     if (claim.state === 'verified') return { domain: toShape(claim), verified: false };
     const verified = await this.checkClaim(claim);
@@ -80,7 +80,7 @@ export class CustomDomains {
   }
 
   /** Stops routing the domain and frees the name. */
-  async remove(tenant: TenantDocument, name: string): Promise<TenantDomain> {
+  async remove(tenant: TenantRecord, name: string): Promise<TenantDomain> {
     const claim = await this.find(tenant, name);
     await this.claims.markRemoved(claim.id, this.clock.now());
     await this.sync(tenant);
@@ -88,8 +88,8 @@ export class CustomDomains {
   }
 
   /** Frees every name of a tenant that ends (terminated or rejected). */
-  async releaseAll(tenant: TenantDocument): Promise<void> {
-    for (const claim of await this.claims.listLive(tenant._id.toHexString())) await this.claims.markRemoved(claim.id, this.clock.now());
+  async releaseAll(tenant: TenantRecord): Promise<void> {
+    for (const claim of await this.claims.listLive(tenant.id)) await this.claims.markRemoved(claim.id, this.clock.now());
     await this.sync(tenant);
   }
 
@@ -97,8 +97,8 @@ export class CustomDomains {
    * What reconcile runs: checks the tenant's pending domains and keeps its
    * routed names equal to its verified claims. True when those changed.
    */
-  async converge(tenant: TenantDocument): Promise<boolean> {
-    const claims = await this.claims.listLive(tenant._id.toHexString());
+  async converge(tenant: TenantRecord): Promise<boolean> {
+    const claims = await this.claims.listLive(tenant.id);
     for (const claim of claims.filter((candidate) => candidate.state === 'pending')) await this.checkClaim(claim);
     return this.sync(tenant);
   }
@@ -117,8 +117,8 @@ export class CustomDomains {
     return null;
   }
 
-  private async find(tenant: TenantDocument, name: string): Promise<DomainClaimRecord> {
-    const claim = await this.claims.findLive(tenant._id.toHexString(), name);
+  private async find(tenant: TenantRecord, name: string): Promise<DomainClaimRecord> {
+    const claim = await this.claims.findLive(tenant.id, name);
     if (!claim) throw DomainError.notFound(`The domain ${name} of ${tenant.slug}`);
     return claim;
   }
@@ -148,11 +148,11 @@ export class CustomDomains {
   }
 
   /** Writes the tenant's verified names onto it when they differ; true when they did. */
-  private async sync(tenant: TenantDocument): Promise<boolean> {
-    const verified = (await this.claims.listLive(tenant._id.toHexString())).filter((claim) => claim.state === 'verified').map((claim) => claim.name);
-    const current = (await this.tenants.findByIds([tenant._id]))[0]?.domains ?? tenant.domains;
+  private async sync(tenant: TenantRecord): Promise<boolean> {
+    const verified = (await this.claims.listLive(tenant.id)).filter((claim) => claim.state === 'verified').map((claim) => claim.name);
+    const current = (await this.tenants.fresh(tenant.id))?.domains ?? tenant.domains;
     if (verified.length === current.length && verified.every((name, index) => current[index] === name)) return false;
-    await this.tenants.update(tenant._id, { domains: verified });
+    await this.tenants.update(tenant.id, { domains: verified });
     return true;
   }
 }

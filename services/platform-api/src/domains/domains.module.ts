@@ -1,16 +1,13 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
-import { NodeDnsTxtRecords } from '../integrations/dns/node-dns.adapter';
-import { TxtRecords } from '../integrations/dns/txt-records.port';
-import { TenantsDataModule } from '../tenants/tenants-data.module';
-import { CustomDomains } from './custom-domains.service';
-import { TenantDomainClaim, TenantDomainClaimSchema } from './domain.schema';
-import { DomainsRepository } from './domains.repository';
+import { DomainsController } from './domains.controller';
+import { DomainsService } from './domains.service';
 
-/** Custom domains and their proof, for provisioning (reconcile checks pending ones) and the tenant routes. */
+/**
+ * The custom-domain routes. CustomDomains itself (the proof, the claims)
+ * comes with the ProvisioningModule, whose reconcile checks pending domains.
+ */
 @Module({
-  imports: [MongooseModule.forFeature([{ name: TenantDomainClaim.name, schema: TenantDomainClaimSchema }]), TenantsDataModule],
-  providers: [DomainsRepository, CustomDomains, { provide: TxtRecords, useClass: NodeDnsTxtRecords }],
-  exports: [CustomDomains],
+  controllers: [DomainsController],
+  providers: [DomainsService],
 })
 export class DomainsModule {}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
-import { TenantDomainClaim, type DomainClaimRecord } from './domain.schema';
+import { MODEL } from '../common/model-names';
+import type { TenantDomainClaim, DomainClaimRecord } from './domain.schema';
 
 type ClaimRow = TenantDomainClaim & { _id: Types.ObjectId };
 
@@ -21,7 +22,7 @@ const toRecord = (row: ClaimRow): DomainClaimRecord => ({
 /** The tenant_domains collection: claims on custom domains. The unique keys decide every race (see the schema). */
 @Injectable()
 export class DomainsRepository {
-  constructor(@InjectModel(TenantDomainClaim.name) private readonly claims: Model<TenantDomainClaim>) {}
+  constructor(@InjectModel(MODEL.domainClaim) private readonly claims: Model<TenantDomainClaim>) {}
 
   /** A new pending claim; null when the tenant has a live claim on the name already. */
   async addPending(tenantId: string, name: string, token: string): Promise<DomainClaimRecord | null> {

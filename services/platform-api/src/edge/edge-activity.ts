@@ -30,7 +30,7 @@ export class EdgeActivity implements OnModuleInit, OnApplicationShutdown {
     await this.flush().catch(() => undefined);
   }
 
-  touch(tenantId: string, at = new Date()): void {
+  touch(tenantId: string, at: Date): void {
     this.seen.set(tenantId, at);
   }
 

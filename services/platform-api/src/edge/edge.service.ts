@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Types } from 'mongoose';
+import { AccessRepository } from '../auth/access.repository';
 import type { Actor } from '../auth/actor';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
-import { MembershipsRepository } from '../memberships/memberships.repository';
-import { SupportGrantsRepository } from '../support/support-grants.repository';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
+import type { UserRecord } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
-import type { UserDocument } from '../users/user.schema';
 import { EdgeActivity } from './edge-activity';
 import type { EdgePage } from './edge-pages';
 import { cookiesWithout, hostTarget, isPlainPath, parseCookies, readForwarded, scopeCovers, sessionScope, type ForwardedRequest } from './edge-request';
@@ -44,8 +42,7 @@ export class EdgeService {
   constructor(
     private readonly tenants: TenantsRepository,
     private readonly users: UsersRepository,
-    private readonly memberships: MembershipsRepository,
-    private readonly grants: SupportGrantsRepository,
+    private readonly access: AccessRepository,
     private readonly ticketUses: EdgeTicketUsesRepository,
     private readonly activity: EdgeActivity,
     private readonly sleep: WorkspaceSleep,
@@ -77,7 +74,7 @@ export class EdgeService {
     if (!role) return page(403, 'Not allowed', `You are signed in as ${user.email}, who is not a member of ${tenant.name}.`);
 
     if (tenant.status === 'pending') return page(503, 'Being set up', `${tenant.name} is being set up. This page retries by itself.`, 2);
-    const tenantId = tenant._id.toHexString();
+    const tenantId = tenant.id;
     if (tenant.status === 'sleeping' || this.sleep.isWaking(tenantId)) {
       if (tenant.status === 'sleeping') void this.sleep.wake(tenant, user.email);
       return page(503, 'Waking up', `${tenant.name} was asleep after a quiet spell and is starting. This page retries by itself.`, 0.5);
@@ -87,7 +84,7 @@ export class EdgeService {
     return {
       kind: 'allow',
       headers: {
-        'X-Tessera-User': user._id.toHexString(),
+        'X-Tessera-User': user.id,
         'X-Tessera-Email': user.email,
         'X-Tessera-Role': role,
         'X-Tessera-Tenant': tenant.slug,
@@ -115,7 +112,7 @@ export class EdgeService {
     if (!tenant) throw DomainError.invalid({ returnUrl: [`${target.host} is not the address of a workspace`] });
     const path = `${target.pathname}${target.search}`;
     const ticket = this.tokens.signTicket({
-      userId: actor.user._id.toHexString(),
+      userId: actor.user.id,
       host,
       path: isPlainPath(path) ? path : '/',
       nonce: randomBytes(16).toString('base64url'),
@@ -125,7 +122,7 @@ export class EdgeService {
   }
 
   /** `<slug>.<base domain>` or a custom domain exactly one live tenant claims; terminated tenants have no address. */
-  private async tenantAt(host: string): Promise<TenantDocument | null> {
+  private async tenantAt(host: string): Promise<TenantRecord | null> {
     const target = hostTarget(host, this.config.baseDomain);
     if (!target) return null;
     const tenant = 'slug' in target ? await this.tenants.findBySlug(target.slug) : await this.tenants.findByDomain(target.domain);
@@ -154,27 +151,26 @@ export class EdgeService {
     return { kind: 'redirect', location: `${request.proto}://${request.authority}${ticket.path}`, setCookie: attributes.join('; ') };
   }
 
-  private async signedInUser(cookie: string | undefined, host: string): Promise<UserDocument | null> {
+  private async signedInUser(cookie: string | undefined, host: string): Promise<UserRecord | null> {
     const session = cookie ? this.tokens.verifySession(cookie, this.nowSeconds()) : null;
-    if (!session || !scopeCovers(session.scope, host) || !Types.ObjectId.isValid(session.userId)) return null;
-    return this.users.findById(new Types.ObjectId(session.userId));
+    if (!session || !scopeCovers(session.scope, host)) return null;
+    return this.users.findById(session.userId);
   }
 
   /** The member's role; `support` for a platform admin holding approved support access (its first use audited); else null. */
-  private async roleOf(user: UserDocument, tenant: TenantDocument): Promise<string | null> {
-    const membership = await this.memberships.findActive(tenant._id, user._id);
+  private async roleOf(user: UserRecord, tenant: TenantRecord): Promise<string | null> {
+    const membership = await this.access.tenantRole(tenant.id, user.id);
     if (membership) return membership.role;
     if (!user.platformAdmin) return null;
-    const grant = await this.grants.findActive(tenant._id, user._id, this.clock.now());
-    if (!grant?.decidedBy) return null;
-    const grantId = grant._id.toHexString();
-    if (!this.auditedGrants.has(grantId)) {
-      this.auditedGrants.add(grantId);
-      const actor: Actor = { subject: user.subject, audiences: [], user, isOperator: true, groups: [], support: { grantId, approvedBy: grant.decidedBy.toHexString() } };
-      await this.audit.record(actor, `edge:${grantId}`, {
+    const grant = await this.access.supportGrant(tenant.id, user.id, this.clock.now());
+    if (!grant) return null;
+    if (!this.auditedGrants.has(grant.grantId)) {
+      this.auditedGrants.add(grant.grantId);
+      const actor: Actor = { subject: user.subject, audiences: [], user, isOperator: true, groups: [], support: grant };
+      await this.audit.record(actor, `edge:${grant.grantId}`, {
         action: 'support.workspace',
         target: { type: 'workspace', id: tenant.slug },
-        tenantId: tenant._id.toHexString(),
+        tenantId: tenant.id,
         reason: 'Opened the workspace under support access',
       });
     }

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { ReconcileService } from '../provisioning/reconcile.service';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { EdgeActivity } from './edge-activity';
 
@@ -59,7 +59,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
       if (idleSeconds <= 0) continue;
       const before = new Date(this.clock.now().getTime() - idleSeconds * 1_000);
       for (const tenant of await this.tenants.listIdle(plan, before)) {
-        const seen = this.activity.lastSeen(tenant._id.toHexString());
+        const seen = this.activity.lastSeen(tenant.id);
         if (seen && seen >= before) continue;
         if (await this.sleep(tenant, idleSeconds)) slept.push(tenant.slug);
       }
@@ -67,14 +67,14 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     return slept;
   }
 
-  private async sleep(tenant: TenantDocument, idleSeconds: number): Promise<boolean> {
-    const asleep = await this.tenants.transition(tenant._id, ['active'], 'sleeping');
+  private async sleep(tenant: TenantRecord, idleSeconds: number): Promise<boolean> {
+    const asleep = await this.tenants.transition(tenant.id, ['active'], 'sleeping');
     if (!asleep) return false;
     await this.reconcile.reconcile(asleep, { wait: true, only: ['workspace'], expected: true });
     await this.audit.recordSystem('idle-sleeper', {
       action: 'workspace.sleep',
       target: { type: 'workspace', id: tenant.slug },
-      tenantId: tenant._id.toHexString(),
+      tenantId: tenant.id,
       changes: { status: { from: 'active', to: 'sleeping' } },
       reason: `No request for ${describeSeconds(idleSeconds)}`,
     });
@@ -91,8 +91,8 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
    * route rewritten (the endpoint may have moved), then waits until it
    * answers. Starting it twice at once is one wake.
    */
-  wake(tenant: TenantDocument, requestedBy: string): Promise<void> {
-    const key = tenant._id.toHexString();
+  wake(tenant: TenantRecord, requestedBy: string): Promise<void> {
+    const key = tenant.id;
     let running = this.waking.get(key);
     if (!running) {
       running = this.wakeNow(tenant, requestedBy)
@@ -103,39 +103,40 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     return running;
   }
 
-  private async wakeNow(tenant: TenantDocument, requestedBy: string): Promise<void> {
-    const started = Date.now();
-    const awake = await this.tenants.transition(tenant._id, ['sleeping'], 'active');
+  private async wakeNow(tenant: TenantRecord, requestedBy: string): Promise<void> {
+    const started = this.clock.monotonic();
+    const awake = await this.tenants.transition(tenant.id, ['sleeping'], 'active');
     if (!awake) return;
-    this.activity.touch(tenant._id.toHexString());
+    this.activity.touch(tenant.id, this.clock.now());
     await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
-    const fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? awake;
-    if (fresh.edgeTarget) await untilAnswering(fresh.edgeTarget, ANSWER_WAIT_MS);
+    const fresh = (await this.tenants.findById(tenant.id)) ?? awake;
+    if (fresh.edgeTarget) await this.untilAnswering(fresh.edgeTarget, ANSWER_WAIT_MS);
     await this.audit.recordSystem('edge', {
       action: 'workspace.wake',
       target: { type: 'workspace', id: tenant.slug },
-      tenantId: tenant._id.toHexString(),
+      tenantId: tenant.id,
       changes: { status: { from: 'sleeping', to: 'active' } },
-      reason: `Woken by a request from ${requestedBy} (${Date.now() - started} ms)`,
+      reason: `Woken by a request from ${requestedBy} (${Math.round(this.clock.monotonic() - started)} ms)`,
     });
   }
-}
 
-/**
- * Waits until the workspace answers HTTP at `target`, whatever the status.
- * A target this process cannot resolve (the API is not on the workspace's
- * network, as in the compose stack) is taken as ready once the container runs.
- */
-async function untilAnswering(target: string, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    try {
-      await fetch(target, { method: 'HEAD', signal: AbortSignal.timeout(500), redirect: 'manual' });
-      return;
-    } catch (error: unknown) {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+  /**
+   * Waits until the workspace answers HTTP at `target`, whatever the status,
+   * for at most `waitMs` of real time. A target this process cannot resolve
+   * (the API is not on the workspace's network, as in the compose stack) is
+   * taken as ready once the container runs.
+   */
+  private async untilAnswering(target: string, waitMs: number): Promise<void> {
+    const deadline = this.clock.monotonic() + waitMs;
+    while (this.clock.monotonic() < deadline) {
+      try {
+        await fetch(target, { method: 'HEAD', signal: AbortSignal.timeout(500), redirect: 'manual' });
+        return;
+      } catch (error: unknown) {
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 import { staleness } from './flag.dto';
-import type { FeatureFlagDocument } from './flag.schema';
+import type { FeatureFlagRecord } from './flag.schema';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const flag = (fields: { enabled?: boolean; defaultValue?: boolean; rules?: unknown[]; daysOld?: number }) =>
@@ -8,7 +8,7 @@ const flag = (fields: { enabled?: boolean; defaultValue?: boolean; rules?: unkno
     defaultValue: fields.defaultValue ?? false,
     rules: fields.rules ?? [],
     updatedAt: new Date(now.getTime() - (fields.daysOld ?? 1) * 24 * 3600 * 1000),
-  }) as unknown as FeatureFlagDocument;
+  }) as unknown as FeatureFlagRecord;
 const everyone = { type: 'percentage', percentage: 100, value: true };
 
 describe('staleness', () => {

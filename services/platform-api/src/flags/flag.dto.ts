@@ -20,7 +20,7 @@ import {
   IsDefined,
   IsObject,
 } from 'class-validator';
-import type { FeatureFlagDocument } from './flag.schema';
+import type { FeatureFlagRecord } from './flag.schema';
 import { HasText } from '../common/http/has-text';
 
 export class FlagRuleDto {
@@ -132,7 +132,7 @@ export class PreviewFlagDto {
 const STALE_AFTER_MS = 30 * 24 * 3600 * 1000;
 
 /** Stale: unchanged for more than 30 days, or fully rolled out (true for everyone). */
-export function staleness(flag: FeatureFlagDocument, now: Date): string | null {
+export function staleness(flag: FeatureFlagRecord, now: Date): string | null {
   if (now.getTime() - flag.updatedAt.getTime() > STALE_AFTER_MS) return 'unchanged for more than 30 days';
   const rules = flag.rules as { type?: string; percentage?: number; value?: boolean }[];
   // Everyone gets true: every rule up to a 100 % rollout of true (or, with none, the default too) gives true.
@@ -143,7 +143,7 @@ export function staleness(flag: FeatureFlagDocument, now: Date): string | null {
   return null;
 }
 
-export function mapFlag(flag: FeatureFlagDocument, now: Date): FeatureFlag {
+export function mapFlag(flag: FeatureFlagRecord, now: Date): FeatureFlag {
   const staleReason = staleness(flag, now);
   return {
     key: flag.key,

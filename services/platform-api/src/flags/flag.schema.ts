@@ -3,7 +3,7 @@ import type { HydratedDocument } from 'mongoose';
 
 /** A feature flag. Archived flags are kept (archivedAt), never deleted. */
 @Schema({ collection: 'feature_flags', timestamps: true })
-export class FeatureFlagRecord {
+export class FeatureFlag {
   @Prop({ required: true })
   key: string;
 
@@ -34,8 +34,22 @@ export class FeatureFlagRecord {
   updatedAt: Date;
 }
 
-export type FeatureFlagDocument = HydratedDocument<FeatureFlagRecord>;
-export const FeatureFlagSchema = SchemaFactory.createForClass(FeatureFlagRecord);
+export type FeatureFlagDocument = HydratedDocument<FeatureFlag>;
+export const FeatureFlagSchema = SchemaFactory.createForClass(FeatureFlag);
+
+/** A flag as the rest of the API sees it: plain data. */
+export interface FeatureFlagRecord {
+  key: string;
+  description: string;
+  enabled: boolean;
+  defaultValue: boolean;
+  rules: Record<string, unknown>[];
+  owner: string;
+  expiresAt: Date | null;
+  archivedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 // Serves /flags/:key and keeps keys unique.
 FeatureFlagSchema.index({ key: 1 }, { unique: true });

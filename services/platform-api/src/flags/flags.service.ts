@@ -6,11 +6,11 @@ import type { Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { MembershipsRepository } from '../memberships/memberships.repository';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { evaluateAll } from './flag-evaluator';
 import { mapFlag, type CreateFlagDto, type EvaluateFlagsDto, type PreviewFlagDto, type UpdateFlagDto } from './flag.dto';
-import type { FeatureFlagDocument } from './flag.schema';
+import type { FeatureFlagRecord } from './flag.schema';
 import { FlagsRepository, type FlagFields } from './flags.repository';
 
 const AUDITED_FIELDS = ['description', 'enabled', 'defaultValue', 'rules', 'owner', 'expiresAt', 'archivedAt'] as const;
@@ -46,7 +46,7 @@ export class FlagsService {
     return mutation(mapFlag(created, this.clock.now()), {
       action: 'flag.create',
       target: { type: 'flag', id: created.key },
-      changes: changesBetween({} as Record<string, unknown>, created.toObject() as unknown as Record<string, unknown>, AUDITED_FIELDS),
+      changes: changesBetween({} as Record<string, unknown>, created as unknown as Record<string, unknown>, AUDITED_FIELDS),
     });
   }
 
@@ -58,7 +58,7 @@ export class FlagsService {
     return mutation(mapFlag(after, this.clock.now()), {
       action: 'flag.update',
       target: { type: 'flag', id: key },
-      changes: changesBetween(before.toObject(), after.toObject(), AUDITED_FIELDS),
+      changes: changesBetween(before, after, AUDITED_FIELDS),
     });
   }
 
@@ -69,7 +69,7 @@ export class FlagsService {
     return mutation(mapFlag(after, this.clock.now()), {
       action: 'flag.archive',
       target: { type: 'flag', id: key },
-      changes: changesBetween(before.toObject(), after.toObject(), AUDITED_FIELDS),
+      changes: changesBetween(before, after, AUDITED_FIELDS),
     });
   }
 
@@ -88,7 +88,7 @@ export class FlagsService {
     const tenant = await this.tenantFor(actor, dto.tenantSlug);
     const snapshot = await this.flags.snapshot();
     const subject = tenant
-      ? { tenantId: tenant._id.toHexString(), plan: tenant.plan, partnerId: tenant.partnerId?.toHexString() ?? null }
+      ? { tenantId: tenant.id, plan: tenant.plan, partnerId: tenant.partnerId }
       : { tenantId: null, plan: null, partnerId: null };
     const slug = tenant?.slug ?? dto.tenantSlug ?? null;
     const etag = `W/"${createHash('sha256').update(JSON.stringify([snapshot.version, subject, slug])).digest('base64url').slice(0, 22)}"`;
@@ -113,26 +113,26 @@ export class FlagsService {
     const draft = { key: dto.flag.key, enabled: dto.flag.enabled ?? true, defaultValue: dto.flag.defaultValue ?? false, rules: (dto.flag.rules ?? []).map((rule) => ({ ...rule })) };
     const flags = [...snapshot.flags.filter((flag) => flag.key !== draft.key), draft].sort((a, b) => a.key.localeCompare(b.key));
     const subject = tenant
-      ? { tenantId: tenant._id.toHexString(), plan: tenant.plan, partnerId: tenant.partnerId?.toHexString() ?? null }
+      ? { tenantId: tenant.id, plan: tenant.plan, partnerId: tenant.partnerId }
       : { tenantId: null, plan: null, partnerId: null };
     const evaluation = evaluateAll(flags, subject, tenant?.slug ?? dto.tenantSlug);
     return { ...evaluation, draft: evaluation.flags[draft.key]! };
   }
 
-  private async tenantFor(actor: Actor, slug: string | undefined): Promise<TenantDocument | null> {
+  private async tenantFor(actor: Actor, slug: string | undefined): Promise<TenantRecord | null> {
     const user = actor.user!;
     if (slug === undefined) {
-      const own = await this.memberships.listActiveForUser(user._id);
-      return own.length === 1 ? ((await this.tenants.findByIds([own[0]!.tenantId]))[0] ?? null) : null;
+      const own = await this.memberships.listActiveForUser(user.id);
+      return own.length === 1 ? await this.tenants.findById(own[0]!.scopeId) : null;
     }
     const tenant = await this.tenants.findBySlug(slug);
     if (actor.isOperator) return tenant;
-    const member = tenant ? await this.memberships.findActive(tenant._id, user._id) : null;
+    const member = tenant ? await this.memberships.findActive(tenant.id, user.id) : null;
     if (!member) throw DomainError.forbidden(`You are not a member of ${slug}`);
     return tenant;
   }
 
-  private async find(key: string): Promise<FeatureFlagDocument> {
+  private async find(key: string): Promise<FeatureFlagRecord> {
     const flag = await this.flags.findByKey(key);
     if (!flag) throw DomainError.notFound(`The flag "${key}"`);
     return flag;

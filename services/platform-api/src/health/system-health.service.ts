@@ -1,21 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { InjectConnection } from '@nestjs/mongoose';
 import type { ProbeResult, SystemHealth } from '@tessera/contracts';
-import type { Connection } from 'mongoose';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { DatabaseProbe } from '../database/database.probe';
 import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
 import { EdgeRouter } from '../integrations/edge/edge-router.port';
 import { FileSpaces } from '../integrations/files/file-spaces.port';
 import { IdentityDirectory } from '../integrations/identity/identity-directory.port';
+import { IntegrationDisabled } from '../integrations/integration-error';
 import { MailDomains } from '../integrations/mail/mail-domains.port';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
 interface Probe {
   name: string;
-  /** A reason to skip it, when what it checks is not configured. */
-  skip: string | null;
   check: () => Promise<unknown>;
 }
 
@@ -29,7 +27,7 @@ export class SystemHealthService {
   private readonly lastErrors = new Map<string, { message: string; at: string }>();
 
   constructor(
-    @InjectConnection() private readonly connection: Connection,
+    private readonly database: DatabaseProbe,
     private readonly config: AppConfig,
     private readonly identity: IdentityDirectory,
     private readonly engine: ContainerRuntime,
@@ -41,13 +39,13 @@ export class SystemHealthService {
 
   async check(): Promise<SystemHealth> {
     const probes: Probe[] = [
-      { name: 'database', skip: null, check: () => this.connection.db!.admin().ping() },
-      { name: 'identity-discovery', skip: null, check: () => this.discovery() },
-      { name: 'identity-admin', skip: null, check: () => this.identity.ping() },
-      { name: 'container-engine', skip: this.config.workspace.engineSocket ? null : 'No container engine is configured', check: () => this.engine.ping() },
-      { name: 'edge', skip: this.config.edge.dynamicDir ? null : 'No Traefik dynamic directory is configured', check: () => this.edge.ping() },
-      { name: 'mail', skip: this.config.mail ? null : 'Mail is not configured', check: () => this.mail.ping() },
-      { name: 'files', skip: this.config.files ? null : 'File spaces are not configured', check: () => this.files.ping() },
+      { name: 'database', check: () => this.database.ping() },
+      { name: 'identity-discovery', check: () => this.discovery() },
+      { name: 'identity-admin', check: () => this.identity.ping() },
+      { name: 'container-engine', check: () => this.engine.ping() },
+      { name: 'edge', check: () => this.edge.ping() },
+      { name: 'mail', check: () => this.mail.ping() },
+      { name: 'files', check: () => this.files.ping() },
     ];
     const results = await Promise.all(probes.map((probe) => this.run(probe)));
     const down = results.filter((r) => r.status === 'down').map((r) => r.name);
@@ -68,18 +66,19 @@ export class SystemHealthService {
 
   private async run(probe: Probe): Promise<ProbeResult> {
     const last = () => this.lastErrors.get(probe.name) ?? null;
-    if (probe.skip) return { name: probe.name, status: 'skipped', latencyMs: null, lastError: null, lastErrorAt: null, reason: probe.skip };
-    const started = performance.now();
+    const started = this.clock.monotonic();
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         probe.check(),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS))),
       ]);
-      return { name: probe.name, status: 'up', latencyMs: Math.round(performance.now() - started), lastError: last()?.message ?? null, lastErrorAt: last()?.at ?? null };
+      return { name: probe.name, status: 'up', latencyMs: Math.round(this.clock.monotonic() - started), lastError: last()?.message ?? null, lastErrorAt: last()?.at ?? null };
     } catch (error: unknown) {
+      // Not configured: a Disabled… adapter says so, and there is nothing to probe.
+      if (error instanceof IntegrationDisabled) return { name: probe.name, status: 'skipped', latencyMs: null, lastError: null, lastErrorAt: null, reason: error.reason };
       this.lastErrors.set(probe.name, { message: error instanceof Error ? error.message : String(error), at: this.clock.now().toISOString() });
-      return { name: probe.name, status: 'down', latencyMs: Math.round(performance.now() - started), lastError: last()?.message ?? null, lastErrorAt: last()?.at ?? null };
+      return { name: probe.name, status: 'down', latencyMs: Math.round(this.clock.monotonic() - started), lastError: last()?.message ?? null, lastErrorAt: last()?.at ?? null };
     } finally {
       clearTimeout(timer);
     }

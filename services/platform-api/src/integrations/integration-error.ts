@@ -24,6 +24,22 @@ export class IntegrationError extends Error {
   }
 }
 
+/**
+ * What a Disabled… adapter throws from every method: the integration is not
+ * configured. A provisioning step that meets it is recorded `skipped` with
+ * the reason; a health probe reports it skipped; an answer to a person says
+ * the reason. It is an IntegrationError (`unavailable`), so it is never a 500.
+ */
+export class IntegrationDisabled extends IntegrationError {
+  constructor(
+    integration: IntegrationName,
+    readonly reason: string,
+  ) {
+    super(integration, 'unavailable', reason);
+    this.name = 'IntegrationDisabled';
+  }
+}
+
 /** Whether `error` is an IntegrationError of `integration` (any, when not given). */
 export function isIntegrationError(error: unknown, integration?: IntegrationName): error is IntegrationError {
   return error instanceof IntegrationError && (integration === undefined || error.integration === integration);

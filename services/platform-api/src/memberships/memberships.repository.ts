@@ -2,14 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { TenantRole } from '@tessera/contracts';
 import type { Model } from 'mongoose';
-import { AppConfig } from '../config/app-config';
+import { CacheBus, cacheKeys } from '../common/cache-bus';
+import { MODEL } from '../common/model-names';
 import { MembershipStore } from './membership-store';
-import { Membership, type MembershipDocument } from './membership.schema';
+import type { Membership } from './membership.schema';
 
 /** Users' roles on tenants: read by every tenant route and by /users/me. */
 @Injectable()
-export class MembershipsRepository extends MembershipStore<TenantRole, MembershipDocument> {
-  constructor(@InjectModel(Membership.name) memberships: Model<Membership>, config: AppConfig) {
-    super(memberships, 'tenantId', config.readCacheTtlMs);
+export class MembershipsRepository extends MembershipStore<TenantRole> {
+  constructor(@InjectModel(MODEL.membership) memberships: Model<Membership>, bus: CacheBus) {
+    super(memberships, 'tenantId', bus, cacheKeys.membership);
   }
 }

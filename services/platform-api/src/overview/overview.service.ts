@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { TENANT_STATUSES, type Mrr, type PlatformOverview } from '@tessera/contracts';
-import { Types } from 'mongoose';
 import { PartnersRepository } from '../partners/partners.repository';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { TenantHealthService } from '../tenants/tenant-health.service';
@@ -24,7 +23,7 @@ export class OverviewService {
   async read(): Promise<PlatformOverview> {
     const [counts, mrrRows, inError] = await Promise.all([this.tenants.countByStatus(), this.subscriptions.grossMrrAll(), this.tenants.listInError(IN_ERROR_SHOWN)]);
     const partnerIds = [...new Set(mrrRows.flatMap((row) => (row.partnerId ? [row.partnerId] : [])))];
-    const partners = new Map((await this.partners.findByIds(partnerIds.map((id) => new Types.ObjectId(id)))).map((p) => [p._id.toHexString(), p]));
+    const partners = new Map((await this.partners.findByIds(partnerIds)).map((p) => [p.id, p]));
 
     const total = new Map<string, number>();
     const byPartner = new Map<string, Mrr[]>();

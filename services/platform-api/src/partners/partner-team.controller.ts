@@ -1,8 +1,10 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPartner } from '../auth/access.decorator';
+import { Access } from '../auth/access.decorator';
+import { ObjectIdPipe } from '../common/http/object-id.pipe';
 import { ChangeTeamRoleDto, InviteTeamMemberDto } from './partner.dto';
-import type { PartnerDocument } from './partner.schema';
+import { PartnerBySlugPipe } from './partner-by-slug.pipe';
+import type { PartnerRecord } from './partner.schema';
 import { PartnerTeamService } from './partner-team.service';
 
 @ApiTags('partners')
@@ -13,25 +15,25 @@ export class PartnerTeamController {
 
   @Get()
   @Access.partner('partner.read')
-  list(@CurrentPartner() partner: PartnerDocument) {
+  list(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord) {
     return this.team.list(partner);
   }
 
   @Post()
   @Access.partner('partner.team.manage')
-  invite(@CurrentPartner() partner: PartnerDocument, @Body() dto: InviteTeamMemberDto) {
+  invite(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Body() dto: InviteTeamMemberDto) {
     return this.team.invite(partner, dto);
   }
 
   @Patch(':userId')
   @Access.partner('partner.team.manage')
-  changeRole(@CurrentPartner() partner: PartnerDocument, @Param('userId') userId: string, @Body() dto: ChangeTeamRoleDto) {
+  changeRole(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Param('userId', new ObjectIdPipe('That team member')) userId: string, @Body() dto: ChangeTeamRoleDto) {
     return this.team.changeRole(partner, userId, dto.role);
   }
 
   @Delete(':userId')
   @Access.partner('partner.team.manage')
-  remove(@CurrentPartner() partner: PartnerDocument, @Param('userId') userId: string) {
+  remove(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Param('userId', new ObjectIdPipe('That team member')) userId: string) {
     return this.team.remove(partner, userId);
   }
 }

@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPartner, CurrentTenant } from '../auth/access.decorator';
+import { Access } from '../auth/access.decorator';
 import { LifecycleDto, UpdateTenantDto } from '../tenants/tenant.dto';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import { TenantBySlugPipe } from '../tenants/tenant-by-slug.pipe';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantHealthService } from '../tenants/tenant-health.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { CreatePartnerTenantDto, PartnerTenantsQuery } from './partner.dto';
-import type { PartnerDocument } from './partner.schema';
+import { PartnerBySlugPipe } from './partner-by-slug.pipe';
+import type { PartnerRecord } from './partner.schema';
 import { PartnerTenantsService } from './partner-tenants.service';
 
 /**
@@ -25,39 +27,39 @@ export class PartnerTenantsController {
 
   @Get()
   @Access.partner('partner.read')
-  list(@CurrentPartner() partner: PartnerDocument, @Query() query: PartnerTenantsQuery) {
+  list(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Query() query: PartnerTenantsQuery) {
     return this.partnerTenants.list(partner, query);
   }
 
   @Post()
   @Access.partner('partner.tenants.manage')
-  create(@CurrentPartner() partner: PartnerDocument, @Body() dto: CreatePartnerTenantDto) {
+  create(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Body() dto: CreatePartnerTenantDto) {
     return this.partnerTenants.create(partner, dto);
   }
 
   @Get(':slug')
   @Access.partner('partner.read')
-  read(@CurrentTenant() tenant: TenantDocument) {
+  read(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.health.describeOne(tenant);
   }
 
   @Patch(':slug')
   @Access.partner('partner.tenants.manage')
-  update(@CurrentTenant() tenant: TenantDocument, @Body() dto: UpdateTenantDto) {
+  update(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: UpdateTenantDto) {
     return this.tenants.update(tenant, dto);
   }
 
   @Post(':slug/suspend')
   @HttpCode(200)
   @Access.partner('partner.tenants.manage')
-  suspend(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+  suspend(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
     return this.tenants.changeStatus(tenant, 'suspend', dto.reason);
   }
 
   @Post(':slug/resume')
   @HttpCode(200)
   @Access.partner('partner.tenants.manage')
-  resume(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+  resume(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
     return this.tenants.changeStatus(tenant, 'resume', dto.reason);
   }
 }

@@ -7,12 +7,12 @@ import { AppConfig } from '../config/app-config';
 import { IdentityDirectory } from '../integrations/identity/identity-directory.port';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { TenantHealthService } from '../tenants/tenant-health.service';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { TenantsService } from '../tenants/tenants.service';
 import { UsersService } from '../users/users.service';
 import type { CreatePartnerTenantDto, PartnerTenantsQuery } from './partner.dto';
-import type { PartnerDocument } from './partner.schema';
+import type { PartnerRecord } from './partner.schema';
 
 /**
  * A partner's customers, as its team sees them. The AccessGuard has already
@@ -32,9 +32,9 @@ export class PartnerTenantsService {
     private readonly clock: Clock,
   ) {}
 
-  async list(partner: PartnerDocument, query: PartnerTenantsQuery): Promise<Page<TenantShape>> {
+  async list(partner: PartnerRecord, query: PartnerTenantsQuery): Promise<Page<TenantShape>> {
     const { items, total } = await this.tenants.list(
-      { status: query.status, plan: query.plan, search: query.search, partnerId: partner._id },
+      { status: query.status, plan: query.plan, search: query.search, partnerId: partner.id },
       toSkip(query),
       query.pageSize,
     );
@@ -42,25 +42,25 @@ export class PartnerTenantsService {
   }
 
   /** A customer tenant under the partner; a named owner is invited through the identity provider first. */
-  async create(partner: PartnerDocument, dto: CreatePartnerTenantDto): Promise<Mutation<TenantShape>> {
+  async create(partner: PartnerRecord, dto: CreatePartnerTenantDto): Promise<Mutation<TenantShape>> {
     const { ownerEmail, ...tenant } = dto;
     const owner = ownerEmail ? await this.users.ensureInvited(await this.directory.inviteUser({ email: ownerEmail, name: ownerEmail })) : null;
-    return this.tenantsService.open(tenant, { owner, partnerId: partner._id });
+    return this.tenantsService.open(tenant, { owner, partnerId: partner.id });
   }
 
   /**
    * What needs the partner's attention: tenants whose provisioning failed or
    * is stuck, suspended tenants, and subscriptions past due.
    */
-  async alerts(partner: PartnerDocument): Promise<PartnerAlert[]> {
-    const [tenants, pastDue] = await Promise.all([this.tenants.listLiveOfPartner(partner._id), this.subscriptions.pastDue(partner._id)]);
+  async alerts(partner: PartnerRecord): Promise<PartnerAlert[]> {
+    const [tenants, pastDue] = await Promise.all([this.tenants.listLiveOfPartner(partner.id), this.subscriptions.pastDue(partner.id)]);
     const stuckBefore = this.clock.now().getTime() - this.config.provisioning.stuckAfterMs;
     const alerts: PartnerAlert[] = [];
-    const alert = (tenant: TenantDocument, kind: PartnerAlert['kind'], message: string, since: Date) =>
-      alerts.push({ kind, tenantId: tenant._id.toHexString(), tenantSlug: tenant.slug, message, since: since.toISOString() });
+    const alert = (tenant: TenantRecord, kind: PartnerAlert['kind'], message: string, since: Date) =>
+      alerts.push({ kind, tenantId: tenant.id, tenantSlug: tenant.slug, message, since: since.toISOString() });
 
     for (const tenant of tenants) {
-      const steps = [...(tenant.provisioning ?? new Map()).entries()];
+      const steps = Object.entries(tenant.provisioning).flatMap(([step, record]) => (record ? [[step, record] as const] : []));
       const failed = steps.filter(([, record]) => record.state === 'error');
       if (failed.length > 0) {
         alert(tenant, 'provisioning_error', failed.map(([step, record]) => `${step}: ${record.error ?? 'failed'}`).join('; '), earliest(failed.map(([, r]) => r.updatedAt)));
@@ -71,9 +71,9 @@ export class PartnerTenantsService {
       }
       if (tenant.status === 'suspended') alert(tenant, 'suspended', `${tenant.name} is suspended`, tenant.updatedAt);
     }
-    const byId = new Map(tenants.map((tenant) => [tenant._id.toHexString(), tenant]));
+    const byId = new Map(tenants.map((tenant) => [tenant.id, tenant]));
     for (const subscription of pastDue) {
-      const tenant = byId.get(subscription.tenantId.toHexString());
+      const tenant = byId.get(subscription.tenantId);
       if (tenant) alert(tenant, 'payment_past_due', `The ${subscription.plan} subscription of ${tenant.name} is past due`, subscription.updatedAt);
     }
     return alerts.sort((a, b) => a.since.localeCompare(b.since));

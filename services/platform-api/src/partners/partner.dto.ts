@@ -13,7 +13,7 @@ import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsNotIn, IsNumber, IsObject, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageQuery } from '../common/http/paging.dto';
 import { CreateTenantDto, ListTenantsQuery } from '../tenants/tenant.dto';
-import type { PartnerDocument } from './partner.schema';
+import type { PartnerRecord } from './partner.schema';
 import { HasText } from '../common/http/has-text';
 
 const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
@@ -154,7 +154,7 @@ export class AttachPartnerDto {
   partner: string;
 }
 
-export function mapBranding(partner: PartnerDocument | null): Branding {
+export function mapBranding(partner: PartnerRecord | null): Branding {
   const b = partner?.branding;
   return {
     displayName: b?.displayName ?? null,
@@ -165,9 +165,9 @@ export function mapBranding(partner: PartnerDocument | null): Branding {
   };
 }
 
-export function mapPartner(partner: PartnerDocument): PartnerShape {
+export function mapPartner(partner: PartnerRecord): PartnerShape {
   return {
-    id: partner._id.toHexString(),
+    id: partner.id,
     slug: partner.slug,
     name: partner.name,
     status: partner.status,

@@ -61,6 +61,21 @@ export class Partner {
 export type PartnerDocument = HydratedDocument<Partner>;
 export const PartnerSchema = SchemaFactory.createForClass(Partner);
 
+/** A partner as the rest of the API sees it: plain data, the id as a string. */
+export interface PartnerRecord {
+  id: string;
+  slug: string;
+  name: string;
+  status: PartnerStatus;
+  marginPct: number;
+  contact: PartnerContactRecord;
+  billing: PartnerBillingRecord;
+  notificationEmail: string | null;
+  branding: BrandingRecord;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 // Serves every `/partners/:partner` lookup and enforces one partner per slug.
 PartnerSchema.index({ slug: 1 }, { unique: true });
 // Serves the operators' list filtered by status, newest first.

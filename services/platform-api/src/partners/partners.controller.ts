@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPartner } from '../auth/access.decorator';
+import { Access } from '../auth/access.decorator';
 import { LifecycleDto } from '../tenants/tenant.dto';
 import { BrandingDto, CreatePartnerDto, ListPartnersQuery, PartnerSettingsDto, UpdatePartnerDto } from './partner.dto';
-import type { PartnerDocument } from './partner.schema';
+import { PartnerBySlugPipe } from './partner-by-slug.pipe';
+import type { PartnerRecord } from './partner.schema';
 import { PartnerTenantsService } from './partner-tenants.service';
 import { PartnersService } from './partners.service';
 
@@ -30,13 +31,13 @@ export class PartnersController {
 
   @Get(':partner')
   @Access.partner('partner.read')
-  read(@CurrentPartner() partner: PartnerDocument) {
+  read(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord) {
     return this.partners.read(partner);
   }
 
   @Patch(':partner')
   @Access.operatorOnPartner()
-  update(@CurrentPartner() partner: PartnerDocument, @Body() dto: UpdatePartnerDto) {
+  update(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Body() dto: UpdatePartnerDto) {
     return this.partners.update(partner, dto);
   }
 
@@ -44,25 +45,25 @@ export class PartnersController {
   @Delete(':partner')
   @HttpCode(200)
   @Access.operatorOnPartner()
-  terminate(@CurrentPartner() partner: PartnerDocument, @Body() dto: LifecycleDto) {
+  terminate(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Body() dto: LifecycleDto) {
     return this.partners.terminate(partner, dto.reason);
   }
 
   @Patch(':partner/settings')
   @Access.partner('partner.settings.manage')
-  updateSettings(@CurrentPartner() partner: PartnerDocument, @Body() dto: PartnerSettingsDto) {
+  updateSettings(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Body() dto: PartnerSettingsDto) {
     return this.partners.updateSettings(partner, dto);
   }
 
   @Patch(':partner/branding')
   @Access.partner('partner.settings.manage')
-  updateBranding(@CurrentPartner() partner: PartnerDocument, @Body() dto: BrandingDto) {
+  updateBranding(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord, @Body() dto: BrandingDto) {
     return this.partners.updateBranding(partner, dto);
   }
 
   @Get(':partner/alerts')
   @Access.partner('partner.read')
-  alerts(@CurrentPartner() partner: PartnerDocument) {
+  alerts(@Param('partner', PartnerBySlugPipe) partner: PartnerRecord) {
     return this.partnerTenants.alerts(partner);
   }
 }

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Branding, Page, Partner as PartnerShape, PartnerSummary, Tenant as TenantShape } from '@tessera/contracts';
-import { changesBetween, mutation, type Mutation } from '../audit/mutation';
+import { changesBetween, mutation, tenantTarget, type Mutation } from '../audit/mutation';
 import { DomainError } from '../common/errors/domain-error';
 import { toSkip } from '../common/http/paging.dto';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { TenantHealthService } from '../tenants/tenant-health.service';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
-import { auditTarget } from '../tenants/tenants.service';
 import { mapBranding, mapPartner, type BrandingDto, type CreatePartnerDto, type ListPartnersQuery, type PartnerSettingsDto, type UpdatePartnerDto } from './partner.dto';
-import type { PartnerDocument } from './partner.schema';
+import type { PartnerRecord } from './partner.schema';
 import { PartnersRepository, type PartnerChanges } from './partners.repository';
 
 const AUDITED_FIELDS = ['name', 'marginPct', 'status', 'contact', 'billing', 'notificationEmail', 'branding'] as const;
@@ -39,22 +38,22 @@ export class PartnersService {
     return { items: await this.summarise(items), total, page: query.page, pageSize: query.pageSize };
   }
 
-  async read(partner: PartnerDocument): Promise<PartnerSummary> {
+  async read(partner: PartnerRecord): Promise<PartnerSummary> {
     const [summary] = await this.summarise([partner]);
     return summary!;
   }
 
-  update(partner: PartnerDocument, dto: UpdatePartnerDto): Promise<Mutation<PartnerShape>> {
+  update(partner: PartnerRecord, dto: UpdatePartnerDto): Promise<Mutation<PartnerShape>> {
     return this.change(partner, 'partner.update', { ...definedOnly(dto) });
   }
 
   /** Soft termination: the partner's team loses access; its tenants keep their reference and keep running. */
-  terminate(partner: PartnerDocument, reason?: string): Promise<Mutation<PartnerShape>> {
+  async terminate(partner: PartnerRecord, reason?: string): Promise<Mutation<PartnerShape>> {
     if (partner.status === 'terminated') throw DomainError.conflict(`${partner.slug} is already terminated`);
     return this.change(partner, 'partner.terminate', { status: 'terminated' }, reason);
   }
 
-  updateSettings(partner: PartnerDocument, dto: PartnerSettingsDto): Promise<Mutation<PartnerShape>> {
+  updateSettings(partner: PartnerRecord, dto: PartnerSettingsDto): Promise<Mutation<PartnerShape>> {
     const changes: PartnerChanges = {};
     if (dto.contact) changes.contact = { ...mapPartner(partner).contact, ...definedOnly(dto.contact) };
     if (dto.billing) changes.billing = { ...mapPartner(partner).billing, ...definedOnly(dto.billing) };
@@ -62,47 +61,47 @@ export class PartnersService {
     return this.change(partner, 'partner.settings', changes);
   }
 
-  updateBranding(partner: PartnerDocument, dto: BrandingDto): Promise<Mutation<PartnerShape>> {
+  updateBranding(partner: PartnerRecord, dto: BrandingDto): Promise<Mutation<PartnerShape>> {
     return this.change(partner, 'partner.branding', { branding: { ...mapBranding(partner), ...definedOnly(dto) } });
   }
 
   /** What a tenant's portal shows: its partner's branding, or none when it is sold directly. */
-  async brandingOf(tenant: TenantDocument): Promise<{ partner: string | null; branding: Branding }> {
+  async brandingOf(tenant: TenantRecord): Promise<{ partner: string | null; branding: Branding }> {
     const partner = tenant.partnerId ? await this.partners.findById(tenant.partnerId) : null;
     return { partner: partner?.slug ?? null, branding: mapBranding(partner) };
   }
 
   /** Moves a tenant under a partner; its subscription follows, so the partner's MRR does. */
-  async attach(tenant: TenantDocument, partnerSlug: string): Promise<Mutation<TenantShape>> {
+  async attach(tenant: TenantRecord, partnerSlug: string): Promise<Mutation<TenantShape>> {
     const partner = await this.partners.findBySlug(partnerSlug);
     if (!partner) throw DomainError.notFound(`The partner "${partnerSlug}"`);
     if (partner.status === 'terminated') throw DomainError.conflict(`${partner.slug} is terminated`);
-    if (tenant.partnerId?.equals(partner._id)) throw DomainError.conflict(`${tenant.slug} already belongs to ${partner.slug}`);
+    if (tenant.partnerId === partner.id) throw DomainError.conflict(`${tenant.slug} already belongs to ${partner.slug}`);
     return this.movePartner(tenant, partner, 'tenant.attach-partner');
   }
 
-  async detach(tenant: TenantDocument): Promise<Mutation<TenantShape>> {
+  async detach(tenant: TenantRecord): Promise<Mutation<TenantShape>> {
     if (!tenant.partnerId) throw DomainError.conflict(`${tenant.slug} has no partner`);
     return this.movePartner(tenant, null, 'tenant.detach-partner');
   }
 
-  private async movePartner(tenant: TenantDocument, partner: PartnerDocument | null, action: string): Promise<Mutation<TenantShape>> {
-    const updated = (await this.tenants.update(tenant._id, { partnerId: partner?._id ?? null })) ?? tenant;
+  private async movePartner(tenant: TenantRecord, partner: PartnerRecord | null, action: string): Promise<Mutation<TenantShape>> {
+    const updated = (await this.tenants.update(tenant.id, { partnerId: partner?.id ?? null })) ?? tenant;
     await this.subscriptions.followPartner(updated);
     return mutation(await this.health.describeOne(updated), {
       action,
-      ...auditTarget(tenant),
-      partnerId: (partner?._id ?? tenant.partnerId)?.toHexString() ?? null,
-      changes: { partnerId: { from: tenant.partnerId?.toHexString() ?? null, to: partner?._id.toHexString() ?? null } },
+      ...tenantTarget(tenant),
+      partnerId: partner?.id ?? tenant.partnerId,
+      changes: { partnerId: { from: tenant.partnerId, to: partner?.id ?? null } },
     });
   }
 
-  private async change(partner: PartnerDocument, action: string, changes: PartnerChanges, reason?: string): Promise<Mutation<PartnerShape>> {
-    const updated = (await this.partners.update(partner._id, changes)) ?? partner;
+  private async change(partner: PartnerRecord, action: string, changes: PartnerChanges, reason?: string): Promise<Mutation<PartnerShape>> {
+    const updated = (await this.partners.update(partner.id, changes)) ?? partner;
     return mutation(mapPartner(updated), {
       action,
       ...partnerTarget(partner),
-      changes: changesBetween(partner.toObject(), updated.toObject(), AUDITED_FIELDS),
+      changes: changesBetween(partner, updated, AUDITED_FIELDS),
       reason: reason ?? null,
     });
   }
@@ -112,11 +111,11 @@ export class PartnersService {
    * page. The margin is gross × marginPct / 100, applied to the summed gross:
    * FerretDB (this platform's test database) has no $multiply.
    */
-  private async summarise(partners: PartnerDocument[]): Promise<PartnerSummary[]> {
-    const ids = partners.map((p) => p._id);
+  private async summarise(partners: PartnerRecord[]): Promise<PartnerSummary[]> {
+    const ids = partners.map((p) => p.id);
     const [counts, mrr] = await Promise.all([this.tenants.customerCounts(ids), this.subscriptions.grossMrrByPartner(ids)]);
     return partners.map((partner) => {
-      const id = partner._id.toHexString();
+      const id = partner.id;
       return {
         ...mapPartner(partner),
         customerCount: counts.get(id) ?? 0,
@@ -129,8 +128,8 @@ export class PartnersService {
   }
 }
 
-export function partnerTarget(partner: PartnerDocument) {
-  return { target: { type: 'partner', id: partner._id.toHexString() }, partnerId: partner._id.toHexString() };
+export function partnerTarget(partner: PartnerRecord) {
+  return { target: { type: 'partner', id: partner.id }, partnerId: partner.id };
 }
 
 /** The fields a partial update actually carries: absent ones stay as they are. */

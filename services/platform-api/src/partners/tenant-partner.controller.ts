@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentTenant } from '../auth/access.decorator';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import { Access } from '../auth/access.decorator';
+import { TenantBySlugPipe } from '../tenants/tenant-by-slug.pipe';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { AttachPartnerDto } from './partner.dto';
 import { PartnersService } from './partners.service';
 
@@ -14,20 +15,20 @@ export class TenantPartnerController {
 
   @Put('partner')
   @Access.operatorOnTenant()
-  attach(@CurrentTenant() tenant: TenantDocument, @Body() dto: AttachPartnerDto) {
+  attach(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: AttachPartnerDto) {
     return this.partners.attach(tenant, dto.partner);
   }
 
   @Delete('partner')
   @Access.operatorOnTenant()
-  detach(@CurrentTenant() tenant: TenantDocument) {
+  detach(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.partners.detach(tenant);
   }
 
   /** The white-label branding the portal shows this tenant's people: its partner's, or empty. */
   @Get('branding')
   @Access.tenant('tenant.read')
-  branding(@CurrentTenant() tenant: TenantDocument) {
+  branding(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.partners.brandingOf(tenant);
   }
 }

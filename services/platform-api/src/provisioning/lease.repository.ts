@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Collection, Connection } from 'mongoose';
+import { Clock } from '../common/clock';
 
 interface Lease {
   _id: string;
@@ -23,7 +24,10 @@ interface Lease {
 export class LeaseRepository {
   private readonly leases: Collection<Lease>;
 
-  constructor(@InjectConnection() connection: Connection) {
+  constructor(
+    @InjectConnection() connection: Connection,
+    private readonly clock: Clock,
+  ) {
     this.leases = connection.collection<Lease>('provisioning_leases');
   }
 
@@ -31,7 +35,7 @@ export class LeaseRepository {
   async acquire(key: string, holder: string, ttlMs: number): Promise<boolean> {
     if (await this.insert(key, holder, ttlMs)) return true;
     const current = await this.leases.findOne({ _id: key });
-    if (current && current.expiresAt.getTime() > Date.now()) return false;
+    if (current && current.expiresAt.getTime() > this.clock.now().getTime()) return false;
     if (current) await this.leases.deleteOne({ _id: key, holder: current.holder, expiresAt: current.expiresAt });
     return this.insert(key, holder, ttlMs);
   }
@@ -42,7 +46,7 @@ export class LeaseRepository {
 
   private async insert(key: string, holder: string, ttlMs: number): Promise<boolean> {
     try {
-      await this.leases.insertOne({ _id: key, holder, expiresAt: new Date(Date.now() + ttlMs) });
+      await this.leases.insertOne({ _id: key, holder, expiresAt: new Date(this.clock.now().getTime() + ttlMs) });
       return true;
     } catch (error: unknown) {
       if ((error as { code?: unknown }).code === 11000) return false;

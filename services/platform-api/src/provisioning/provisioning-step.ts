@@ -1,5 +1,5 @@
 import type { ProvisioningStepName, ProvisioningState } from '@tessera/contracts';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 
 export interface StepResult {
   state: Exclude<ProvisioningState, 'pending'>;
@@ -11,7 +11,7 @@ export interface StepResult {
 
 /** What one reconcile of one tenant knows; steps may leave facts for the steps after them. */
 export interface StepContext {
-  tenant: TenantDocument;
+  tenant: TenantRecord;
   /** Where the edge reaches the workspace, when the workspace step found out. */
   workspaceEndpoint?: string;
 }

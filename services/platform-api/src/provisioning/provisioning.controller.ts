@@ -1,9 +1,10 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { ReconcileResult } from '@tessera/contracts';
 import { mutation } from '../audit/mutation';
-import { Access, CurrentTenant } from '../auth/access.decorator';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import { Access } from '../auth/access.decorator';
+import { TenantBySlugPipe } from '../tenants/tenant-by-slug.pipe';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { ReconcileService } from './reconcile.service';
 import { WorkspaceService } from './workspace.service';
 
@@ -19,9 +20,9 @@ export class ProvisioningController {
   @Post('tenants/:slug/reconcile')
   @HttpCode(200)
   @Access.tenant('tenant.reconcile', { orMachine: true })
-  async reconcileTenant(@CurrentTenant() tenant: TenantDocument) {
+  async reconcileTenant(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     const result = await this.reconcile.reconcile(tenant, { wait: true, checkDomains: true });
-    return mutation(result, { action: 'tenant.reconcile', target: { type: 'tenant', id: tenant._id.toHexString() }, tenantId: tenant._id.toHexString() });
+    return mutation(result, { action: 'tenant.reconcile', target: { type: 'tenant', id: tenant.id }, tenantId: tenant.id });
   }
 
   @Post('reconcile')
@@ -34,21 +35,21 @@ export class ProvisioningController {
 
   @Get('tenants/:slug/workspace')
   @Access.tenant('tenant.read')
-  status(@CurrentTenant() tenant: TenantDocument) {
+  status(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.workspaces.status(tenant);
   }
 
   @Post('tenants/:slug/workspace/restart')
   @HttpCode(200)
   @Access.tenant('workspace.manage')
-  restart(@CurrentTenant() tenant: TenantDocument) {
+  restart(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.workspaces.restart(tenant);
   }
 
   @Post('tenants/:slug/workspace/stop')
   @HttpCode(200)
   @Access.tenant('workspace.manage')
-  stop(@CurrentTenant() tenant: TenantDocument) {
+  stop(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.workspaces.stop(tenant);
   }
 }

@@ -1,17 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
-import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
-import { DockerContainerRuntime } from '../integrations/containers/docker.adapter';
-import { EdgeRouter } from '../integrations/edge/edge-router.port';
-import { TraefikFileEdgeRouter } from '../integrations/edge/traefik-file.adapter';
-import { FileSpaces } from '../integrations/files/file-spaces.port';
-import { OcisFileSpaces } from '../integrations/files/ocis.adapter';
-import { IdentityModule } from '../integrations/identity/identity.module';
-import { DomainsModule } from '../domains/domains.module';
-import { MailDomains } from '../integrations/mail/mail-domains.port';
-import { StalwartMailDomains } from '../integrations/mail/stalwart.adapter';
-import { TenantsDataModule } from '../tenants/tenants-data.module';
-import { LeaseRepository } from './lease.repository';
+import { CustomDomains } from '../domains/custom-domains.service';
+import { TenantProvisioner } from '../tenants/tenant-provisioner';
 import { PROVISIONING_STEP_LIST, type ProvisioningStep } from './provisioning-step';
 import { ProvisioningController } from './provisioning.controller';
 import { ReconcileService } from './reconcile.service';
@@ -23,20 +13,25 @@ import { WorkspaceService } from './workspace.service';
 
 const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
 
+/**
+ * Provisioning: the steps, reconcile and the workspace controls. It is the
+ * tenants' TenantProvisioner, for every module (global): tenants, domains,
+ * the edge and the seed use it without importing it, so provisioning may read
+ * tenants while tenants never import provisioning. The adapters come from the
+ * IntegrationsModule.
+ */
+@Global()
 @Module({
-  imports: [TenantsDataModule, AuditModule, IdentityModule, DomainsModule],
+  imports: [AuditModule],
   controllers: [ProvisioningController],
   providers: [
     ...STEPS,
     { provide: PROVISIONING_STEP_LIST, useFactory: (...steps: ProvisioningStep[]) => steps, inject: STEPS },
-    { provide: ContainerRuntime, useClass: DockerContainerRuntime },
-    { provide: EdgeRouter, useClass: TraefikFileEdgeRouter },
-    { provide: MailDomains, useClass: StalwartMailDomains },
-    { provide: FileSpaces, useClass: OcisFileSpaces },
-    LeaseRepository,
     ReconcileService,
+    { provide: TenantProvisioner, useExisting: ReconcileService },
     WorkspaceService,
+    CustomDomains,
   ],
-  exports: [ReconcileService, WorkspaceService, ContainerRuntime, EdgeRouter, MailDomains, FileSpaces],
+  exports: [ReconcileService, TenantProvisioner, WorkspaceService, CustomDomains],
 })
 export class ProvisioningModule {}

@@ -6,21 +6,38 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { CustomDomains } from '../domains/custom-domains.service';
-import type { ProvisioningStepRecord, TenantDocument } from '../tenants/tenant.schema';
+import { IntegrationDisabled } from '../integrations/integration-error';
+import { TenantProvisioner } from '../tenants/tenant-provisioner';
+import type { StepRecord, TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { LeaseRepository } from './lease.repository';
-import { PROVISIONING_STEP_LIST, type ProvisioningStep, type StepContext, type StepResult } from './provisioning-step';
+import { PROVISIONING_STEP_LIST, skipped, type ProvisioningStep, type StepContext, type StepResult } from './provisioning-step';
 
+/** How long a waiting reconcile polls for another's lease, and how often. */
 const LEASE_WAIT_MS = 15_000;
+const LEASE_POLL_MS = 100;
+
+export interface ReconcileOptions {
+  /** Wait for another reconcile of the tenant to finish, instead of answering at once. */
+  wait?: boolean;
+  only?: ProvisioningStepName[];
+  /**
+   * The caller has just changed what the tenant should be (suspended it, put
+   * it to sleep) and audits that itself: what the steps change is not drift.
+   */
+  expected?: boolean;
+  /** Look up the records of the tenant's pending custom domains first. */
+  checkDomains?: boolean;
+}
 
 /**
  * Runs the provisioning steps of a tenant — independently, in order, under
  * the tenant's lease — stores each step's outcome on the tenant, activates a
  * pending tenant once every step is ok or skipped, and writes what it healed
- * to the audit trail.
+ * to the audit trail. It is the tenants' TenantProvisioner.
  */
 @Injectable()
-export class ReconcileService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ReconcileService extends TenantProvisioner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReconcileService.name);
   private readonly steps: ProvisioningStep[];
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -34,55 +51,66 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
+    super();
     this.steps = [...steps].sort((a, b) => PROVISIONING_STEPS.indexOf(a.name) - PROVISIONING_STEPS.indexOf(b.name));
   }
 
-  /** At start, custom domains from before verification turn pending; then every route file is written anew from the database. */
+  /**
+   * At start, custom domains from before verification turn pending; then
+   * every route is written anew from the database (until the route step says
+   * there is nowhere to write them).
+   */
   async onApplicationBootstrap(): Promise<void> {
     await this.domains.provePreviousDomains();
-    if (!this.config.edge.dynamicDir) return;
     for (const tenant of await this.tenants.listAll()) {
-      await this.reconcile(tenant, { only: ['route'] }).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'route pass failed'));
+      const result = await this.reconcile(tenant, { only: ['route'] }).catch((error: unknown) => {
+        this.logger.error({ err: error, tenant: tenant.slug }, 'route pass failed');
+        return null;
+      });
+      if (result?.steps['route']?.state === 'skipped') break;
     }
   }
 
   /** Starts a reconcile and does not wait for it (a new tenant's first provisioning). */
-  start(tenant: TenantDocument): void {
+  start(tenant: TenantRecord): void {
     const run = this.reconcile(tenant, { wait: true })
       .catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'provisioning failed'))
       .finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);
   }
 
-  /** Lets background provisioning finish before the process stops. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+  /** Resolves once no background provisioning is running (tests wait on it instead of sleeping). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /**
-   * Converges the tenant on what it should be. `expected`: the caller has just
-   * changed what that is (put the workspace to sleep, woke it) and audits
-   * that itself, so what the steps change is not reported as drift.
-   * `checkDomains`: look up the records of the tenant's pending custom
-   * domains first, so a domain whose record is now published is routed.
-   */
-  async reconcile(
-    tenant: TenantDocument,
-    options: { wait?: boolean; only?: ProvisioningStepName[]; expected?: boolean; checkDomains?: boolean } = {},
-  ): Promise<ReconcileResult> {
-    const key = tenant._id.toHexString();
+  /** Lets background provisioning finish before the process stops. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
+  }
+
+  converge(tenant: TenantRecord, options: Omit<ReconcileOptions, 'wait'> = {}): Promise<ReconcileResult> {
+    return this.reconcile(tenant, { ...options, wait: true });
+  }
+
+  release(tenant: TenantRecord): Promise<void> {
+    return this.domains.releaseAll(tenant);
+  }
+
+  /** Converges the tenant on what it should be. */
+  async reconcile(tenant: TenantRecord, options: ReconcileOptions = {}): Promise<ReconcileResult> {
     const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    if (!(await this.acquire(key, holder, options.wait ?? false))) return this.resultOf(tenant, false, {});
+    if (!(await this.acquire(tenant.id, holder, options.wait ?? false))) return this.resultOf(tenant, false, {});
     try {
-      let fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? tenant;
+      let fresh = (await this.tenants.fresh(tenant.id)) ?? tenant;
       // A sign-up waiting for an operator gets nothing provisioned until it is approved.
       if (fresh.approval === 'pending') return this.resultOf(fresh, false, {});
       if (options.checkDomains && fresh.status !== 'terminated' && (await this.domains.converge(fresh))) {
-        fresh = (await this.tenants.findByIds([tenant._id]))[0] ?? fresh;
+        fresh = (await this.tenants.fresh(tenant.id)) ?? fresh;
       }
       return await this.run(fresh, options.only, options.expected ?? false);
     } finally {
-      await this.leases.release(key, holder);
+      await this.leases.release(tenant.id, holder);
     }
   }
 
@@ -96,27 +124,29 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
       while (next < all.length) {
         const index = next++;
         const tenant = all[index]!;
-        results[index] = await this.reconcile(tenant, { checkDomains: withPendingDomains.has(tenant._id.toHexString()) });
+        results[index] = await this.reconcile(tenant, { checkDomains: withPendingDomains.has(tenant.id) });
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.provisioning.concurrency, all.length) }, worker));
     return results;
   }
 
-  private async run(tenant: TenantDocument, only: ProvisioningStepName[] | undefined, expected = false): Promise<ReconcileResult> {
+  private async run(tenant: TenantRecord, only: ProvisioningStepName[] | undefined, expected = false): Promise<ReconcileResult> {
     const context: StepContext = { tenant };
     const outcomes: Partial<Record<ProvisioningStepName, StepResult>> = {};
     let current = tenant;
     const steps = this.steps.filter((step) => !only || only.includes(step.name));
     // Written at the end, in one write: failed steps' attempt counts, the last step, the activation.
-    const deferred: Record<string, ProvisioningStepRecord> = {};
+    const deferred: Record<string, StepRecord> = {};
     let edgeTarget: string | undefined;
     for (const [index, step] of steps.entries()) {
-      const outcome = await step.ensure(context).catch(
-        (error: unknown): StepResult => ({ state: 'error', error: error instanceof Error ? error.message : String(error), drift: [] }),
-      );
+      const outcome = await step.ensure(context).catch((error: unknown): StepResult => {
+        // An integration that is not configured: the step has nothing to do here.
+        if (error instanceof IntegrationDisabled) return skipped(error.reason);
+        return { state: 'error', error: error instanceof Error ? error.message : String(error), drift: [] };
+      });
       outcomes[step.name] = outcome;
-      const previous = current.provisioning?.get(step.name);
+      const previous = current.provisioning[step.name];
       const handle = outcome.handle ?? (outcome.state === 'error' ? previous?.handle : undefined);
       const changed = !previous || previous.state !== outcome.state || previous.handle !== handle || previous.error !== outcome.error;
       if (step.name === 'workspace' && context.workspaceEndpoint && context.workspaceEndpoint !== current.edgeTarget) edgeTarget = context.workspaceEndpoint;
@@ -124,7 +154,7 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
       // `updatedAt` is when it last changed or last failed: a step confirmed
       // `ok` or `skipped` again writes nothing, so a converged tenant costs no write.
       if (!changed && outcome.state !== 'error') continue;
-      const record: ProvisioningStepRecord = {
+      const record: StepRecord = {
         state: outcome.state,
         handle,
         error: outcome.error,
@@ -133,35 +163,35 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
       };
       // A step whose outcome changed is stored at once, so a page watching provisioning sees it.
       if (changed && index < steps.length - 1) {
-        current = (await this.tenants.recordSteps(current._id, { [step.name]: record }, { edgeTarget })) ?? current;
+        current = (await this.tenants.recordSteps(current.id, { [step.name]: record }, { edgeTarget })) ?? current;
         edgeTarget = undefined;
         context.tenant = current;
       } else {
         deferred[step.name] = record;
       }
     }
-    const stateOf = (name: ProvisioningStepName) => (deferred[name] ?? current.provisioning?.get(name))?.state ?? 'pending';
+    const stateOf = (name: ProvisioningStepName) => (deferred[name] ?? current.provisioning[name])?.state ?? 'pending';
     const activate = current.status === 'pending' && PROVISIONING_STEPS.every((name) => ['ok', 'skipped'].includes(stateOf(name)));
     if (Object.keys(deferred).length > 0 || activate || edgeTarget) {
-      current = (await this.tenants.recordSteps(current._id, deferred, { edgeTarget, activate })) ?? current;
+      current = (await this.tenants.recordSteps(current.id, deferred, { edgeTarget, activate })) ?? current;
     }
     if (!expected) await this.auditDrift(current, outcomes);
     return this.resultOf(current, true, outcomes);
   }
 
-  private async auditDrift(tenant: TenantDocument, outcomes: Partial<Record<ProvisioningStepName, StepResult>>): Promise<void> {
+  private async auditDrift(tenant: TenantRecord, outcomes: Partial<Record<ProvisioningStepName, StepResult>>): Promise<void> {
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const [step, outcome] of Object.entries(outcomes)) {
       if (outcome.drift.length > 0) changes[step] = { from: outcome.drift, to: outcome.state === 'ok' ? 'healed' : outcome.state };
     }
     if (Object.keys(changes).length === 0) return;
-    await this.audit.recordSystem('reconcile', { action: 'tenant.drift', target: { type: 'tenant', id: tenant._id.toHexString() }, tenantId: tenant._id.toHexString(), changes });
+    await this.audit.recordSystem('reconcile', { action: 'tenant.drift', target: { type: 'tenant', id: tenant.id }, tenantId: tenant.id, changes });
   }
 
-  private resultOf(tenant: TenantDocument, ran: boolean, outcomes: Partial<Record<ProvisioningStepName, StepResult>>): ReconcileResult {
+  private resultOf(tenant: TenantRecord, ran: boolean, outcomes: Partial<Record<ProvisioningStepName, StepResult>>): ReconcileResult {
     const steps: ReconcileResult['steps'] = {};
     for (const name of PROVISIONING_STEPS) {
-      const record = tenant.provisioning?.get(name);
+      const record = tenant.provisioning[name];
       steps[name] = {
         state: record?.state ?? 'pending',
         ...(record?.error ? { error: record.error } : {}),
@@ -171,12 +201,16 @@ export class ReconcileService implements OnApplicationBootstrap, BeforeApplicati
     return { slug: tenant.slug, status: tenant.status, ran, steps };
   }
 
+  /**
+   * Takes the tenant's lease; with `wait`, tries again until another
+   * reconcile's lease is released, for at most LEASE_WAIT_MS of real time.
+   */
   private async acquire(key: string, holder: string, wait: boolean): Promise<boolean> {
-    const deadline = Date.now() + (wait ? LEASE_WAIT_MS : 0);
+    const deadline = this.clock.monotonic() + (wait ? LEASE_WAIT_MS : 0);
     for (;;) {
       if (await this.leases.acquire(key, holder, this.config.provisioning.leaseMs)) return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (this.clock.monotonic() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
     }
   }
 }

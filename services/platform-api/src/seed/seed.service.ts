@@ -4,9 +4,9 @@ import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { ReconcileService } from '../provisioning/reconcile.service';
-import type { PartnerDocument } from '../partners/partner.schema';
+import type { PartnerRecord } from '../partners/partner.schema';
 import { PartnersRepository } from '../partners/partners.repository';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 
 interface SeedTenant {
@@ -56,20 +56,20 @@ export class SeedService implements OnApplicationBootstrap {
     for (const seed of wanted) this.provisioning.start(await this.ensure(seed, seed.viaPartner ? partner : null));
   }
 
-  private async ensurePartner(): Promise<PartnerDocument> {
+  private async ensurePartner(): Promise<PartnerRecord> {
     const existing = await this.partners.findBySlug(DEMO_PARTNER.slug);
     if (existing) return existing;
     const partner = await this.partners.create(DEMO_PARTNER);
     await this.audit.recordSystem('seed', {
       action: 'partner.create',
-      target: { type: 'partner', id: partner._id.toHexString() },
-      partnerId: partner._id.toHexString(),
+      target: { type: 'partner', id: partner.id },
+      partnerId: partner.id,
       changes: { slug: { from: null, to: partner.slug }, marginPct: { from: null, to: partner.marginPct } },
     });
     return partner;
   }
 
-  private async ensure(seed: SeedTenant, partner: PartnerDocument | null): Promise<TenantDocument> {
+  private async ensure(seed: SeedTenant, partner: PartnerRecord | null): Promise<TenantRecord> {
     const { tenant, created } = await this.tenants.ensure({
       slug: seed.slug,
       name: seed.name,
@@ -77,7 +77,7 @@ export class SeedService implements OnApplicationBootstrap {
       status: seed.status,
       industry: seed.industry,
       brandColor: null,
-      partnerId: partner?._id ?? null,
+      partnerId: partner?.id ?? null,
     });
     const subscription = await this.subscriptions.open(tenant);
     if (!created) return tenant;
@@ -86,9 +86,9 @@ export class SeedService implements OnApplicationBootstrap {
     }
     await this.audit.recordSystem('seed', {
       action: 'tenant.create',
-      target: { type: 'tenant', id: tenant._id.toHexString() },
-      tenantId: tenant._id.toHexString(),
-      partnerId: tenant.partnerId?.toHexString() ?? null,
+      target: { type: 'tenant', id: tenant.id },
+      tenantId: tenant.id,
+      partnerId: tenant.partnerId,
       changes: { slug: { from: null, to: tenant.slug }, status: { from: null, to: tenant.status } },
     });
     this.logger.log({ tenant: tenant.slug }, 'seeded tenant');

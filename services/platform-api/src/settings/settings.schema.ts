@@ -3,7 +3,7 @@ import type { HydratedDocument } from 'mongoose';
 
 /** The platform's settings: one document, `_id: 'platform'`. */
 @Schema({ collection: 'settings', timestamps: true })
-export class PlatformSettingsRecord {
+export class PlatformSettings {
   @Prop({ type: String, required: true })
   _id: string;
 
@@ -14,5 +14,11 @@ export class PlatformSettingsRecord {
   updatedAt: Date;
 }
 
-export type PlatformSettingsDocument = HydratedDocument<PlatformSettingsRecord>;
-export const PlatformSettingsSchema = SchemaFactory.createForClass(PlatformSettingsRecord);
+export type PlatformSettingsDocument = HydratedDocument<PlatformSettings>;
+export const PlatformSettingsSchema = SchemaFactory.createForClass(PlatformSettings);
+
+/** The settings as the rest of the API sees them. */
+export interface PlatformSettingsRecord {
+  signupApproval: boolean;
+  updatedAt: Date;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PlatformSettings } from '@tessera/contracts';
 import { mutation, type Mutation } from '../audit/mutation';
 import type { UpdateSettingsDto } from './settings.dto';
-import type { PlatformSettingsDocument } from './settings.schema';
+import type { PlatformSettingsRecord } from './settings.schema';
 import { SettingsRepository } from './settings.repository';
 
 @Injectable()
@@ -29,6 +29,6 @@ export class SettingsService {
   }
 }
 
-function mapSettings(settings: PlatformSettingsDocument | null): PlatformSettings {
+function mapSettings(settings: PlatformSettingsRecord | null): PlatformSettings {
   return { signupApproval: settings?.signupApproval ?? false, updatedAt: settings?.updatedAt.toISOString() ?? null };
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { SUBSCRIPTION_STATUSES, type Subscription as SubscriptionShape, type SubscriptionStatus } from '@tessera/contracts';
 import { IsIn, IsInt, IsISO4217CurrencyCode, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import type { SubscriptionDocument } from './subscription.schema';
+import type { SubscriptionRecord } from './subscription.schema';
 import { HasText } from '../common/http/has-text';
 
 /** What an operator may change on a subscription; the plan follows the tenant's plan. */
@@ -38,10 +38,10 @@ export class UpdateSubscriptionDto {
   externalSubscriptionId?: string;
 }
 
-export function mapSubscription(subscription: SubscriptionDocument): SubscriptionShape {
+export function mapSubscription(subscription: SubscriptionRecord): SubscriptionShape {
   return {
-    id: subscription._id.toHexString(),
-    tenantId: subscription.tenantId.toHexString(),
+    id: subscription.id,
+    tenantId: subscription.tenantId,
     plan: subscription.plan,
     status: subscription.status,
     monthlyPrice: subscription.monthlyPrice,

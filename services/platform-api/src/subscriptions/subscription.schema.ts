@@ -38,6 +38,21 @@ export class Subscription {
 export type SubscriptionDocument = HydratedDocument<Subscription>;
 export const SubscriptionSchema = SchemaFactory.createForClass(Subscription);
 
+/** A subscription as the rest of the API sees it: plain data, ids as strings. */
+export interface SubscriptionRecord {
+  id: string;
+  tenantId: string;
+  partnerId: string | null;
+  plan: Plan;
+  status: SubscriptionStatus;
+  monthlyPrice: number;
+  currency: string;
+  externalCustomerId: string | null;
+  externalSubscriptionId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 // Serves subscriptions.findOne({ tenantId }) and keeps it one per tenant.
 SubscriptionSchema.index({ tenantId: 1 }, { unique: true });
 // Serves MRR and past-due lists: subscriptions.find({ status }).

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentTenant } from '../auth/access.decorator';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantAccess } from '../auth/access-records';
 import { UpdateSubscriptionDto } from './subscription.dto';
 import { SubscriptionsService } from './subscriptions.service';
 
@@ -13,13 +13,13 @@ export class SubscriptionsController {
 
   @Get()
   @Access.tenant('subscription.read')
-  read(@CurrentTenant() tenant: TenantDocument) {
+  read(@CurrentTenant() tenant: TenantAccess) {
     return this.subscriptions.read(tenant);
   }
 
   @Patch()
   @Access.operatorOnTenant()
-  update(@CurrentTenant() tenant: TenantDocument, @Body() dto: UpdateSubscriptionDto) {
+  update(@CurrentTenant() tenant: TenantAccess, @Body() dto: UpdateSubscriptionDto) {
     return this.subscriptions.update(tenant, dto);
   }
 }

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
-import { Subscription, SubscriptionSchema } from './subscription.schema';
-import { SubscriptionsRepository } from './subscriptions.repository';
+import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 
 @Module({
-  imports: [MongooseModule.forFeature([{ name: Subscription.name, schema: SubscriptionSchema }])],
-  providers: [SubscriptionsRepository, SubscriptionsService],
+  controllers: [SubscriptionsController],
+  providers: [SubscriptionsService],
   exports: [SubscriptionsService],
 })
 export class SubscriptionsModule {}

@@ -1,14 +1,39 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { SubscriptionStatus } from '@tessera/contracts';
-import type { Model, Types } from 'mongoose';
+import { Types, type Model } from 'mongoose';
+import { CacheBus } from '../common/cache-bus';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
-import { ReadCache } from '../common/read-cache';
-import { AppConfig } from '../config/app-config';
-import { Subscription, type SubscriptionDocument } from './subscription.schema';
+import type { ReadCache } from '../common/read-cache';
+import { MODEL } from '../common/model-names';
+import type { Subscription, SubscriptionRecord } from './subscription.schema';
 
-export type SubscriptionFields = Pick<Subscription, 'plan' | 'status' | 'monthlyPrice' | 'currency' | 'partnerId'>;
-export type SubscriptionChanges = Partial<SubscriptionFields & Pick<Subscription, 'externalCustomerId' | 'externalSubscriptionId'>>;
+export type SubscriptionFields = Pick<SubscriptionRecord, 'plan' | 'status' | 'monthlyPrice' | 'currency' | 'partnerId'>;
+export type SubscriptionChanges = Partial<SubscriptionFields & Pick<SubscriptionRecord, 'externalCustomerId' | 'externalSubscriptionId'>>;
+
+type SubscriptionRow = Omit<Subscription, 'tenantId' | 'partnerId'> & { _id: Types.ObjectId; tenantId: Types.ObjectId; partnerId: Types.ObjectId | null };
+
+const toRecord = (row: SubscriptionRow): SubscriptionRecord => ({
+  id: row._id.toHexString(),
+  tenantId: row.tenantId.toHexString(),
+  partnerId: row.partnerId ? row.partnerId.toHexString() : null,
+  plan: row.plan,
+  status: row.status,
+  monthlyPrice: row.monthlyPrice,
+  currency: row.currency,
+  externalCustomerId: row.externalCustomerId ?? null,
+  externalSubscriptionId: row.externalSubscriptionId ?? null,
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** Ids as the database holds them. */
+function toSet(changes: SubscriptionChanges): Record<string, unknown> {
+  const { partnerId, ...rest } = changes;
+  return partnerId === undefined ? rest : { ...rest, partnerId: partnerId === null ? null : new Types.ObjectId(partnerId) };
+}
+
+const statusKey = (tenantId: string) => `subscription-status:${tenantId}`;
 
 @Injectable()
 export class SubscriptionsRepository {
@@ -16,24 +41,25 @@ export class SubscriptionsRepository {
   private readonly statuses: ReadCache<SubscriptionStatus | null>;
 
   constructor(
-    @InjectModel(Subscription.name) private readonly subscriptions: Model<Subscription>,
-    config: AppConfig,
+    @InjectModel(MODEL.subscription) private readonly subscriptions: Model<Subscription>,
+    private readonly bus: CacheBus,
   ) {
-    this.statuses = new ReadCache(config.readCacheTtlMs);
+    this.statuses = bus.cache();
   }
 
-  findByTenant(tenantId: Types.ObjectId): Promise<SubscriptionDocument | null> {
-    return this.subscriptions.findOne({ tenantId }).exec();
+  async findByTenant(tenantId: string): Promise<SubscriptionRecord | null> {
+    const row = await this.subscriptions.findOne({ tenantId: new Types.ObjectId(tenantId) }).lean<SubscriptionRow>().exec();
+    return row ? toRecord(row) : null;
   }
 
   /**
    * Gross MRR per partner and currency, summed by the database: the monthly
    * prices of the partners' subscriptions whose status is active.
    */
-  async grossMrrByPartner(partnerIds: Types.ObjectId[]): Promise<{ partnerId: string; currency: string; gross: number }[]> {
+  async grossMrrByPartner(partnerIds: string[]): Promise<{ partnerId: string; currency: string; gross: number }[]> {
     const rows = await this.subscriptions
       .aggregate<{ _id: { partnerId: Types.ObjectId; currency: string }; gross: number }>([
-        { $match: { partnerId: { $in: partnerIds }, status: 'active' } },
+        { $match: { partnerId: { $in: partnerIds.map((id) => new Types.ObjectId(id)) }, status: 'active' } },
         { $group: { _id: { partnerId: '$partnerId', currency: '$currency' }, gross: { $sum: '$monthlyPrice' } } },
       ])
       .exec();
@@ -52,21 +78,22 @@ export class SubscriptionsRepository {
   }
 
   /** The subscriptions of a partner's tenants that have this status. */
-  async ofPartnerWithStatus(partnerId: Types.ObjectId, status: SubscriptionStatus): Promise<SubscriptionDocument[]> {
-    return this.subscriptions.find({ partnerId, status }).exec();
+  async ofPartnerWithStatus(partnerId: string, status: SubscriptionStatus): Promise<SubscriptionRecord[]> {
+    const rows = await this.subscriptions.find({ partnerId: new Types.ObjectId(partnerId), status }).lean<SubscriptionRow[]>().exec();
+    return rows.map(toRecord);
   }
 
-  async setPartner(tenantId: Types.ObjectId, partnerId: Types.ObjectId | null): Promise<void> {
-    await this.subscriptions.updateOne({ tenantId }, { $set: { partnerId } }).exec();
+  async setPartner(tenantId: string, partnerId: string | null): Promise<void> {
+    await this.subscriptions.updateOne({ tenantId: new Types.ObjectId(tenantId) }, { $set: toSet({ partnerId }) }).exec();
   }
 
-  async statusesOf(tenantIds: Types.ObjectId[]): Promise<Map<string, SubscriptionStatus>> {
+  async statusesOf(tenantIds: string[]): Promise<Map<string, SubscriptionStatus>> {
     if (tenantIds.length === 1) {
       const id = tenantIds[0]!;
-      const status = await this.statuses.get(id.toHexString(), async () => (await this.subscriptions.findOne({ tenantId: id }, { status: 1 }).lean().exec())?.status ?? null);
-      return new Map(status ? [[id.toHexString(), status]] : []);
+      const status = await this.statuses.get(statusKey(id), async () => (await this.subscriptions.findOne({ tenantId: new Types.ObjectId(id) }, { status: 1 }).lean().exec())?.status ?? null);
+      return new Map(status ? [[id, status]] : []);
     }
-    const found = await this.subscriptions.find({ tenantId: { $in: tenantIds } }, { tenantId: 1, status: 1 }).lean().exec();
+    const found = await this.subscriptions.find({ tenantId: { $in: tenantIds.map((id) => new Types.ObjectId(id)) } }, { tenantId: 1, status: 1 }).lean().exec();
     return new Map(found.map((s) => [s.tenantId.toHexString(), s.status]));
   }
 
@@ -74,25 +101,29 @@ export class SubscriptionsRepository {
    * Creates the tenant's subscription unless it has one; idempotent. Two
    * concurrent upserts can both try to insert: the loser reads the winner's.
    */
-  async ensure(tenantId: Types.ObjectId, fields: SubscriptionFields): Promise<SubscriptionDocument> {
-    const upsert = () =>
-      this.subscriptions
-        .findOneAndUpdate({ tenantId }, { $setOnInsert: { tenantId, ...fields } }, { upsert: true, returnDocument: 'after' })
-        .orFail()
-        .exec();
+  async ensure(tenantId: string, fields: SubscriptionFields): Promise<SubscriptionRecord> {
+    const key = new Types.ObjectId(tenantId);
+    const upsert = async () =>
+      toRecord(
+        await this.subscriptions
+          .findOneAndUpdate({ tenantId: key }, { $setOnInsert: { tenantId: key, ...toSet(fields) } }, { upsert: true, returnDocument: 'after' })
+          .lean<SubscriptionRow>()
+          .orFail()
+          .exec(),
+      );
     try {
       return await upsert();
     } catch (error: unknown) {
       if (!isDuplicateKeyError(error)) throw error;
       return upsert();
     } finally {
-      this.statuses.invalidate(tenantId.toHexString());
+      this.bus.invalidate(statusKey(tenantId));
     }
   }
 
-  async update(tenantId: Types.ObjectId, changes: SubscriptionChanges): Promise<SubscriptionDocument | null> {
-    const updated = await this.subscriptions.findOneAndUpdate({ tenantId }, { $set: changes }, { returnDocument: 'after' }).exec();
-    this.statuses.invalidate(tenantId.toHexString());
-    return updated;
+  async update(tenantId: string, changes: SubscriptionChanges): Promise<SubscriptionRecord | null> {
+    const row = await this.subscriptions.findOneAndUpdate({ tenantId: new Types.ObjectId(tenantId) }, { $set: toSet(changes) }, { returnDocument: 'after' }).lean<SubscriptionRow>().exec();
+    this.bus.invalidate(statusKey(tenantId));
+    return row ? toRecord(row) : null;
   }
 }

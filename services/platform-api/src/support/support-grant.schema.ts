@@ -3,7 +3,7 @@ import { Types, type HydratedDocument } from 'mongoose';
 
 /** An operator's request for support access to a tenant and the owner's decision. Kept for good: the audit refers to it. */
 @Schema({ collection: 'support_grants', timestamps: true })
-export class SupportGrantRecord {
+export class SupportGrant {
   @Prop({ type: Types.ObjectId, required: true })
   tenantId: Types.ObjectId;
 
@@ -29,8 +29,23 @@ export class SupportGrantRecord {
   updatedAt: Date;
 }
 
-export type SupportGrantDocument = HydratedDocument<SupportGrantRecord>;
-export const SupportGrantSchema = SchemaFactory.createForClass(SupportGrantRecord);
+export type SupportGrantDocument = HydratedDocument<SupportGrant>;
+export const SupportGrantSchema = SchemaFactory.createForClass(SupportGrant);
+
+export type SupportGrantStatus = SupportGrant['status'];
+
+/** A grant as the rest of the API sees it: plain data, ids as strings. */
+export interface SupportGrantRecord {
+  id: string;
+  tenantId: string;
+  operatorUserId: string;
+  reason: string;
+  status: SupportGrantStatus;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
 
 // Serves the guard's check (an operator's approved grant on a tenant) and a tenant's list.
 SupportGrantSchema.index({ tenantId: 1, operatorUserId: 1, status: 1 });

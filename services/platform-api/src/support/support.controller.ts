@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentActor, CurrentMembership, CurrentTenant } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
-import type { MembershipDocument } from '../memberships/membership.schema';
-import type { TenantDocument } from '../tenants/tenant.schema';
+import type { TenantAccess, TenantRoleGrant } from '../auth/access-records';
+import { ObjectIdPipe } from '../common/http/object-id.pipe';
 import { RequestSupportDto } from './support.dto';
 import { SupportService } from './support.service';
 
@@ -15,35 +15,35 @@ export class SupportController {
 
   @Post()
   @Access.operatorOnTenant()
-  request(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantDocument, @Body() dto: RequestSupportDto) {
+  request(@CurrentActor() actor: Actor, @CurrentTenant() tenant: TenantAccess, @Body() dto: RequestSupportDto) {
     return this.support.request(actor, tenant, dto.reason);
   }
 
   /** Requests and grants, for the tenant's members (the banner) and operators. */
   @Get()
   @Access.tenant('tenant.read')
-  list(@CurrentTenant() tenant: TenantDocument) {
+  list(@CurrentTenant() tenant: TenantAccess) {
     return this.support.list(tenant);
   }
 
   @Post(':id/approve')
   @HttpCode(200)
   @Access.tenant('support.manage')
-  approve(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('id') id: string) {
+  approve(@CurrentActor() actor: Actor, @CurrentMembership() own: TenantRoleGrant | null, @CurrentTenant() tenant: TenantAccess, @Param('id', new ObjectIdPipe('That support request')) id: string) {
     return this.support.approve(actor, own, tenant, id);
   }
 
   @Post(':id/deny')
   @HttpCode(200)
   @Access.tenant('support.manage')
-  deny(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('id') id: string) {
+  deny(@CurrentActor() actor: Actor, @CurrentMembership() own: TenantRoleGrant | null, @CurrentTenant() tenant: TenantAccess, @Param('id', new ObjectIdPipe('That support request')) id: string) {
     return this.support.deny(actor, own, tenant, id);
   }
 
   @Post(':id/revoke')
   @HttpCode(200)
   @Access.tenant('support.manage')
-  revoke(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('id') id: string) {
+  revoke(@CurrentActor() actor: Actor, @CurrentMembership() own: TenantRoleGrant | null, @CurrentTenant() tenant: TenantAccess, @Param('id', new ObjectIdPipe('That support request')) id: string) {
     return this.support.revoke(actor, own, tenant, id);
   }
 }

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { TENANT_ROLES, type Member, type TenantRole } from '@tessera/contracts';
 import { IsEmail, IsIn, MaxLength } from 'class-validator';
-import type { MembershipDocument } from '../memberships/membership.schema';
-import type { UserDocument } from '../users/user.schema';
+import type { MembershipRecord } from '../memberships/membership-store';
+import type { UserRecord } from '../users/user.schema';
 
 export class AddMemberDto {
   @ApiProperty({ example: 'ada@example.com' })
@@ -21,9 +21,9 @@ export class ChangeMemberRoleDto {
   role: TenantRole;
 }
 
-export function mapMember(membership: MembershipDocument, user: UserDocument | undefined): Member {
+export function mapMember(membership: MembershipRecord<TenantRole>, user: UserRecord | undefined): Member {
   return {
-    userId: membership.userId.toHexString(),
+    userId: membership.userId,
     email: user?.email ?? '',
     name: user?.name ?? '',
     role: membership.role,

@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/commo
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentActor, CurrentMembership, CurrentTenant } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
-import type { MembershipDocument } from '../memberships/membership.schema';
+import type { TenantAccess, TenantRoleGrant } from '../auth/access-records';
+import { ObjectIdPipe } from '../common/http/object-id.pipe';
 import { AddMemberDto, ChangeMemberRoleDto } from './member.dto';
 import { MembersService } from './members.service';
-import type { TenantDocument } from './tenant.schema';
 
 @ApiTags('members')
 @ApiBearerAuth()
@@ -15,13 +15,13 @@ export class MembersController {
 
   @Get()
   @Access.tenant('members.read')
-  list(@CurrentTenant() tenant: TenantDocument) {
+  list(@CurrentTenant() tenant: TenantAccess) {
     return this.members.list(tenant);
   }
 
   @Post()
   @Access.tenant('members.manage')
-  add(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Body() dto: AddMemberDto) {
+  add(@CurrentActor() actor: Actor, @CurrentMembership() own: TenantRoleGrant | null, @CurrentTenant() tenant: TenantAccess, @Body() dto: AddMemberDto) {
     return this.members.add(actor, own, tenant, dto);
   }
 
@@ -29,9 +29,9 @@ export class MembersController {
   @Access.tenant('members.manage')
   changeRole(
     @CurrentActor() actor: Actor,
-    @CurrentMembership() own: MembershipDocument | null,
-    @CurrentTenant() tenant: TenantDocument,
-    @Param('userId') userId: string,
+    @CurrentMembership() own: TenantRoleGrant | null,
+    @CurrentTenant() tenant: TenantAccess,
+    @Param('userId', new ObjectIdPipe('That member')) userId: string,
     @Body() dto: ChangeMemberRoleDto,
   ) {
     return this.members.changeRole(actor, own, tenant, userId, dto.role);
@@ -39,7 +39,7 @@ export class MembersController {
 
   @Delete(':userId')
   @Access.tenant('members.manage')
-  remove(@CurrentActor() actor: Actor, @CurrentMembership() own: MembershipDocument | null, @CurrentTenant() tenant: TenantDocument, @Param('userId') userId: string) {
+  remove(@CurrentActor() actor: Actor, @CurrentMembership() own: TenantRoleGrant | null, @CurrentTenant() tenant: TenantAccess, @Param('userId', new ObjectIdPipe('That member')) userId: string) {
     return this.members.remove(actor, own, tenant, userId);
   }
 }

@@ -1,12 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Tenant as TenantShape, WorkspaceStatus } from '@tessera/contracts';
-import { AppConfig } from '../config/app-config';
 import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { mapTenant } from './tenant.dto';
 import { tenantHealth } from './tenant-health';
-import type { TenantDocument } from './tenant.schema';
-import { isIntegrationError } from '../integrations/integration-error';
+import type { TenantRecord } from './tenant.schema';
+import { IntegrationDisabled, isIntegrationError } from '../integrations/integration-error';
 
 /**
  * Tenants as the API answers them, each with its health. A whole list costs
@@ -19,36 +18,35 @@ export class TenantHealthService {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly runtime: ContainerRuntime,
-    private readonly config: AppConfig,
   ) {}
 
-  async describe(tenants: TenantDocument[]): Promise<TenantShape[]> {
+  async describe(tenants: TenantRecord[]): Promise<TenantShape[]> {
     if (tenants.length === 0) return [];
-    const [statuses, workspaces] = await Promise.all([this.subscriptions.statusesOf(tenants.map((t) => t._id)), this.workspaceStates()]);
+    const [statuses, workspaces] = await Promise.all([this.subscriptions.statusesOf(tenants.map((t) => t.id)), this.workspaceStates()]);
     return tenants.map((tenant) =>
       mapTenant(
         tenant,
         tenantHealth({
           tenant,
-          subscription: statuses.get(tenant._id.toHexString()) ?? null,
+          subscription: statuses.get(tenant.id) ?? null,
           workspace: workspaces ? (workspaces.get(tenant.slug) ?? 'missing') : 'unknown',
         }),
       ),
     );
   }
 
-  async describeOne(tenant: TenantDocument): Promise<TenantShape> {
+  async describeOne(tenant: TenantRecord): Promise<TenantShape> {
     const [described] = await this.describe([tenant]);
     return described!;
   }
 
-  /** Every workspace's state by slug; null when no engine is configured or it does not answer. */
+  /** Every workspace's state by slug; null when no engine is configured (IntegrationDisabled) or it does not answer. */
   private async workspaceStates(): Promise<Map<string, WorkspaceStatus['state']> | null> {
-    if (!this.config.workspace.engineSocket) return null;
     try {
       return await this.runtime.workspaceStates();
     } catch (error: unknown) {
       if (!isIntegrationError(error, 'containers')) throw error;
+      if (error instanceof IntegrationDisabled) return null;
       this.logger.warn({ error: error.message }, 'workspace states unknown: the container engine did not answer');
       return null;
     }

@@ -1,11 +1,11 @@
 import type { ProvisioningState } from '@tessera/contracts';
 import { tenantHealth, type HealthInputs } from './tenant-health';
-import type { ProvisioningStepRecord } from './tenant.schema';
+import type { StepRecord } from './tenant.schema';
 
 const at = new Date('2026-11-01T00:00:00Z');
-function steps(states: Partial<Record<string, ProvisioningState>> = {}, errors: Record<string, string> = {}): Map<string, ProvisioningStepRecord> {
+function steps(states: Partial<Record<string, ProvisioningState>> = {}, errors: Record<string, string> = {}): Record<string, StepRecord> {
   const all = { identity: 'ok', workspace: 'ok', route: 'ok', mail: 'skipped', files: 'skipped', ...states } as Record<string, ProvisioningState>;
-  return new Map(Object.entries(all).map(([step, state]) => [step, { state, attempts: 1, updatedAt: at, ...(errors[step] ? { error: errors[step] } : {}) }]));
+  return Object.fromEntries(Object.entries(all).map(([step, state]) => [step, { state, attempts: 1, updatedAt: at, ...(errors[step] ? { error: errors[step] } : {}) }]));
 }
 function health(overrides: Partial<HealthInputs['tenant']> & { subscription?: HealthInputs['subscription']; workspace?: HealthInputs['workspace'] } = {}) {
   const { subscription = 'active', workspace = 'running', ...tenant } = overrides;

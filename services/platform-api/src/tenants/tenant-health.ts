@@ -1,12 +1,12 @@
 import type { SubscriptionStatus, TenantHealth, TenantHealthStatus, WorkspaceStatus } from '@tessera/contracts';
-import type { Tenant } from './tenant.schema';
+import type { TenantRecord } from './tenant.schema';
 
 /** Steps without which the workspace cannot be reached; the others only degrade it. */
 const ESSENTIAL_STEPS = new Set(['identity', 'workspace', 'route']);
 const SEVERITY: Record<TenantHealthStatus, number> = { healthy: 0, degraded: 1, down: 2, suspended: 3 };
 
 export interface HealthInputs {
-  tenant: Pick<Tenant, 'status' | 'provisioning' | 'workspaceStopped'> & { approval?: Tenant['approval'] };
+  tenant: Pick<TenantRecord, 'status' | 'provisioning' | 'workspaceStopped'> & { approval?: TenantRecord['approval'] };
   /** null when the tenant has no subscription. */
   subscription: SubscriptionStatus | null;
   /** 'unknown' when the engine could not be asked: then the workspace makes no claim. */
@@ -28,7 +28,8 @@ export function tenantHealth({ tenant, subscription, workspace }: HealthInputs):
 
   const findings: { status: TenantHealthStatus; reason: string }[] = [];
   const pending: string[] = [];
-  for (const [step, record] of tenant.provisioning ?? new Map()) {
+  for (const [step, record] of Object.entries(tenant.provisioning)) {
+    if (!record) continue;
     if (record.state === 'error') {
       findings.push({ status: ESSENTIAL_STEPS.has(step) ? 'down' : 'degraded', reason: `The ${step} step failed: ${record.error ?? 'no detail'}` });
     }
@@ -36,7 +37,7 @@ export function tenantHealth({ tenant, subscription, workspace }: HealthInputs):
   }
   if (pending.length > 0) findings.push({ status: 'degraded', reason: `Provisioning: ${pending.join(', ')} pending` });
 
-  const workspaceSettled = tenant.provisioning?.get('workspace')?.state === 'ok';
+  const workspaceSettled = tenant.provisioning['workspace']?.state === 'ok';
   if (workspaceSettled && workspace === 'missing') findings.push({ status: 'down', reason: 'The workspace container is missing' });
   if (tenant.status === 'sleeping') findings.push({ status: 'healthy', reason: 'Asleep after idling: the next request wakes it' });
   else if (workspaceSettled && workspace === 'stopped') {

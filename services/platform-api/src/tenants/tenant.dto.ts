@@ -13,7 +13,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQuery } from '../common/http/paging.dto';
-import type { TenantDocument } from './tenant.schema';
+import type { TenantRecord } from './tenant.schema';
 import { HasText } from '../common/http/has-text';
 
 const SLUG_RULE = '3–32 lowercase letters, digits and hyphens, not starting or ending with a hyphen';
@@ -94,9 +94,10 @@ export class ListTenantsQuery extends PageQuery {
   search?: string;
 }
 
-export function mapTenant(tenant: TenantDocument, health: TenantShape['health']): TenantShape {
+export function mapTenant(tenant: TenantRecord, health: TenantShape['health']): TenantShape {
   const provisioning: TenantShape['provisioning'] = {};
-  for (const [step, record] of tenant.provisioning ?? new Map()) {
+  for (const [step, record] of Object.entries(tenant.provisioning)) {
+    if (!record) continue;
     provisioning[step] = {
       state: record.state,
       ...(record.handle ? { handle: record.handle } : {}),
@@ -106,13 +107,13 @@ export function mapTenant(tenant: TenantDocument, health: TenantShape['health'])
     };
   }
   return {
-    id: tenant._id.toHexString(),
+    id: tenant.id,
     slug: tenant.slug,
     name: tenant.name,
     status: tenant.status,
     plan: tenant.plan,
     domains: [...tenant.domains],
-    partnerId: tenant.partnerId?.toHexString() ?? null,
+    partnerId: tenant.partnerId,
     industry: tenant.industry,
     brandColor: tenant.brandColor,
     provisioning,

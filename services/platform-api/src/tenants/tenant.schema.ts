@@ -82,6 +82,38 @@ export class Tenant {
 export type TenantDocument = HydratedDocument<Tenant>;
 export const TenantSchema = SchemaFactory.createForClass(Tenant);
 
+/** A provisioning step's stored outcome, as the rest of the API sees it. */
+export interface StepRecord {
+  state: ProvisioningState;
+  handle?: string;
+  error?: string;
+  attempts: number;
+  updatedAt: Date;
+}
+
+/** A tenant as the rest of the API sees it: plain data, ids as strings, steps by name. */
+export interface TenantRecord {
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatus;
+  plan: Plan;
+  /** Verified custom domains only (see CustomDomains). */
+  domains: string[];
+  partnerId: string | null;
+  industry: string | null;
+  brandColor: string | null;
+  billingInfo: Record<string, string>;
+  approval: TenantApproval | null;
+  workspaceStopped: boolean;
+  keepAwake: boolean;
+  lastActivityAt: Date | null;
+  edgeTarget: string | null;
+  provisioning: Partial<Record<string, StepRecord>>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 // Serves every `/tenants/:slug` lookup and enforces one tenant per slug.
 TenantSchema.index({ slug: 1 }, { unique: true });
 // Serves the edge's lookup of a custom domain (forwardAuth) and the check that no two tenants claim one.

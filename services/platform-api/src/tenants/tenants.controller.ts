@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentActor, CurrentTenant } from '../auth/access.decorator';
+import { Access, CurrentActor } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
 import { CreateTenantDto, LifecycleDto, ListTenantsQuery, UpdateTenantDto } from './tenant.dto';
-import type { TenantDocument } from './tenant.schema';
+import { TenantBySlugPipe } from './tenant-by-slug.pipe';
+import type { TenantRecord } from './tenant.schema';
 import { TenantsService } from './tenants.service';
 
 @ApiTags('tenants')
@@ -26,48 +27,48 @@ export class TenantsController {
 
   @Get(':slug')
   @Access.tenant('tenant.read')
-  read(@CurrentTenant() tenant: TenantDocument) {
+  read(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.tenants.read(tenant);
   }
 
   @Patch(':slug')
   @Access.tenant('tenant.update')
-  update(@CurrentTenant() tenant: TenantDocument, @Body() dto: UpdateTenantDto) {
+  update(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: UpdateTenantDto) {
     return this.tenants.update(tenant, dto);
   }
 
   @Post(':slug/suspend')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  suspend(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+  suspend(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
     return this.tenants.changeStatus(tenant, 'suspend', dto.reason);
   }
 
   @Post(':slug/resume')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  resume(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+  resume(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
     return this.tenants.changeStatus(tenant, 'resume', dto.reason);
   }
 
   @Post(':slug/approve')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  approve(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+  approve(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
     return this.tenants.approve(tenant, dto.reason);
   }
 
   @Post(':slug/reject')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  reject(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+  reject(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
     return this.tenants.reject(tenant, dto.reason);
   }
 
   @Post(':slug/terminate')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  terminate(@CurrentTenant() tenant: TenantDocument, @Body() dto: LifecycleDto) {
+  terminate(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
     return this.tenants.changeStatus(tenant, 'terminate', dto.reason);
   }
 }

@@ -1,23 +1,20 @@
 import { Module } from '@nestjs/common';
-import { MembershipsModule } from '../memberships/memberships.module';
-import { SubscriptionsController } from '../subscriptions/subscriptions.controller';
+import { AuditModule } from '../audit/audit.module';
+import { SettingsModule } from '../settings/settings.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
-import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { UsersModule } from '../users/users.module';
+import { TenantActivityController } from './activity.controller';
+import { ApprovalsController } from './approvals.controller';
 import { MembersController } from './members.controller';
 import { MembersService } from './members.service';
-import { TenantsDataModule } from './tenants-data.module';
+import { TenantHealthService } from './tenant-health.service';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
-import { ApprovalsController } from './approvals.controller';
-import { SettingsModule } from '../settings/settings.module';
-import { IdentityModule } from '../integrations/identity/identity.module';
-import { TenantHealthService } from './tenant-health.service';
-import { DomainsModule } from '../domains/domains.module';
 
+/** Tenants, their members, approvals and activity. The (global) ProvisioningModule binds the TenantProvisioner they use. */
 @Module({
-  imports: [TenantsDataModule, MembershipsModule, SubscriptionsModule, UsersModule, ProvisioningModule, SettingsModule, IdentityModule, DomainsModule],
-  controllers: [TenantsController, MembersController, SubscriptionsController, ApprovalsController],
+  imports: [SubscriptionsModule, UsersModule, SettingsModule, AuditModule],
+  controllers: [TenantsController, MembersController, ApprovalsController, TenantActivityController],
   providers: [TenantsService, MembersService, TenantHealthService],
   exports: [TenantsService, TenantHealthService],
 })

@@ -2,24 +2,57 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { PROVISIONING_STEPS, type Plan, type TenantStatus } from '@tessera/contracts';
 import { Types, type Model } from 'mongoose';
+import { CacheBus, cacheKeys } from '../common/cache-bus';
+import { Clock } from '../common/clock';
 import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
-import { ReadCache } from '../common/read-cache';
-import { AppConfig } from '../config/app-config';
+import type { ReadCache } from '../common/read-cache';
 import { slugOrNameMatches } from '../common/search';
-import { Tenant, type ProvisioningStepRecord, type TenantDocument } from './tenant.schema';
+import { MODEL } from '../common/model-names';
+import type { StepRecord, Tenant, TenantRecord } from './tenant.schema';
 
 export interface TenantFilter {
   status?: TenantStatus;
   plan?: Plan;
-  partnerId?: Types.ObjectId;
+  partnerId?: string;
   /** Matches the start of the slug or any part of the name, case-insensitively. */
   search?: string;
   /** Restricts the list to these tenants (a non-operator's own). */
-  onlyIds?: Types.ObjectId[];
+  onlyIds?: string[];
 }
 
-export type NewTenant = Pick<Tenant, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'> & { partnerId?: Types.ObjectId | null; approval?: Tenant['approval'] };
-export type TenantChanges = Partial<Pick<Tenant, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'keepAwake' | 'status' | 'partnerId' | 'workspaceStopped' | 'approval'>>;
+export type NewTenant = Pick<TenantRecord, 'slug' | 'name' | 'plan' | 'status' | 'industry' | 'brandColor'> & { partnerId?: string | null; approval?: TenantRecord['approval'] };
+export type TenantChanges = Partial<
+  Pick<TenantRecord, 'name' | 'plan' | 'domains' | 'industry' | 'brandColor' | 'keepAwake' | 'status' | 'partnerId' | 'workspaceStopped' | 'approval'>
+>;
+
+type TenantRow = Omit<Tenant, 'partnerId' | 'provisioning'> & { _id: Types.ObjectId; partnerId: Types.ObjectId | null; provisioning?: Record<string, StepRecord> };
+
+const toRecord = (row: TenantRow): TenantRecord => ({
+  id: row._id.toHexString(),
+  slug: row.slug,
+  name: row.name,
+  status: row.status,
+  plan: row.plan,
+  domains: [...(row.domains ?? [])],
+  partnerId: row.partnerId ? row.partnerId.toHexString() : null,
+  industry: row.industry ?? null,
+  brandColor: row.brandColor ?? null,
+  billingInfo: row.billingInfo ?? {},
+  approval: row.approval ?? null,
+  workspaceStopped: row.workspaceStopped ?? false,
+  keepAwake: row.keepAwake ?? false,
+  lastActivityAt: row.lastActivityAt ?? null,
+  edgeTarget: row.edgeTarget ?? null,
+  provisioning: { ...(row.provisioning ?? {}) },
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
+
+/** What a change looks like in the database: ids as ObjectIds. */
+function toSet(changes: TenantChanges): Record<string, unknown> {
+  const { partnerId, ...rest } = changes;
+  return partnerId === undefined ? rest : { ...rest, partnerId: partnerId === null ? null : new Types.ObjectId(partnerId) };
+}
 
 @Injectable()
 export class TenantsRepository {
@@ -32,44 +65,41 @@ export class TenantsRepository {
    */
   private readonly writes = new Map<string, Promise<unknown>>();
 
-  private serialized<T>(id: Types.ObjectId, write: () => Promise<T>): Promise<T> {
-    const key = id.toHexString();
-    const run = (this.writes.get(key) ?? Promise.resolve()).catch(() => undefined).then(write);
-    this.writes.set(key, run);
-    void run.catch(() => undefined).finally(() => {
-      if (this.writes.get(key) === run) this.writes.delete(key);
-    });
-    return run;
-  }
-
-  /** Tenants by `slug:<slug>` and `id:<id>`: every tenant route looks its tenant up here. */
-  private readonly cache: ReadCache<TenantDocument | null>;
+  /** Tenants by `tenant:slug:<slug>`, `tenant:id:<id>` and `domain:<name>`: every tenant route looks its tenant up here. */
+  private readonly cache: ReadCache<TenantRecord | null>;
 
   constructor(
-    @InjectModel(Tenant.name) private readonly tenants: Model<Tenant>,
-    config: AppConfig,
+    @InjectModel(MODEL.tenant) private readonly tenants: Model<Tenant>,
+    private readonly bus: CacheBus,
+    private readonly clock: Clock,
   ) {
-    this.cache = new ReadCache(config.readCacheTtlMs);
+    this.cache = bus.cache();
   }
 
-  findBySlug(slug: string): Promise<TenantDocument | null> {
-    return this.cache.get(`slug:${slug}`, () => this.tenants.findOne({ slug }).exec());
+  findBySlug(slug: string): Promise<TenantRecord | null> {
+    return this.cache.get(`tenant:slug:${slug}`, () => this.one({ slug }));
   }
 
-  async findByIds(ids: Types.ObjectId[]): Promise<TenantDocument[]> {
-    const found = await Promise.all(ids.map((id) => this.cache.get(`id:${id.toHexString()}`, () => this.tenants.findById(id).exec())));
-    return found.filter((tenant): tenant is TenantDocument => tenant !== null);
+  findById(id: string): Promise<TenantRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return Promise.resolve(null);
+    return this.cache.get(`tenant:id:${id}`, () => this.one({ _id: new Types.ObjectId(id) }));
   }
 
-  private forget(tenant: { slug: string; _id: Types.ObjectId } | null): void {
-    if (tenant) this.cache.invalidate(`slug:${tenant.slug}`, `id:${tenant._id.toHexString()}`);
+  /** The tenant as stored now, past any cache: what a reconcile works from. */
+  fresh(id: string): Promise<TenantRecord | null> {
+    return this.one({ _id: new Types.ObjectId(id) });
+  }
+
+  async findByIds(ids: string[]): Promise<TenantRecord[]> {
+    const found = await Promise.all(ids.map((id) => this.findById(id)));
+    return found.filter((tenant): tenant is TenantRecord => tenant !== null);
   }
 
   /** Inserts a tenant; a taken slug is a CONFLICT, decided by the unique index. */
-  async create(tenant: NewTenant): Promise<TenantDocument> {
-    this.cache.invalidate(`slug:${tenant.slug}`);
+  async create(tenant: NewTenant): Promise<TenantRecord> {
+    this.bus.invalidate(`tenant:slug:${tenant.slug}`);
     try {
-      return await this.tenants.create({ ...tenant, provisioning: pendingSteps() });
+      return await this.insert(tenant);
     } catch (error: unknown) {
       if (isDuplicateKeyError(error)) throw DomainError.conflict(`The slug "${tenant.slug}" is taken`);
       throw error;
@@ -77,12 +107,12 @@ export class TenantsRepository {
   }
 
   /** Inserts the tenant unless one with its slug exists; returns whichever is stored. */
-  async ensure(tenant: NewTenant): Promise<{ tenant: TenantDocument; created: boolean }> {
+  async ensure(tenant: NewTenant): Promise<{ tenant: TenantRecord; created: boolean }> {
     const existing = await this.findBySlug(tenant.slug);
     if (existing) return { tenant: existing, created: false };
-    this.cache.invalidate(`slug:${tenant.slug}`);
+    this.bus.invalidate(`tenant:slug:${tenant.slug}`);
     try {
-      return { tenant: await this.tenants.create({ ...tenant, provisioning: pendingSteps() }), created: true };
+      return { tenant: await this.insert(tenant), created: true };
     } catch (error: unknown) {
       const raced = isDuplicateKeyError(error) ? await this.findBySlug(tenant.slug) : null;
       if (!raced) throw error;
@@ -90,25 +120,25 @@ export class TenantsRepository {
     }
   }
 
-  async list(filter: TenantFilter, skip: number, limit: number): Promise<{ items: TenantDocument[]; total: number }> {
+  async list(filter: TenantFilter, skip: number, limit: number): Promise<{ items: TenantRecord[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.status) query['status'] = filter.status;
     if (filter.plan) query['plan'] = filter.plan;
-    if (filter.partnerId) query['partnerId'] = filter.partnerId;
-    if (filter.onlyIds) query['_id'] = { $in: filter.onlyIds };
+    if (filter.partnerId) query['partnerId'] = new Types.ObjectId(filter.partnerId);
+    if (filter.onlyIds) query['_id'] = { $in: filter.onlyIds.map((id) => new Types.ObjectId(id)) };
     if (filter.search) Object.assign(query, slugOrNameMatches(filter.search));
-    const [items, total] = await Promise.all([
-      this.tenants.find(query).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).exec(),
+    const [rows, total] = await Promise.all([
+      this.tenants.find(query).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).lean<TenantRow[]>().exec(),
       this.tenants.countDocuments(query).exec(),
     ]);
-    return { items, total };
+    return { items: rows.map(toRecord), total };
   }
 
   /** Each partner's tenants that are not terminated, counted by the database. */
-  async customerCounts(partnerIds: Types.ObjectId[]): Promise<Map<string, number>> {
+  async customerCounts(partnerIds: string[]): Promise<Map<string, number>> {
     const rows = await this.tenants
       .aggregate<{ _id: Types.ObjectId; count: number }>([
-        { $match: { partnerId: { $in: partnerIds }, status: { $ne: 'terminated' } } },
+        { $match: { partnerId: { $in: partnerIds.map((id) => new Types.ObjectId(id)) }, status: { $ne: 'terminated' } } },
         { $group: { _id: '$partnerId', count: { $sum: 1 } } },
       ])
       .exec();
@@ -116,14 +146,15 @@ export class TenantsRepository {
   }
 
   /** A partner's tenants that are not terminated: what its dashboard looks through. */
-  listLiveOfPartner(partnerId: Types.ObjectId): Promise<TenantDocument[]> {
-    return this.tenants.find({ partnerId, status: { $ne: 'terminated' } }).sort({ createdAt: -1 }).exec();
+  async listLiveOfPartner(partnerId: string): Promise<TenantRecord[]> {
+    const rows = await this.tenants.find({ partnerId: new Types.ObjectId(partnerId), status: { $ne: 'terminated' } }).sort({ createdAt: -1 }).lean<TenantRow[]>().exec();
+    return rows.map(toRecord);
   }
 
-  async update(id: Types.ObjectId, changes: TenantChanges): Promise<TenantDocument | null> {
-    const updated = await this.serialized(id, () => this.tenants.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after' }).exec());
+  async update(id: string, changes: TenantChanges): Promise<TenantRecord | null> {
+    const updated = await this.serialized(id, () => this.oneAndUpdate({ _id: new Types.ObjectId(id) }, { $set: toSet(changes) }));
     this.forget(updated);
-    if (changes.domains) this.cache.invalidatePrefix('domain:');
+    if (changes.domains) this.bus.invalidatePrefix('domain:');
     return updated;
   }
 
@@ -131,32 +162,27 @@ export class TenantsRepository {
    * Stores provisioning step records, the workspace endpoint when it changed,
    * and — with `activate` — turns a still-pending tenant active, in one write.
    */
-  async recordSteps(
-    id: Types.ObjectId,
-    records: Record<string, ProvisioningStepRecord>,
-    options: { edgeTarget?: string; activate?: boolean } = {},
-  ): Promise<TenantDocument | null> {
+  async recordSteps(id: string, records: Record<string, StepRecord>, options: { edgeTarget?: string; activate?: boolean } = {}): Promise<TenantRecord | null> {
     const set: Record<string, unknown> = Object.fromEntries(Object.entries(records).map(([step, record]) => [`provisioning.${step}`, record]));
     if (options.edgeTarget) set['edgeTarget'] = options.edgeTarget;
+    const key = new Types.ObjectId(id);
     const updated = await this.serialized(id, async () => {
-      const activated = options.activate
-        ? await this.tenants.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { ...set, status: 'active' } }, { returnDocument: 'after' }).exec()
-        : null;
+      const activated = options.activate ? await this.oneAndUpdate({ _id: key, status: 'pending' }, { $set: { ...set, status: 'active' } }) : null;
       // Not activating, or the status moved meanwhile: the records alone.
-      return activated ?? this.tenants.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).exec();
+      return activated ?? this.oneAndUpdate({ _id: key }, { $set: set });
     });
     this.forget(updated);
     return updated;
   }
 
   /**
-   * The live tenant that lists `domain` among its custom domains, or null when
-   * none does or more than one claims it (then none gets it).
+   * The live tenant that lists `domain` among its (verified) custom domains,
+   * or null when none does or more than one claims it (then none gets it).
    */
-  findByDomain(domain: string): Promise<TenantDocument | null> {
+  findByDomain(domain: string): Promise<TenantRecord | null> {
     return this.cache.get(`domain:${domain}`, async () => {
-      const found = await this.tenants.find({ domains: domain, status: { $ne: 'terminated' } }).limit(2).exec();
-      return found.length === 1 ? found[0]! : null;
+      const found = await this.tenants.find({ domains: domain, status: { $ne: 'terminated' } }).limit(2).lean<TenantRow[]>().exec();
+      return found.length === 1 ? toRecord(found[0]!) : null;
     });
   }
 
@@ -167,16 +193,13 @@ export class TenantsRepository {
    */
   async recordActivity(seen: Map<string, Date>): Promise<void> {
     await Promise.all(
-      [...seen].map(([id, at]) => {
-        const key = new Types.ObjectId(id);
-        return this.serialized(key, () => this.tenants.updateOne({ _id: key }, { $max: { lastActivityAt: at } }, { timestamps: false }).exec());
-      }),
+      [...seen].map(([id, at]) => this.serialized(id, () => this.tenants.updateOne({ _id: new Types.ObjectId(id) }, { $max: { lastActivityAt: at } }, { timestamps: false }).exec())),
     );
   }
 
   /** Active tenants on `plan` whose workspace may sleep and has seen no request since `before`. */
-  listIdle(plan: Plan, before: Date): Promise<TenantDocument[]> {
-    return this.tenants
+  async listIdle(plan: Plan, before: Date): Promise<TenantRecord[]> {
+    const rows = await this.tenants
       .find({
         status: 'active',
         plan,
@@ -185,7 +208,9 @@ export class TenantsRepository {
         $or: [{ lastActivityAt: { $lt: before } }, { lastActivityAt: null, createdAt: { $lt: before } }],
       })
       .limit(500)
+      .lean<TenantRow[]>()
       .exec();
+    return rows.map(toRecord);
   }
 
   /** How many tenants there are in each status. */
@@ -195,32 +220,36 @@ export class TenantsRepository {
   }
 
   /** Live tenants with a provisioning step in error, most recently changed first. */
-  listInError(limit: number): Promise<TenantDocument[]> {
-    return this.tenants
+  async listInError(limit: number): Promise<TenantRecord[]> {
+    const rows = await this.tenants
       .find({ status: { $ne: 'terminated' }, $or: PROVISIONING_STEPS.map((step) => ({ [`provisioning.${step}.state`]: 'error' })) })
       .sort({ updatedAt: -1 })
       .limit(limit)
+      .lean<TenantRow[]>()
       .exec();
+    return rows.map(toRecord);
   }
 
   /** Sign-ups waiting for an operator, oldest first. */
-  async listAwaitingApproval(skip: number, limit: number): Promise<{ items: TenantDocument[]; total: number }> {
+  async listAwaitingApproval(skip: number, limit: number): Promise<{ items: TenantRecord[]; total: number }> {
     const query = { approval: 'pending' as const };
-    const [items, total] = await Promise.all([
-      this.tenants.find(query).sort({ createdAt: 1, _id: 1 }).skip(skip).limit(limit).exec(),
+    const [rows, total] = await Promise.all([
+      this.tenants.find(query).sort({ createdAt: 1, _id: 1 }).skip(skip).limit(limit).lean<TenantRow[]>().exec(),
       this.tenants.countDocuments(query).exec(),
     ]);
-    return { items, total };
+    return { items: rows.map(toRecord), total };
   }
 
   /** Tenants listing custom domains (routed ones: only verified names are written there). */
-  listWithDomains(): Promise<TenantDocument[]> {
-    return this.tenants.find({ domains: { $exists: true, $ne: [] } }).exec();
+  async listWithDomains(): Promise<TenantRecord[]> {
+    const rows = await this.tenants.find({ domains: { $exists: true, $ne: [] } }).lean<TenantRow[]>().exec();
+    return rows.map(toRecord);
   }
 
   /** Every tenant, oldest first: what reconcile-all walks through. */
-  listAll(): Promise<TenantDocument[]> {
-    return this.tenants.find({}).sort({ createdAt: 1, _id: 1 }).exec();
+  async listAll(): Promise<TenantRecord[]> {
+    const rows = await this.tenants.find({}).sort({ createdAt: 1, _id: 1 }).lean<TenantRow[]>().exec();
+    return rows.map(toRecord);
   }
 
   /**
@@ -228,18 +257,50 @@ export class TenantsRepository {
    * Becoming active counts as activity, so a resumed or woken workspace is not
    * put to sleep by the next idle pass.
    */
-  async transition(id: Types.ObjectId, from: TenantStatus[], to: TenantStatus): Promise<TenantDocument | null> {
-    const set = to === 'active' ? { status: to, lastActivityAt: new Date() } : { status: to };
-    const updated = await this.serialized(id, () =>
-      this.tenants.findOneAndUpdate({ _id: id, status: { $in: from } }, { $set: set }, { returnDocument: 'after' }).exec(),
-    );
+  async transition(id: string, from: TenantStatus[], to: TenantStatus): Promise<TenantRecord | null> {
+    const set = to === 'active' ? { status: to, lastActivityAt: this.clock.now() } : { status: to };
+    const updated = await this.serialized(id, () => this.oneAndUpdate({ _id: new Types.ObjectId(id), status: { $in: from } }, { $set: set }));
     this.forget(updated);
     return updated;
   }
-}
 
-/** Every step pending, as a new tenant starts. */
-function pendingSteps(): Record<string, ProvisioningStepRecord> {
-  const now = new Date();
-  return Object.fromEntries(PROVISIONING_STEPS.map((step) => [step, { state: 'pending', attempts: 0, updatedAt: now }]));
+  private async insert(tenant: NewTenant): Promise<TenantRecord> {
+    const created = await this.tenants.create({
+      ...tenant,
+      partnerId: tenant.partnerId ? new Types.ObjectId(tenant.partnerId) : null,
+      provisioning: this.pendingSteps(),
+    });
+    return toRecord(created.toObject({ flattenMaps: true }) as unknown as TenantRow);
+  }
+
+  private async one(filter: Record<string, unknown>): Promise<TenantRecord | null> {
+    const row = await this.tenants.findOne(filter).lean<TenantRow>().exec();
+    return row ? toRecord(row) : null;
+  }
+
+  private async oneAndUpdate(filter: Record<string, unknown>, update: Record<string, unknown>): Promise<TenantRecord | null> {
+    const row = await this.tenants.findOneAndUpdate(filter, update, { returnDocument: 'after' }).lean<TenantRow>().exec();
+    return row ? toRecord(row) : null;
+  }
+
+  private forget(tenant: TenantRecord | null): void {
+    if (tenant) this.bus.invalidate(...cacheKeys.tenant(tenant));
+  }
+
+  private serialized<T>(id: string, write: () => Promise<T>): Promise<T> {
+    const run = (this.writes.get(id) ?? Promise.resolve()).catch(() => undefined).then(write);
+    this.writes.set(id, run);
+    void run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.writes.get(id) === run) this.writes.delete(id);
+      });
+    return run;
+  }
+
+  /** Every step pending, as a new tenant starts. */
+  private pendingSteps(): Record<string, StepRecord> {
+    const now = this.clock.now();
+    return Object.fromEntries(PROVISIONING_STEPS.map((step) => [step, { state: 'pending', attempts: 0, updatedAt: now }]));
+  }
 }

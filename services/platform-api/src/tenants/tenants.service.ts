@@ -1,19 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { Page, Tenant as TenantShape, TenantStatus } from '@tessera/contracts';
-import { Types } from 'mongoose';
-import { changesBetween, mutation, type Mutation } from '../audit/mutation';
+import { changesBetween, mutation, tenantTarget, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import { toSkip, type PageQuery } from '../common/http/paging.dto';
-import { SettingsService } from '../settings/settings.service';
 import { MembershipsRepository } from '../memberships/memberships.repository';
-import { ReconcileService } from '../provisioning/reconcile.service';
-import { CustomDomains } from '../domains/custom-domains.service';
+import { SettingsService } from '../settings/settings.service';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import type { UserRecord } from '../users/user.schema';
 import { TenantHealthService } from './tenant-health.service';
+import { TenantProvisioner } from './tenant-provisioner';
 import { type CreateTenantDto, type ListTenantsQuery, type UpdateTenantDto } from './tenant.dto';
-import type { UserDocument } from '../users/user.schema';
-import type { TenantDocument } from './tenant.schema';
+import type { TenantRecord } from './tenant.schema';
 import { TenantsRepository, type TenantChanges } from './tenants.repository';
 
 const UPDATABLE_FIELDS = ['name', 'plan', 'industry', 'brandColor', 'keepAwake'] as const;
@@ -31,10 +29,9 @@ export class TenantsService {
     private readonly tenants: TenantsRepository,
     private readonly memberships: MembershipsRepository,
     private readonly subscriptions: SubscriptionsService,
-    private readonly provisioning: ReconcileService,
+    private readonly provisioning: TenantProvisioner,
     private readonly health: TenantHealthService,
     private readonly settings: SettingsService,
-    private readonly domains: CustomDomains,
   ) {}
 
   /**
@@ -55,27 +52,27 @@ export class TenantsService {
   }
 
   /** Approves a waiting sign-up and starts its provisioning. */
-  async approve(tenant: TenantDocument, reason?: string): Promise<Mutation<TenantShape>> {
+  async approve(tenant: TenantRecord, reason?: string): Promise<Mutation<TenantShape>> {
     if (tenant.approval !== 'pending') throw DomainError.conflict(`${tenant.slug} is not waiting for approval`);
-    const updated = (await this.tenants.update(tenant._id, { approval: 'approved' })) ?? tenant;
+    const updated = (await this.tenants.update(tenant.id, { approval: 'approved' })) ?? tenant;
     this.provisioning.start(updated);
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.approve',
-      ...auditTarget(tenant),
+      ...tenantTarget(tenant),
       changes: { approval: { from: 'pending', to: 'approved' } },
       reason: reason ?? null,
     });
   }
 
   /** Rejects a waiting sign-up: it is terminated, kept and readable, never provisioned. */
-  async reject(tenant: TenantDocument, reason?: string): Promise<Mutation<TenantShape>> {
+  async reject(tenant: TenantRecord, reason?: string): Promise<Mutation<TenantShape>> {
     if (tenant.approval !== 'pending') throw DomainError.conflict(`${tenant.slug} is not waiting for approval`);
-    const updated = (await this.tenants.update(tenant._id, { approval: 'rejected', status: 'terminated' })) ?? tenant;
+    const updated = (await this.tenants.update(tenant.id, { approval: 'rejected', status: 'terminated' })) ?? tenant;
     await this.subscriptions.setStatus(updated, 'canceled');
-    await this.domains.releaseAll(updated);
+    await this.provisioning.release(updated);
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.reject',
-      ...auditTarget(tenant),
+      ...tenantTarget(tenant),
       changes: { approval: { from: 'pending', to: 'rejected' }, status: { from: tenant.status, to: 'terminated' } },
       reason: reason ?? null,
     });
@@ -86,7 +83,7 @@ export class TenantsService {
    * tenant itself) under a partner or none, opens its subscription and starts
    * provisioning in the background: the answer shows every step pending.
    */
-  async open(dto: CreateTenantDto, options: { owner: UserDocument | null; partnerId: Types.ObjectId | null; awaitApproval?: boolean }): Promise<Mutation<TenantShape>> {
+  async open(dto: CreateTenantDto, options: { owner: UserRecord | null; partnerId: string | null; awaitApproval?: boolean }): Promise<Mutation<TenantShape>> {
     const tenant = await this.tenants.create({
       slug: dto.slug,
       name: dto.name,
@@ -97,17 +94,17 @@ export class TenantsService {
       partnerId: options.partnerId,
       approval: options.awaitApproval ? 'pending' : null,
     });
-    if (options.owner) await this.memberships.upsert(tenant._id, options.owner._id, 'owner');
+    if (options.owner) await this.memberships.upsert(tenant.id, options.owner.id, 'owner');
     await this.subscriptions.open(tenant);
     if (!options.awaitApproval) this.provisioning.start(tenant);
     return mutation(await this.health.describeOne(tenant), {
       action: 'tenant.create',
-      ...auditTarget(tenant),
+      ...tenantTarget(tenant),
       changes: {
         slug: { from: null, to: tenant.slug },
         name: { from: null, to: tenant.name },
         plan: { from: null, to: tenant.plan },
-        ...(options.owner ? { owner: { from: null, to: options.owner._id.toHexString() } } : {}),
+        ...(options.owner ? { owner: { from: null, to: options.owner.id } } : {}),
         ...(options.awaitApproval ? { approval: { from: null, to: 'pending' } } : {}),
       },
     });
@@ -115,15 +112,15 @@ export class TenantsService {
 
   /** Operators see every tenant; everyone else sees the tenants they are a member of. */
   async list(actor: Actor, query: ListTenantsQuery): Promise<Page<TenantShape>> {
-    let onlyIds: Types.ObjectId[] | undefined;
+    let onlyIds: string[] | undefined;
     if (!actor.isOperator) {
-      onlyIds = actor.user ? (await this.memberships.listActiveForUser(actor.user._id)).map((m) => m.tenantId) : [];
+      onlyIds = actor.user ? (await this.memberships.listActiveForUser(actor.user.id)).map((m) => m.scopeId) : [];
     }
     const { items, total } = await this.tenants.list(
       {
         status: query.status,
         plan: query.plan,
-        partnerId: query.partner ? new Types.ObjectId(query.partner) : undefined,
+        partnerId: query.partner,
         search: query.search,
         onlyIds,
       },
@@ -133,53 +130,44 @@ export class TenantsService {
     return { items: await this.health.describe(items), total, page: query.page, pageSize: query.pageSize };
   }
 
-  read(tenant: TenantDocument): Promise<TenantShape> {
+  read(tenant: TenantRecord): Promise<TenantShape> {
     return this.health.describeOne(tenant);
   }
 
-  async update(tenant: TenantDocument, dto: UpdateTenantDto): Promise<Mutation<TenantShape>> {
+  async update(tenant: TenantRecord, dto: UpdateTenantDto): Promise<Mutation<TenantShape>> {
     if (tenant.status === 'terminated') throw DomainError.conflict('A terminated tenant cannot be changed');
     const changes: TenantChanges = {};
     for (const field of UPDATABLE_FIELDS) {
       if (dto[field] !== undefined) Object.assign(changes, { [field]: dto[field] });
     }
-    const updated = (await this.tenants.update(tenant._id, changes)) ?? tenant;
+    const updated = (await this.tenants.update(tenant.id, changes)) ?? tenant;
     if (changes.plan && changes.plan !== tenant.plan) await this.subscriptions.changePlan(updated);
     // A new plan brings new workspace limits. (Custom domains have routes of their own: /tenants/:slug/domains.)
     if (changes.plan && changes.plan !== tenant.plan) this.provisioning.start(updated);
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.update',
-      ...auditTarget(tenant),
-      changes: changesBetween(tenant.toObject(), updated.toObject(), UPDATABLE_FIELDS),
+      ...tenantTarget(tenant),
+      changes: changesBetween(tenant, updated, UPDATABLE_FIELDS),
     });
   }
 
-  async changeStatus(tenant: TenantDocument, action: keyof typeof TRANSITIONS, reason?: string): Promise<Mutation<TenantShape>> {
+  async changeStatus(tenant: TenantRecord, action: keyof typeof TRANSITIONS, reason?: string): Promise<Mutation<TenantShape>> {
     const { from, to, done } = TRANSITIONS[action];
-    const updated = await this.tenants.transition(tenant._id, from, to);
+    const updated = await this.tenants.transition(tenant.id, from, to);
     if (!updated) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
     // Stop or start the workspace and swap the route now; step errors are recorded, not thrown.
-    await this.provisioning.reconcile(updated, { wait: true });
+    await this.provisioning.converge(updated, { expected: true });
     // A terminated tenant is no longer billed, and its custom domains are free for others.
     if (to === 'terminated') {
       await this.subscriptions.setStatus(updated, 'canceled');
-      await this.domains.releaseAll(updated);
+      await this.provisioning.release(updated);
     }
-    const settled = (await this.tenants.findByIds([updated._id]))[0] ?? updated;
+    const settled = (await this.tenants.findById(updated.id)) ?? updated;
     return mutation(await this.health.describeOne(settled), {
       action: `tenant.${action}`,
-      ...auditTarget(tenant),
+      ...tenantTarget(tenant),
       changes: { status: { from: tenant.status, to } },
       reason: reason ?? null,
     });
   }
-}
-
-/** Where a tenant's audit events point: the tenant, and its partner when it has one. */
-export function auditTarget(tenant: TenantDocument) {
-  return {
-    target: { type: 'tenant', id: tenant._id.toHexString() },
-    tenantId: tenant._id.toHexString(),
-    partnerId: tenant.partnerId?.toHexString() ?? null,
-  };
 }

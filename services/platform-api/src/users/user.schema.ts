@@ -30,6 +30,18 @@ export class User {
 export type UserDocument = HydratedDocument<User>;
 export const UserSchema = SchemaFactory.createForClass(User);
 
+/** A user as the rest of the API sees it: plain data, the id as a string. */
+export interface UserRecord {
+  id: string;
+  subject: string;
+  email: string;
+  name: string;
+  username: string | null;
+  platformAdmin: boolean;
+  lastSeenAt: Date | null;
+  createdAt: Date;
+}
+
 // Serves the per-request actor lookup: users.findOne({ subject }).
 UserSchema.index({ subject: 1 }, { unique: true });
 // Serves adding a member by email: users.findOne({ email }).

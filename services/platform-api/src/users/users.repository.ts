@@ -1,52 +1,65 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model, Types } from 'mongoose';
+import { Types, type Model } from 'mongoose';
+import { CacheBus, cacheKeys } from '../common/cache-bus';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
-import { ReadCache } from '../common/read-cache';
-import { AppConfig } from '../config/app-config';
-import { User, type UserDocument } from './user.schema';
+import type { ReadCache } from '../common/read-cache';
+import { MODEL } from '../common/model-names';
+import type { User, UserRecord } from './user.schema';
 
 export type UserProfile = Pick<User, 'email' | 'name' | 'username'>;
+type UserRow = User & { _id: Types.ObjectId };
+
+const toRecord = (row: UserRow): UserRecord => ({
+  id: row._id.toHexString(),
+  subject: row.subject,
+  email: row.email,
+  name: row.name,
+  username: row.username ?? null,
+  platformAdmin: row.platformAdmin,
+  lastSeenAt: row.lastSeenAt ?? null,
+  createdAt: row.createdAt,
+});
 
 @Injectable()
 export class UsersRepository {
-  /** Users by subject: every authenticated request looks its actor up here. */
-  private readonly bySubject: ReadCache<UserDocument | null>;
-  /** Users by id: every request through the edge looks its user up here. */
-  private readonly byId: ReadCache<UserDocument | null>;
+  /** Users by `user:subject:<sub>` (every authenticated request) and `user:id:<id>` (every request through the edge). */
+  private readonly cache: ReadCache<UserRecord | null>;
 
   constructor(
-    @InjectModel(User.name) private readonly users: Model<User>,
-    config: AppConfig,
+    @InjectModel(MODEL.user) private readonly users: Model<User>,
+    private readonly bus: CacheBus,
   ) {
-    this.bySubject = new ReadCache(config.readCacheTtlMs);
-    this.byId = new ReadCache(config.readCacheTtlMs);
+    this.cache = bus.cache();
   }
 
-  findById(id: Types.ObjectId): Promise<UserDocument | null> {
-    return this.byId.get(id.toHexString(), () => this.users.findById(id).exec());
+  findById(id: string): Promise<UserRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return Promise.resolve(null);
+    return this.cache.get(`user:id:${id}`, () => this.one({ _id: new Types.ObjectId(id) }));
   }
 
-  findBySubject(subject: string): Promise<UserDocument | null> {
-    return this.bySubject.get(subject, () => this.users.findOne({ subject }).exec());
+  findBySubject(subject: string): Promise<UserRecord | null> {
+    return this.cache.get(`user:subject:${subject}`, () => this.one({ subject }));
   }
 
-  findByEmail(email: string): Promise<UserDocument | null> {
-    return this.users.findOne({ email: email.toLowerCase() }).exec();
+  findByEmail(email: string): Promise<UserRecord | null> {
+    return this.one({ email: email.toLowerCase() });
   }
 
-  findByIds(ids: Types.ObjectId[]): Promise<UserDocument[]> {
-    return this.users.find({ _id: { $in: ids } }).exec();
+  async findByIds(ids: string[]): Promise<UserRecord[]> {
+    const rows = await this.users.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean<UserRow[]>().exec();
+    return rows.map(toRecord);
   }
 
   /**
    * Inserts the user; when another request inserted the same subject first,
    * returns that one instead (created = false).
    */
-  async insert(user: Pick<User, 'subject' | 'email' | 'name' | 'username' | 'platformAdmin' | 'lastSeenAt'>): Promise<{ user: UserDocument; created: boolean }> {
-    this.bySubject.invalidate(user.subject);
+  async insert(user: Pick<User, 'subject' | 'email' | 'name' | 'username' | 'platformAdmin' | 'lastSeenAt'>): Promise<{ user: UserRecord; created: boolean }> {
+    this.bus.invalidate(`user:subject:${user.subject}`);
     try {
-      return { user: await this.users.create(user), created: true };
+      const created = await this.users.create(user);
+      return { user: toRecord(created.toObject() as UserRow), created: true };
     } catch (error: unknown) {
       const existing = isDuplicateKeyError(error) ? await this.findBySubject(user.subject) : null;
       if (!existing) throw error;
@@ -54,12 +67,15 @@ export class UsersRepository {
     }
   }
 
-  async updateProfile(id: Types.ObjectId, profile: UserProfile & { lastSeenAt: Date }): Promise<UserDocument | null> {
-    const updated = await this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).exec();
-    if (updated) {
-      this.bySubject.invalidate(updated.subject);
-      this.byId.invalidate(updated._id.toHexString());
-    }
+  async updateProfile(id: string, profile: UserProfile & { lastSeenAt: Date }): Promise<UserRecord | null> {
+    const row = await this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).lean<UserRow>().exec();
+    const updated = row ? toRecord(row) : null;
+    if (updated) this.bus.invalidate(...cacheKeys.user(updated));
     return updated;
+  }
+
+  private async one(filter: Record<string, unknown>): Promise<UserRecord | null> {
+    const row = await this.users.findOne(filter).lean<UserRow>().exec();
+    return row ? toRecord(row) : null;
   }
 }

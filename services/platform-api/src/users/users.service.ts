@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { VerifiedToken } from '../auth/token-verifier';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
-import type { UserDocument } from './user.schema';
+import type { UserRecord } from './user.schema';
 import { UsersRepository, type UserProfile } from './users.repository';
+
+/** What a verified token says about the person behind it. */
+export interface TokenIdentity {
+  subject: string;
+  email: string | null;
+  name: string | null;
+  username: string | null;
+  groups: string[];
+}
 
 /** How stale lastSeenAt may grow before a request refreshes it. */
 const LAST_SEEN_RESOLUTION_MS = 60 * 60 * 1000;
@@ -20,7 +28,7 @@ export class UsersService {
    * The local user for someone invited through the identity provider, created
    * ahead of their first sign-in under the subject their tokens will carry.
    */
-  async ensureInvited(invited: { subject: string; email: string; name: string; username: string }): Promise<UserDocument> {
+  async ensureInvited(invited: { subject: string; email: string; name: string; username: string }): Promise<UserRecord> {
     const existing = await this.users.findBySubject(invited.subject);
     if (existing) return existing;
     const { user } = await this.users.insert({
@@ -40,7 +48,7 @@ export class UsersService {
    * `platformAdmin` is taken from the admin group only on creation; after
    * that the database is the authority.
    */
-  async syncFromToken(token: VerifiedToken): Promise<{ user: UserDocument; created: boolean }> {
+  async syncFromToken(token: TokenIdentity): Promise<{ user: UserRecord; created: boolean }> {
     const profile = profileOf(token);
     const now = this.clock.now();
     const existing = await this.users.findBySubject(token.subject);
@@ -55,12 +63,12 @@ export class UsersService {
     const stale = !existing.lastSeenAt || now.getTime() - existing.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS;
     const changed = existing.email !== profile.email || existing.name !== profile.name || existing.username !== profile.username;
     if (!changed && !stale) return { user: existing, created: false };
-    const updated = await this.users.updateProfile(existing._id, { ...profile, lastSeenAt: now });
+    const updated = await this.users.updateProfile(existing.id, { ...profile, lastSeenAt: now });
     return { user: updated ?? existing, created: false };
   }
 }
 
-function profileOf(token: VerifiedToken): UserProfile {
+function profileOf(token: TokenIdentity): UserProfile {
   return {
     email: (token.email ?? '').toLowerCase(),
     name: token.name ?? token.username ?? token.email ?? token.subject,

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startTraefik, testEngineSocket, type RunningTraefik } from '@tessera/testing';
-import { provisioned, startAppWithDevIdp, until } from '../support/app';
+import { freePort, startTraefik, testEngineSocket, until, type RunningTraefik } from '@tessera/testing';
+import { WorkspaceSleep } from '../../src/edge/workspace-sleep.service';
+import { provisioned, startAppWithDevIdp } from '../support/app';
 import { removeTenantObjects } from '../support/engine';
 
 /**
@@ -32,6 +33,7 @@ describe('the edge path through Traefik', () => {
   let docker: Docker;
   let upstream: Server;
   let owner: string;
+  /** The owner's edge session, signed in once for every workspace of the base domain. */
   let cookie: string;
 
   /** A request through Traefik for `name`'s host. */
@@ -87,10 +89,10 @@ describe('the edge path through Traefik', () => {
       SEED_DEFAULT_TENANT: defaultTenant,
       EDGE_FORWARD_AUTH_URL: `http://127.0.0.1:${apiPort}/edge/auth`,
       EDGE_LOGIN_URL: 'https://portal.tessera.test/edge/start',
-      // Only free workspaces sleep here, after 2 s.
+      // Only free workspaces sleep here, after a minute of the platform's clock; the test runs the idle pass.
       WORKSPACE_IDLE_SECONDS: '0',
-      WORKSPACE_IDLE_SECONDS_FREE: '2',
-      WORKSPACE_IDLE_CHECK_SECONDS: '1',
+      WORKSPACE_IDLE_SECONDS_FREE: '60',
+      WORKSPACE_IDLE_CHECK_SECONDS: '0',
     });
     await t.idp.createPerson('owner');
     owner = await t.idp.accessToken('owner', 'portal');
@@ -105,7 +107,18 @@ describe('the edge path through Traefik', () => {
     // Started once the files are written, so it reads them whole (later changes it picks up as it watches).
     traefik = await startTraefik(dynamicDir);
     await until('Traefik routes every tenant', async () => (await Promise.all(['site', 'echo', 'dozy'].map((name) => get(name)))).every((a) => a.status === 302));
+    cookie = await signInThrough('site', '/');
   });
+
+  /** The sign-in round trip through the proxy for `path` on `name`'s host: the edge session cookie it sets. */
+  async function signInThrough(name: string, path: string): Promise<string> {
+    const away = await get(name, path);
+    const back = new URL(decodeURIComponent(away.headers['location']!.split('return=')[1]!));
+    const { redirect } = (await t.http().post('/edge/tickets').set('authorization', `Bearer ${owner}`).send({ returnUrl: back.toString() }).expect(200)).body as { redirect: string };
+    const link = new URL(redirect);
+    const exchanged = await get(name, `${link.pathname}${link.search}`);
+    return exchanged.headers['set-cookie']![0]!.split(';')[0]!;
+  }
   afterAll(async () => {
     await traefik?.stop();
     await t?.close();
@@ -125,8 +138,8 @@ describe('the edge path through Traefik', () => {
     const exchanged = await get('site', `${link.pathname}${link.search}`);
     expect(exchanged.status).toBe(302);
     expect(exchanged.headers['location']).toBe(`http://${slug('site')}.tessera.test:${traefik.port}/index.html?x=1`);
-    cookie = exchanged.headers['set-cookie']![0]!.split(';')[0]!;
-    const page = await get('site', '/index.html?x=1', { cookie });
+    const session = exchanged.headers['set-cookie']![0]!.split(';')[0]!;
+    const page = await get('site', '/index.html?x=1', { cookie: session });
     expect(page.status).toBe(200);
     expect(page.body).toContain('Your Tessera workspace is running');
   });
@@ -146,7 +159,8 @@ describe('the edge path through Traefik', () => {
   });
 
   it('wakes a sleeping workspace through the proxy: the waking page, then the workspace itself', async () => {
-    await until('dozy sleeps', async () => (await t.http().get(`/tenants/${slug('dozy')}`).set('authorization', `Bearer ${owner}`)).body.status === 'sleeping');
+    t.clock.advance(61_000);
+    expect(await t.app.get(WorkspaceSleep).idlePass()).toContain(slug('dozy'));
     const waking = await get('dozy', '/', { cookie });
     expect(waking.status).toBe(503);
     expect(waking.body).toContain('Waking up');

@@ -1,5 +1,5 @@
 import { getModelToken } from '@nestjs/mongoose';
-import { Types, type Model } from 'mongoose';
+import type { Model } from 'mongoose';
 import { MembershipsRepository } from '../../src/memberships/memberships.repository';
 import { UsersRepository } from '../../src/users/users.repository';
 import { Tenant } from '../../src/tenants/tenant.schema';
@@ -102,7 +102,7 @@ describe('partners', () => {
       expect((found as { results: unknown[] }).results).toHaveLength(1);
       // Its people are not the operators' to list without support access: the records say who owns it.
       await call('get', '/tenants/reseller-new/members', 'operator').expect(403);
-      const memberships = await t.app.get(MembershipsRepository).listActiveFor(new Types.ObjectId(created.body.id as string));
+      const memberships = await t.app.get(MembershipsRepository).listActiveFor(created.body.id as string);
       const [owner] = await t.app.get(UsersRepository).findByIds(memberships.map((m) => m.userId));
       expect(memberships.map((m) => m.role)).toEqual(['owner']);
       expect(owner?.email).toBe('owner@newco.test');

@@ -9,6 +9,7 @@ import { workspaceNames } from '../../src/integrations/containers/container-runt
 import { provisioned, startAppWithDevIdp } from '../support/app';
 import { proveDomain } from '../support/domains';
 import { execIn, removeTenantObjects } from '../support/engine';
+import { ReconcileService } from '../../src/provisioning/reconcile.service';
 
 type App = Awaited<ReturnType<typeof startAppWithDevIdp>>;
 interface RouteFile {
@@ -208,11 +209,8 @@ describe('provisioning on a real engine', () => {
 
   it('applies a plan change to the workspace limits', async () => {
     await t.http().patch(`/tenants/${slug('alpha')}`).set('authorization', `Bearer ${owner}`).send({ plan: 'business' }).expect(200);
-    // The background reconcile replaces the container meanwhile: an inspect may miss it for a moment.
-    const memory = async () => (await inspect('alpha').catch(() => null))?.HostConfig.Memory;
-    for (let attempt = 0; attempt < 100 && (await memory()) !== 256 * 1024 * 1024; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    // The plan change reconciles in the background, replacing the container: wait for it to finish.
+    await t.app.get(ReconcileService).settled();
     await provisioned(t, slug('alpha'), owner);
     const container = await inspect('alpha');
     expect(container.HostConfig.Memory).toBe(256 * 1024 * 1024);
@@ -221,11 +219,9 @@ describe('provisioning on a real engine', () => {
   });
 
   it('routes a custom domain once its owner has proven it', async () => {
+    // The route is rewritten before the verification answers.
     await proveDomain(t, owner, slug('alpha'), 'work.alpha.example', dns);
     const expected = `Host(\`${slug('alpha')}.tessera.test\`) || Host(\`work.alpha.example\`)`;
-    for (let attempt = 0; attempt < 100 && routeOf('alpha')?.http.routers[`tenant-${slug('alpha')}`]?.rule !== expected; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     expect(routeOf('alpha')?.http.routers[`tenant-${slug('alpha')}`]?.rule).toBe(expected);
   });
 

@@ -3,7 +3,6 @@ import { TestIssuer } from '../support/issuer';
 import { AUDIENCES, startAppWithTestIssuer, tokens } from '../support/app';
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('token checks against a real issuer', () => {
   let t: Awaited<ReturnType<typeof startAppWithTestIssuer>>;
@@ -157,7 +156,7 @@ describe('JWKS fetching and key rotation', () => {
     t.issuer.unpublish(unknownKid);
     const forged = await t.issuer.token({ sub: 'ada', aud: AUDIENCES.portal }, { kid: unknownKid });
 
-    await sleep(cooldownMs + 100);
+    t.clock.advance(cooldownMs + 100);
     const before = t.issuer.jwksFetches;
     const answers = await Promise.all(Array.from({ length: 8 }, () => me(forged)));
     for (let i = 0; i < 8; i += 1) expect((await me(forged)).status).toBe(401);
@@ -173,7 +172,7 @@ describe('JWKS fetching and key rotation', () => {
 
     const newKid = await t.issuer.addKey('RS256');
     t.issuer.unpublish(oldKid);
-    await sleep(cooldownMs + 100);
+    t.clock.advance(cooldownMs + 100);
 
     expect((await me(await t.issuer.token({ sub: 'ada', aud: AUDIENCES.portal }, { kid: newKid }))).status).toBe(200);
     expect((await me(oldToken)).status).toBe(401);

@@ -1,15 +1,17 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { LeaseRepository } from '../../src/provisioning/lease.repository';
+import { TestClock } from '../support/clock';
 import { openDataModule, type DataModule } from '../support/data-module';
 
 describe('per-tenant leases on the real database', () => {
   let data: DataModule;
   let leases: LeaseRepository;
+  const clock = new TestClock();
 
   beforeAll(async () => {
     data = await openDataModule('leases', []);
-    leases = new LeaseRepository(data.module.get<Connection>(getConnectionToken()));
+    leases = new LeaseRepository(data.module.get<Connection>(getConnectionToken()), clock);
   });
   afterAll(() => data.close());
 
@@ -29,7 +31,7 @@ describe('per-tenant leases on the real database', () => {
   it('lets another holder take a lease that expired, and not one that did not', async () => {
     expect(await leases.acquire('tenant-3', 'crashed', 50)).toBe(true);
     expect(await leases.acquire('tenant-3', 'other', 60_000)).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    clock.advance(80);
     expect(await leases.acquire('tenant-3', 'other', 60_000)).toBe(true);
   });
 });

@@ -29,8 +29,8 @@ describe('the mail and files adapters against servers with the real APIs’ shap
     await stalwart.start();
     await ocis.start();
     const config = configFor(stalwart.origin, ocis.origin, 'mail-token');
-    mail = new StalwartMailDomains(config);
-    files = new OcisFileSpaces(config);
+    mail = new StalwartMailDomains(config.mail!);
+    files = new OcisFileSpaces(config.files!);
   });
   afterAll(async () => {
     await stalwart.stop();
@@ -56,9 +56,9 @@ describe('the mail and files adapters against servers with the real APIs’ shap
 
   it('fails clearly on a wrong token and on a server that is down', async () => {
     const wrong = configFor(stalwart.origin, ocis.origin, 'wrong');
-    await expect(new StalwartMailDomains(wrong).ensureDomain('x.tessera.test', 'x')).rejects.toThrow('Stalwart answered 401');
-    await expect(new OcisFileSpaces(wrong).ensureSpace('x', 'x', 1)).rejects.toThrow('ocis answered 401');
+    await expect(new StalwartMailDomains(wrong.mail!).ensureDomain('x.tessera.test', 'x')).rejects.toThrow('Stalwart answered 401');
+    await expect(new OcisFileSpaces(wrong.files!).ensureSpace('x', 'x', 1)).rejects.toThrow('ocis answered 401');
     const down = configFor('http://127.0.0.1:1', 'http://127.0.0.1:1', 'mail-token');
-    await expect(new StalwartMailDomains(down).ensureDomain('x.tessera.test', 'x')).rejects.toThrow('could not be reached');
+    await expect(new StalwartMailDomains(down.mail!).ensureDomain('x.tessera.test', 'x')).rejects.toThrow('could not be reached');
   });
 });

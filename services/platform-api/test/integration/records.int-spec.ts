@@ -1,10 +1,9 @@
 import { getModelToken } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
-import { AuditEvent } from '../../src/audit/audit-event.schema';
-import { AuditModule } from '../../src/audit/audit.module';
+import type { AuditEvent } from '../../src/audit/audit-event.schema';
 import { AuditRepository } from '../../src/audit/audit.repository';
 import type { VerifiedToken } from '../../src/auth/token-verifier';
-import { MembershipsModule } from '../../src/memberships/memberships.module';
+import { MODEL } from '../../src/common/model-names';
 import { MembershipsRepository } from '../../src/memberships/memberships.repository';
 import { SubscriptionsModule } from '../../src/subscriptions/subscriptions.module';
 import { SubscriptionsService } from '../../src/subscriptions/subscriptions.service';
@@ -16,7 +15,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
   let data: DataModule;
 
   beforeAll(async () => {
-    data = await openDataModule('records', [UsersModule, MembershipsModule, SubscriptionsModule, AuditModule]);
+    data = await openDataModule('records', [UsersModule, SubscriptionsModule]);
   });
   afterAll(() => data.close());
 
@@ -34,7 +33,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
     const users = data.module.get(UsersService);
     const results = await Promise.all([users.syncFromToken(token('twin')), users.syncFromToken(token('twin'))]);
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    expect(results[0]!.user._id.equals(results[1]!.user._id)).toBe(true);
+    expect(results[0]!.user.id).toBe(results[1]!.user.id);
     expect(results[0]!.user.email).toBe('twin@example.test');
   });
 
@@ -47,29 +46,29 @@ describe('users, memberships, subscriptions and audit on the real database', () 
 
   it('revives a removed membership instead of adding a second one', async () => {
     const memberships = data.module.get(MembershipsRepository);
-    const tenantId = new Types.ObjectId();
-    const userId = new Types.ObjectId();
+    const tenantId = new Types.ObjectId().toHexString();
+    const userId = new Types.ObjectId().toHexString();
     const first = await memberships.upsert(tenantId, userId, 'member');
-    await memberships.markRemoved(first._id, new Date());
+    await memberships.markRemoved(first.id, new Date());
     expect(await memberships.findActive(tenantId, userId)).toBeNull();
     const again = await memberships.upsert(tenantId, userId, 'admin');
-    expect(again._id.equals(first._id)).toBe(true);
+    expect(again.id).toBe(first.id);
     expect(again.role).toBe('admin');
     expect(await memberships.listActiveFor(tenantId)).toHaveLength(1);
   });
 
   it('opens one subscription per tenant, idempotently, at the plan price', async () => {
     const subscriptions = data.module.get(SubscriptionsService);
-    const tenant = { _id: new Types.ObjectId(), plan: 'business' } as unknown as Parameters<SubscriptionsService['open']>[0];
+    const tenant = { id: new Types.ObjectId().toHexString(), slug: 'priced', plan: 'business', partnerId: null } as const;
     const [a, b] = await Promise.all([subscriptions.open(tenant), subscriptions.open(tenant)]);
-    expect(a!._id.equals(b!._id)).toBe(true);
+    expect(a.id).toBe(b.id);
     expect(a).toMatchObject({ plan: 'business', status: 'trialing', monthlyPrice: 4900, currency: 'EUR' });
   });
 
   it('keeps the audit trail append-only: updates and deletes are refused', async () => {
-    const events = data.module.get<Model<AuditEvent>>(getModelToken(AuditEvent.name));
+    const events = data.module.get<Model<AuditEvent>>(getModelToken(MODEL.auditEvent));
     const repository = data.module.get(AuditRepository);
-    const event = await repository.append({
+    await repository.append({
       at: new Date(),
       requestId: 'req-1',
       actor: { kind: 'user', subject: 'ada', userId: null },
@@ -80,6 +79,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
       changes: { name: { from: 'a', to: 'b' } },
       reason: null, support: null,
     });
+    const event = (await events.findOne({ requestId: 'req-1' }).orFail())!;
     await expect(events.updateOne({ _id: event._id }, { $set: { action: 'forged' } })).rejects.toThrow('append-only');
     await expect(events.findOneAndUpdate({ _id: event._id }, { $set: { action: 'forged' } })).rejects.toThrow('append-only');
     await expect(events.deleteOne({ _id: event._id })).rejects.toThrow('append-only');
@@ -89,7 +89,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
 
   it('filters the audit trail by actor, action and time range', async () => {
     const repository = data.module.get(AuditRepository);
-    const tenantId = new Types.ObjectId();
+    const tenantId = new Types.ObjectId().toHexString();
     const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 12, minutes));
     for (const [minutes, subject, action] of [[0, 'ann', 'tenant.create'], [10, 'bob', 'tenant.update'], [20, 'ann', 'tenant.update']] as const) {
       await repository.append({ at: at(minutes), requestId: `r${minutes}`, actor: { kind: 'user', subject, userId: null }, action, target: { type: 'tenant', id: null }, tenantId, partnerId: null, changes: {}, reason: null, support: null });

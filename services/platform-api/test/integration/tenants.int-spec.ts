@@ -1,11 +1,10 @@
-import { Types } from 'mongoose';
 import type { Actor } from '../../src/auth/actor';
 import { DomainError } from '../../src/common/errors/domain-error';
 import { MembershipsRepository } from '../../src/memberships/memberships.repository';
 import { TenantsModule } from '../../src/tenants/tenants.module';
 import { TenantsRepository } from '../../src/tenants/tenants.repository';
 import { TenantsService } from '../../src/tenants/tenants.service';
-import type { UserDocument } from '../../src/users/user.schema';
+import type { UserRecord } from '../../src/users/user.schema';
 import { UsersModule } from '../../src/users/users.module';
 import { UsersRepository } from '../../src/users/users.repository';
 import { openDataModule, type DataModule } from '../support/data-module';
@@ -17,7 +16,7 @@ describe('tenants on the real database', () => {
   let memberships: MembershipsRepository;
   let users: UsersRepository;
 
-  const actorFor = (user: UserDocument, isOperator = false): Actor => ({ subject: user.subject, audiences: ['portal'], user, isOperator, groups: [] });
+  const actorFor = (user: UserRecord, isOperator = false): Actor => ({ subject: user.subject, audiences: ['portal'], user, isOperator, groups: [] });
   const newUser = async (subject: string) =>
     (await users.insert({ subject, email: `${subject}@example.test`, name: subject, username: subject, platformAdmin: false, lastSeenAt: null })).user;
 
@@ -44,7 +43,7 @@ describe('tenants on the real database', () => {
     expect((lost[0]!.reason as DomainError).code).toBe('CONFLICT');
     const stored = await repository.list({ search: 'photo-finish' }, 0, 10);
     expect(stored.total).toBe(1);
-    const owners = await memberships.listActiveFor(stored.items[0]!._id);
+    const owners = await memberships.listActiveFor(stored.items[0]!.id);
     expect(owners).toHaveLength(1);
   });
 
@@ -52,7 +51,7 @@ describe('tenants on the real database', () => {
     const seed = { slug: 'seeded', name: 'Seeded', plan: 'free', status: 'active', industry: null, brandColor: null } as const;
     const results = await Promise.all([repository.ensure(seed), repository.ensure(seed), repository.ensure(seed)]);
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    expect(new Set(results.map((r) => r.tenant._id.toHexString())).size).toBe(1);
+    expect(new Set(results.map((r) => r.tenant.id)).size).toBe(1);
   });
 
   it('lists with filters, literal search, a restriction to given ids, and stable paging', async () => {
@@ -63,7 +62,7 @@ describe('tenants on the real database', () => {
     expect((await repository.list({ plan: 'business', search: '-co' }, 0, 10)).items.map((t) => t.slug).sort()).toEqual(['beta-co', 'gamma-co']);
     expect((await repository.list({ search: '(starter)' }, 0, 10)).items.map((t) => t.slug)).toEqual(['alpha-co']);
     const alpha = (await repository.findBySlug('alpha-co'))!;
-    expect((await repository.list({ onlyIds: [alpha._id] }, 0, 10)).items.map((t) => t.slug)).toEqual(['alpha-co']);
+    expect((await repository.list({ onlyIds: [alpha.id] }, 0, 10)).items.map((t) => t.slug)).toEqual(['alpha-co']);
     expect((await repository.list({ onlyIds: [] }, 0, 10)).total).toBe(0);
     const pages = [await repository.list({ search: '-co' }, 0, 2), await repository.list({ search: '-co' }, 2, 2)];
     expect(pages.flatMap((p) => p.items.map((t) => t.slug)).sort()).toEqual(['alpha-co', 'beta-co', 'gamma-co']);
@@ -73,7 +72,7 @@ describe('tenants on the real database', () => {
   it('loses no write when an owner edit and provisioning records land on one tenant at once', async () => {
     // Straight into the repository: a tenant created through the service starts
     // provisioning in the background, whose own records would race these.
-    const { _id: id } = await repository.create({ slug: 'busy-doc', name: 'Busy', plan: 'free', status: 'pending', industry: null, brandColor: null });
+    const { id } = await repository.create({ slug: 'busy-doc', name: 'Busy', plan: 'free', status: 'pending', industry: null, brandColor: null });
     const steps = ['identity', 'workspace', 'route', 'mail', 'files'];
     await Promise.all([
       repository.update(id, { domains: ['one.busy.example'] }),
@@ -83,13 +82,13 @@ describe('tenants on the real database', () => {
     const stored = (await repository.list({ search: 'busy-doc' }, 0, 1)).items[0]!;
     expect(stored.domains).toEqual(['one.busy.example']);
     expect(stored.industry).toBe('logistics');
-    expect(steps.map((step) => stored.provisioning.get(step)?.state)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(steps.map((step) => stored.provisioning[step]?.state)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
 
   it('moves status only from the statuses a transition allows', async () => {
     const owner = await newUser('mover');
     const { result } = await service.create(actorFor(owner), { slug: 'mover', name: 'Mover' });
-    const id = new Types.ObjectId(result.id);
+    const id = result.id;
     expect(await repository.transition(id, ['suspended'], 'active')).toBeNull();
     expect((await repository.transition(id, ['pending', 'active'], 'suspended'))?.status).toBe('suspended');
   });

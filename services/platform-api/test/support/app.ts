@@ -3,7 +3,8 @@ import { DevIdpProcess } from '@tessera/testing';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
-import { dropDatabase, testDatabaseUri } from '@tessera/testing';
+import { dropDatabase, testDatabaseUri, until } from '@tessera/testing';
+import { TestClock } from './clock';
 import { TestIssuer } from './issuer';
 
 export const AUDIENCES = { portal: 'tessera-portal', operator: 'tessera-operator', ci: 'tessera-ci' } as const;
@@ -11,6 +12,8 @@ export const AUDIENCES = { portal: 'tessera-portal', operator: 'tessera-operator
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
+  /** The platform's clock: move it forward instead of sleeping. */
+  clock: TestClock;
   http: () => ReturnType<typeof request>;
   close(): Promise<void>;
 }
@@ -34,12 +37,14 @@ async function launch(label: string, issuers: string, env: Record<string, string
     EDGE_SESSION_SECRET: 'edge-sessions-in-tests-are-signed-with-this',
     ...env,
   });
-  const app = await createApp(config);
+  const clock = new TestClock();
+  const app = await createApp(config, { clock });
   // PORT: a test that must name the API's address before it starts (Traefik's forwardAuth) picks one.
   await app.listen(Number(env['PORT'] ?? 0), '127.0.0.1');
   return {
     app,
     config,
+    clock,
     http: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
@@ -94,26 +99,14 @@ export function tokens(issuer: TestIssuer) {
 
 /** Waits until no provisioning step of the tenant is pending any more, and answers the tenant. */
 export async function provisioned(app: TestApp, slug: string, token: string): Promise<{ status: string; provisioning: Record<string, { state: string; error?: string }> }> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
+  let tenant: { status: string; provisioning: Record<string, { state: string; error?: string }> } | undefined;
+  await until(`${slug} finishes provisioning`, async () => {
     const response = await app.http().get(`/tenants/${slug}`).set('authorization', `Bearer ${token}`);
     const steps = Object.values((response.body as { provisioning?: Record<string, { state: string }> }).provisioning ?? {});
-    if (response.status === 200 && steps.length > 0 && steps.every((step) => step.state !== 'pending')) return response.body;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${slug} did not finish provisioning`);
-}
-
-/**
- * Waits until `check` holds, running `meanwhile` between tries (work that must
- * go on while waiting); fails after 30 s naming `what`.
- */
-export async function until(what: string, check: () => Promise<boolean>, meanwhile: () => Promise<unknown> = async () => undefined): Promise<void> {
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-    if (await check()) return;
-    await meanwhile();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting until ${what}`);
+    if (response.status === 200 && steps.length > 0 && steps.every((step) => step.state !== 'pending')) tenant = response.body;
+    return tenant !== undefined;
+  }, { intervalMs: 50 });
+  return tenant!;
 }
 
 export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';

@@ -3,6 +3,8 @@ import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
 import { Test, type TestingModule } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
 import { CommonModule } from '../../src/common/common.module';
+import { DatabaseModule } from '../../src/database/database.module';
+import { IntegrationsModule } from '../../src/integrations/integrations.module';
 import { loadConfig } from '../../src/config/app-config';
 import { ConfigModule } from '../../src/config/config.module';
 import { dropDatabase, testDatabaseUri } from '@tessera/testing';
@@ -15,7 +17,8 @@ export interface DataModule {
 
 /**
  * Feature modules on a real database of their own (FerretDB or MONGODB_URI),
- * with their indexes built, as the app builds them at start.
+ * with every repository and adapter (DatabaseModule, IntegrationsModule) and
+ * the indexes built, as the app builds them at start.
  */
 export async function openDataModule(label: string, imports: ModuleMetadata['imports']): Promise<DataModule> {
   const uri = testDatabaseUri(label);
@@ -30,7 +33,7 @@ export async function openDataModule(label: string, imports: ModuleMetadata['imp
     EDGE_SESSION_SECRET: 'edge-sessions-in-tests-are-signed-with-this',
   });
   const module = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot(config), CommonModule, MongooseModule.forRoot(uri), ...(imports ?? [])],
+    imports: [ConfigModule.forRoot(config), CommonModule.forRoot(), MongooseModule.forRoot(uri), DatabaseModule, IntegrationsModule, ...(imports ?? [])],
   }).compile();
   const connection = module.get<Connection>(getConnectionToken());
   await Promise.all(connection.modelNames().map((name) => connection.model(name).init()));

@@ -1,7 +1,3 @@
-/**
- * The container engine, as the workspace step needs it. Adapter:
- * DockerContainerRuntime (dockerode; Docker Engine or Podman's Docker API).
- */
 export interface WorkspaceSpec {
   tenantId: string;
   slug: string;
@@ -40,6 +36,10 @@ export interface WorkspaceStatus {
   memoryLimitBytes: number | null;
 }
 
+/**
+ * The container engine, as the workspace step needs it. Adapter:
+ * DockerContainerRuntime (dockerode; Docker Engine or Podman's Docker API).
+ */
 export abstract class ContainerRuntime {
   /** Converges the tenant's network, data volume and container on the spec. Idempotent. */
   abstract ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured>;

@@ -1,6 +1,4 @@
-import { Injectable } from '@nestjs/common';
 import Docker from 'dockerode';
-import { AppConfig } from '../../config/app-config';
 import {
   ContainerRuntime,
   SLUG_LABEL,
@@ -21,15 +19,23 @@ const MB = 1024 * 1024;
  * bridges reach each other unless told not to; Docker's user bridges are
  * isolated already and ignore the option).
  */
-@Injectable()
+export interface DockerRuntimeOptions {
+  /** The engine's API socket (Docker Engine or Podman). */
+  socketPath: string;
+  /** Publish each workspace's port on 127.0.0.1, for an edge on the host. */
+  publishPorts: boolean;
+  /** The edge's container (Traefik), joined to every tenant network; null when the edge reaches published ports. */
+  edgeContainer: string | null;
+}
+
 export class DockerContainerRuntime extends ContainerRuntime {
   private readonly docker: Docker;
   /** Tenant networks the edge container was joined to by this process. */
   private readonly edgeAttached = new Set<string>();
 
-  constructor(private readonly config: AppConfig) {
+  constructor(private readonly options: DockerRuntimeOptions) {
     super();
-    this.docker = new Docker({ socketPath: config.workspace.engineSocket ?? '/var/run/docker.sock', timeout: 30_000 });
+    this.docker = new Docker({ socketPath: options.socketPath, timeout: 30_000 });
   }
 
   async ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured> {
@@ -146,7 +152,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
         NanoCpus: Math.round(spec.cpus * 1e9),
         PidsLimit: spec.pids,
         RestartPolicy: { Name: 'unless-stopped' },
-        ...(this.config.workspace.publishPorts ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+        ...(this.options.publishPorts ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
       },
     };
   }
@@ -167,7 +173,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
    * once per network and process. Nothing else joins tenant networks.
    */
   private async attachEdge(network: string): Promise<void> {
-    const edge = this.config.workspace.edgeContainer;
+    const edge = this.options.edgeContainer;
     if (!edge || this.edgeAttached.has(network)) return;
     try {
       await this.docker.getNetwork(network).connect({ Container: edge });
@@ -181,7 +187,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
 
   private endpointOf(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): string {
     const published = container.NetworkSettings.Ports?.[`${spec.port}/tcp`]?.[0]?.HostPort;
-    if (this.config.workspace.publishPorts && published) return `http://127.0.0.1:${published}`;
+    if (this.options.publishPorts && published) return `http://127.0.0.1:${published}`;
     return `http://${workspaceNames(spec.slug).container}:${spec.port}`;
   }
 

@@ -1,7 +1,3 @@
-/**
- * The edge (reverse proxy) in front of the workspaces. Adapter:
- * TraefikFileEdgeRouter (one file per tenant in Traefik's dynamic directory).
- */
 export interface RouteSpec {
   slug: string;
   /** `<slug>.<base domain>` and the tenant's custom domains. */
@@ -17,6 +13,10 @@ export interface RouteEnsured {
   drift: string[];
 }
 
+/**
+ * The edge (reverse proxy) in front of the workspaces. Adapter:
+ * TraefikFileEdgeRouter (one file per tenant in Traefik's dynamic directory).
+ */
 export abstract class EdgeRouter {
   /** Writes the tenant's route unless it is already exactly so. */
   abstract ensureRoute(spec: RouteSpec): Promise<RouteEnsured>;

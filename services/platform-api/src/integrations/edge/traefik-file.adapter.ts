@@ -1,9 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { AppConfig } from '../../config/app-config';
 import { EdgeRouter, type RouteEnsured, type RouteSpec } from './edge-router.port';
 import { IntegrationError } from '../integration-error';
 
@@ -12,9 +10,18 @@ import { IntegrationError } from '../integration-error';
  * dynamic directory Traefik watches, written atomically (temp file, rename),
  * so Traefik never reads half a file.
  */
-@Injectable()
+export interface TraefikFileOptions {
+  /** The dynamic directory Traefik's file provider watches. */
+  dynamicDir: string;
+  /** Where Traefik asks the API about each request (GET /edge/auth). */
+  forwardAuthUrl: string;
+  /** The certificate resolver for the routers; null: no TLS block. */
+  tlsResolver: string | null;
+  suspendedPageUrl: string;
+}
+
 export class TraefikFileEdgeRouter extends EdgeRouter {
-  constructor(private readonly config: AppConfig) {
+  constructor(private readonly options: TraefikFileOptions) {
     super();
   }
 
@@ -52,7 +59,7 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
 
   /** The dynamic configuration of one tenant: router, service and forwardAuth middleware. */
   render(spec: RouteSpec): string {
-    const { forwardAuthUrl, tlsResolver, suspendedPageUrl } = this.config.edge;
+    const { forwardAuthUrl, tlsResolver, suspendedPageUrl } = this.options;
     const name = `tenant-${spec.slug}`;
     const router: Record<string, unknown> = {
       rule: spec.hosts.map((host) => `Host(\`${host}\`)`).join(' || '),
@@ -94,9 +101,7 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
   }
 
   private dynamicDir(): string {
-    const dir = this.config.edge.dynamicDir;
-    if (!dir) throw new IntegrationError('edge', 'unavailable', 'No Traefik dynamic directory is configured');
-    return dir;
+    return this.options.dynamicDir;
   }
 
   private async writeAtomically(path: string, content: string): Promise<void> {

@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
 import { jsonRequest } from '../http-json';
 import { FileSpaces, type FileSpaceEnsured } from './file-spaces.port';
 import { IntegrationError } from '../integration-error';
@@ -16,22 +14,19 @@ interface Drive {
  * drives the service account can list (`/graph/v1.0/me/drives` would show
  * only its own).
  */
-@Injectable()
 export class OcisFileSpaces extends FileSpaces {
-  constructor(private readonly config: AppConfig) {
+  constructor(private readonly files: { url: string; token: string }) {
     super();
   }
 
   async ping(): Promise<void> {
-    const files = this.config.files;
-    if (!files) throw new IntegrationError('files', 'unavailable', 'File spaces are not configured');
+    const files = this.files;
     const answer = await jsonRequest(`${files.url.replace(/\/$/, '')}/graph/v1.0/drives?$filter=${encodeURIComponent("driveType eq 'project'")}`, { method: 'GET', token: files.token, timeoutMs: 2_000 });
     if (answer.status !== 200) throw new IntegrationError('files', 'unavailable', `ocis answered ${answer.status}`);
   }
 
   async ensureSpace(name: string, description: string, quotaBytes: number): Promise<FileSpaceEnsured> {
-    const files = this.config.files;
-    if (!files) throw new IntegrationError('files', 'unavailable', 'File spaces are not configured');
+    const files = this.files;
     const base = `${files.url.replace(/\/$/, '')}/graph/v1.0`;
     const filter = encodeURIComponent("driveType eq 'project'");
     const listed = await jsonRequest(`${base}/drives?$filter=${filter}`, { method: 'GET', token: files.token, timeoutMs: 5_000 });

@@ -1,9 +1,3 @@
-/**
- * The identity provider's directory, as the platform needs it: one group per
- * tenant, its members, invitations and MFA status. Adapters: AuthentikDirectory
- * (works against Authentik and dev-idp alike).
- */
-
 export interface DirectoryGroup {
   id: string;
   name: string;
@@ -40,6 +34,11 @@ export const TENANT_SLUG_ATTRIBUTE = 'tessera_tenant_slug';
 /** The name of a tenant's group: it also grants membership through the documented group mapping. */
 export const tenantGroupName = (slug: string) => `tenant:${slug}`;
 
+/**
+ * The identity provider's directory, as the platform needs it: one group per
+ * tenant, its members, invitations and MFA status. Adapters: AuthentikDirectory
+ * (works against Authentik and dev-idp alike).
+ */
 export abstract class IdentityDirectory {
   /** Finds or creates the tenant's group; its attributes record the tenant's slug and id. Idempotent. */
   abstract ensureTenantGroup(tenant: TenantRef): Promise<DirectoryGroup & { created: boolean }>;

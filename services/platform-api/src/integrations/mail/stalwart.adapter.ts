@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
 import { jsonRequest } from '../http-json';
 import { MailDomains, type MailDomainEnsured } from './mail-domains.port';
 import { IntegrationError } from '../integration-error';
@@ -10,22 +8,19 @@ import { IntegrationError } from '../integration-error';
  * 0.16 and later moved management to JMAP. A domain is a principal of type
  * `domain`; creating one that exists answers 400 `fieldAlreadyExists`.
  */
-@Injectable()
 export class StalwartMailDomains extends MailDomains {
-  constructor(private readonly config: AppConfig) {
+  constructor(private readonly mail: { url: string; token: string }) {
     super();
   }
 
   async ping(): Promise<void> {
-    const mail = this.config.mail;
-    if (!mail) throw new IntegrationError('mail', 'unavailable', 'Mail is not configured');
+    const mail = this.mail;
     const answer = await jsonRequest(`${mail.url.replace(/\/$/, '')}/api/principal/__tessera_health__`, { method: 'GET', token: mail.token, timeoutMs: 2_000 });
     if (answer.status !== 200 && answer.status !== 404) throw new IntegrationError('mail', 'unavailable', `Stalwart answered ${answer.status}`);
   }
 
   async ensureDomain(domain: string, description: string): Promise<MailDomainEnsured> {
-    const mail = this.config.mail;
-    if (!mail) throw new IntegrationError('mail', 'unavailable', 'Mail is not configured');
+    const mail = this.mail;
     const call = (method: string, path: string, body?: unknown) => jsonRequest(`${mail.url.replace(/\/$/, '')}/api${path}`, { method, token: mail.token, body, timeoutMs: 5_000 });
 
     const found = await call('GET', `/principal/${encodeURIComponent(domain)}`);

@@ -12,9 +12,9 @@ export class IdentityStep extends ProvisioningStep {
   }
 
   async ensure({ tenant }: StepContext): Promise<StepResult> {
-    const ref = { id: tenant._id.toHexString(), slug: tenant.slug };
+    const ref = { id: tenant.id, slug: tenant.slug };
     // Converged: the group we made is still there, still this tenant's (one lookup by id).
-    const handle = tenant.provisioning?.get('identity')?.handle;
+    const handle = tenant.provisioning['identity']?.handle;
     const known = handle ? await this.directory.findGroupById(handle) : null;
     if (known && known.attributes[TENANT_ID_ATTRIBUTE] === ref.id) return { state: 'ok', handle: known.id, drift: [] };
     const group = await this.directory.ensureTenantGroup(ref);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { FileSpaces } from '../../integrations/files/file-spaces.port';
 import { MailDomains } from '../../integrations/mail/mail-domains.port';
-import { ProvisioningStep, skipped, type StepContext, type StepResult } from '../provisioning-step';
+import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 
 /** File space quota by plan, in GiB. */
 const SPACE_QUOTA_GIB = { free: 1, starter: 10, business: 100, enterprise: 1000 } as const;
@@ -20,9 +20,8 @@ export class MailStep extends ProvisioningStep {
   }
 
   async ensure({ tenant }: StepContext): Promise<StepResult> {
-    if (!this.config.mail) return skipped('Mail is not configured (MAIL_API_URL)');
     const ensured = await this.domains.ensureDomain(`${tenant.slug}.${this.config.baseDomain}`, `Tessera tenant ${tenant.slug}`);
-    const firstRun = !tenant.provisioning?.get('mail')?.handle;
+    const firstRun = !tenant.provisioning['mail']?.handle;
     return { state: 'ok', handle: ensured.handle, drift: ensured.created && !firstRun ? ['mail domain missing'] : [] };
   }
 }
@@ -32,17 +31,13 @@ export class MailStep extends ProvisioningStep {
 export class FilesStep extends ProvisioningStep {
   readonly name = 'files' as const;
 
-  constructor(
-    private readonly config: AppConfig,
-    private readonly spaces: FileSpaces,
-  ) {
+  constructor(private readonly spaces: FileSpaces) {
     super();
   }
 
   async ensure({ tenant }: StepContext): Promise<StepResult> {
-    if (!this.config.files) return skipped('File spaces are not configured (FILES_API_URL)');
     const ensured = await this.spaces.ensureSpace(`tessera-${tenant.slug}`, `Files of ${tenant.name}`, SPACE_QUOTA_GIB[tenant.plan] * 1024 ** 3);
-    const firstRun = !tenant.provisioning?.get('files')?.handle;
+    const firstRun = !tenant.provisioning['files']?.handle;
     return { state: 'ok', handle: ensured.handle, drift: ensured.created && !firstRun ? ['file space missing'] : [] };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { workspaceNames } from '../../integrations/containers/container-runtime.port';
 import { EdgeRouter } from '../../integrations/edge/edge-router.port';
-import { ProvisioningStep, skipped, type StepContext, type StepResult } from '../provisioning-step';
+import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 
 /** The tenant's edge route: to the workspace, to the suspended page, or gone once terminated. */
 @Injectable()
@@ -18,12 +18,11 @@ export class RouteStep extends ProvisioningStep {
 
   async ensure(context: StepContext): Promise<StepResult> {
     const { tenant } = context;
-    if (!this.config.edge.dynamicDir) return skipped('No Traefik dynamic directory is configured (TRAEFIK_DYNAMIC_DIR)');
     if (tenant.status === 'terminated') {
       await this.router.removeRoute(tenant.slug);
       return { state: 'ok', drift: [] };
     }
-    const firstRun = !tenant.provisioning?.get('route')?.handle;
+    const firstRun = !tenant.provisioning['route']?.handle;
     const ensured = await this.router.ensureRoute({
       slug: tenant.slug,
       hosts: [`${tenant.slug}.${this.config.baseDomain}`, ...tenant.domains],

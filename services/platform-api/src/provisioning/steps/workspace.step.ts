@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { ContainerRuntime } from '../../integrations/containers/container-runtime.port';
-import { ProvisioningStep, skipped, type StepContext, type StepResult } from '../provisioning-step';
+import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 import { WORKSPACE_LIMITS, WORKSPACE_USER } from '../workspace-templates';
 
 /** The tenant's container stack: running while active, stopped (data kept) otherwise. */
@@ -18,10 +18,9 @@ export class WorkspaceStep extends ProvisioningStep {
 
   async ensure(context: StepContext): Promise<StepResult> {
     const { tenant } = context;
-    if (!this.config.workspace.engineSocket) return skipped('No container engine is configured (CONTAINER_ENGINE_SOCKET)');
-    const firstRun = !tenant.provisioning?.get('workspace')?.handle;
+    const firstRun = !tenant.provisioning['workspace']?.handle;
     const ensured = await this.runtime.ensureWorkspace({
-      tenantId: tenant._id.toHexString(),
+      tenantId: tenant.id,
       slug: tenant.slug,
       image: this.config.workspace.image,
       command: this.config.workspace.command,

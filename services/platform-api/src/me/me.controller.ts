@@ -7,7 +7,7 @@ import { MeService } from './me.service';
 @ApiTags('users')
 @ApiBearerAuth()
 @Controller('users')
-export class UsersController {
+export class MeController {
   constructor(private readonly me: MeService) {}
 
   /** The caller, created or updated from the token's claims, with their tenants. */

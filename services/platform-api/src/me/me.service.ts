@@ -7,6 +7,7 @@ import { PartnerMembershipsRepository } from '../partners/partner-memberships.re
 import { PartnersRepository } from '../partners/partners.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
 
+/** GET /users/me: the caller, with their tenants and partners. */
 @Injectable()
 export class MeService {
   constructor(
@@ -19,24 +20,24 @@ export class MeService {
   async describe(actor: Actor): Promise<Me> {
     const user = actor.user;
     if (!user) throw DomainError.forbidden('A machine token has no user');
-    const memberships = await this.memberships.listActiveForUser(user._id);
-    const tenants = memberships.length > 0 ? await this.tenants.findByIds(memberships.map((m) => m.tenantId)) : [];
-    const slugs = new Map(tenants.map((t) => [t._id.toHexString(), t.slug]));
-    const partnerMemberships = await this.partnerMemberships.listActiveForUser(user._id);
-    const partners = await Promise.all(partnerMemberships.map(async (m) => ({ membership: m, partner: await this.partners.findById(m.partnerId) })));
+    const memberships = await this.memberships.listActiveForUser(user.id);
+    const tenants = memberships.length > 0 ? await this.tenants.findByIds(memberships.map((m) => m.scopeId)) : [];
+    const slugs = new Map(tenants.map((t) => [t.id, t.slug]));
+    const partnerMemberships = await this.partnerMemberships.listActiveForUser(user.id);
+    const partners = await Promise.all(partnerMemberships.map(async (m) => ({ membership: m, partner: await this.partners.findById(m.scopeId) })));
     return {
-      id: user._id.toHexString(),
+      id: user.id,
       subject: user.subject,
       email: user.email,
       name: user.name,
       platformAdmin: user.platformAdmin,
       audience: actor.audiences,
       memberships: memberships.flatMap((m) => {
-        const tenantSlug = slugs.get(m.tenantId.toHexString());
-        return tenantSlug ? [{ tenantId: m.tenantId.toHexString(), tenantSlug, role: m.role }] : [];
+        const tenantSlug = slugs.get(m.scopeId);
+        return tenantSlug ? [{ tenantId: m.scopeId, tenantSlug, role: m.role }] : [];
       }),
       partners: partners.flatMap(({ membership, partner }) =>
-        partner && partner.status === 'active' ? [{ partnerId: partner._id.toHexString(), partnerSlug: partner.slug, role: membership.role }] : [],
+        partner && partner.status === 'active' ? [{ partnerId: partner.id, partnerSlug: partner.slug, role: membership.role }] : [],
       ),
     };
   }

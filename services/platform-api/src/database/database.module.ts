@@ -1,0 +1,73 @@
+import { Global, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { AuditEventSchema } from '../audit/audit-event.schema';
+import { AuditRepository } from '../audit/audit.repository';
+import { TenantDomainClaimSchema } from '../domains/domain.schema';
+import { DomainsRepository } from '../domains/domains.repository';
+import { EdgeTicketUseSchema } from '../edge/edge-ticket-use.schema';
+import { EdgeTicketUsesRepository } from '../edge/edge-ticket-uses.repository';
+import { FeatureFlagSchema } from '../flags/flag.schema';
+import { FlagsRepository } from '../flags/flags.repository';
+import { MembershipSchema } from '../memberships/membership.schema';
+import { MembershipsRepository } from '../memberships/memberships.repository';
+import { PartnerMembershipSchema } from '../partners/partner-membership.schema';
+import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
+import { PartnerSchema } from '../partners/partner.schema';
+import { PartnersRepository } from '../partners/partners.repository';
+import { LeaseRepository } from '../provisioning/lease.repository';
+import { PlatformSettingsSchema } from '../settings/settings.schema';
+import { SettingsRepository } from '../settings/settings.repository';
+import { SubscriptionSchema } from '../subscriptions/subscription.schema';
+import { SubscriptionsRepository } from '../subscriptions/subscriptions.repository';
+import { SupportGrantSchema } from '../support/support-grant.schema';
+import { SupportGrantsRepository } from '../support/support-grants.repository';
+import { TenantSchema } from '../tenants/tenant.schema';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { UserSchema } from '../users/user.schema';
+import { UsersRepository } from '../users/users.repository';
+import { DatabaseProbe } from './database.probe';
+import { MODEL } from '../common/model-names';
+
+const REPOSITORIES = [
+  AuditRepository,
+  DomainsRepository,
+  EdgeTicketUsesRepository,
+  FlagsRepository,
+  LeaseRepository,
+  MembershipsRepository,
+  PartnerMembershipsRepository,
+  PartnersRepository,
+  SettingsRepository,
+  SubscriptionsRepository,
+  SupportGrantsRepository,
+  TenantsRepository,
+  UsersRepository,
+];
+
+/**
+ * Every collection and its repository, registered once. Features inject the
+ * repositories they read; none of them needs a module of its own for its
+ * data, so no module exists only to break an import cycle.
+ */
+@Global()
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: MODEL.auditEvent, schema: AuditEventSchema },
+      { name: MODEL.domainClaim, schema: TenantDomainClaimSchema },
+      { name: MODEL.edgeTicketUse, schema: EdgeTicketUseSchema },
+      { name: MODEL.flag, schema: FeatureFlagSchema },
+      { name: MODEL.membership, schema: MembershipSchema },
+      { name: MODEL.partnerMembership, schema: PartnerMembershipSchema },
+      { name: MODEL.partner, schema: PartnerSchema },
+      { name: MODEL.settings, schema: PlatformSettingsSchema },
+      { name: MODEL.subscription, schema: SubscriptionSchema },
+      { name: MODEL.supportGrant, schema: SupportGrantSchema },
+      { name: MODEL.tenant, schema: TenantSchema },
+      { name: MODEL.user, schema: UserSchema },
+    ]),
+  ],
+  providers: [...REPOSITORIES, DatabaseProbe],
+  exports: [MongooseModule, ...REPOSITORIES, DatabaseProbe],
+})
+export class DatabaseModule {}

@@ -1,0 +1,83 @@
+import { ContainerRuntime, type WorkspaceEnsured, type WorkspaceState, type WorkspaceStatus } from './containers/container-runtime.port';
+import { EdgeRouter, type RouteEnsured } from './edge/edge-router.port';
+import { FileSpaces, type FileSpaceEnsured } from './files/file-spaces.port';
+import { IntegrationDisabled } from './integration-error';
+import { MailDomains, type MailDomainEnsured } from './mail/mail-domains.port';
+
+/**
+ * The adapters bound when an integration is not configured. Every method
+ * throws IntegrationDisabled with the reason, which the provisioning steps
+ * record as `skipped` and the health probes report as skipped: nobody else
+ * asks whether an integration is configured.
+ */
+export class DisabledContainerRuntime extends ContainerRuntime {
+  constructor(private readonly reason = 'No container engine is configured') {
+    super();
+  }
+  ensureWorkspace(): Promise<WorkspaceEnsured> {
+    return this.refuse();
+  }
+  status(): Promise<WorkspaceStatus> {
+    return this.refuse();
+  }
+  restart(): Promise<void> {
+    return this.refuse();
+  }
+  stop(): Promise<void> {
+    return this.refuse();
+  }
+  ping(): Promise<void> {
+    return this.refuse();
+  }
+  workspaceStates(): Promise<Map<string, WorkspaceState>> {
+    return this.refuse();
+  }
+  private refuse(): Promise<never> {
+    return Promise.reject(new IntegrationDisabled('containers', this.reason));
+  }
+}
+
+export class DisabledEdgeRouter extends EdgeRouter {
+  constructor(private readonly reason = 'No edge route store is configured') {
+    super();
+  }
+  ensureRoute(): Promise<RouteEnsured> {
+    return this.refuse();
+  }
+  removeRoute(): Promise<boolean> {
+    return this.refuse();
+  }
+  ping(): Promise<void> {
+    return this.refuse();
+  }
+  readRoute(): Promise<string | null> {
+    return this.refuse();
+  }
+  private refuse(): Promise<never> {
+    return Promise.reject(new IntegrationDisabled('edge', this.reason));
+  }
+}
+
+export class DisabledMailDomains extends MailDomains {
+  constructor(private readonly reason = 'Mail is not configured') {
+    super();
+  }
+  ensureDomain(): Promise<MailDomainEnsured> {
+    return Promise.reject(new IntegrationDisabled('mail', this.reason));
+  }
+  ping(): Promise<void> {
+    return Promise.reject(new IntegrationDisabled('mail', this.reason));
+  }
+}
+
+export class DisabledFileSpaces extends FileSpaces {
+  constructor(private readonly reason = 'File spaces are not configured') {
+    super();
+  }
+  ensureSpace(): Promise<FileSpaceEnsured> {
+    return Promise.reject(new IntegrationDisabled('files', this.reason));
+  }
+  ping(): Promise<void> {
+    return Promise.reject(new IntegrationDisabled('files', this.reason));
+  }
+}

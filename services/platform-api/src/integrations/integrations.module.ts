@@ -1,0 +1,50 @@
+import { Global, Module, type Provider } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { ContainerRuntime } from './containers/container-runtime.port';
+import { DockerContainerRuntime } from './containers/docker.adapter';
+import { DisabledContainerRuntime, DisabledEdgeRouter, DisabledFileSpaces, DisabledMailDomains } from './disabled.adapters';
+import { NodeDnsTxtRecords } from './dns/node-dns.adapter';
+import { TxtRecords } from './dns/txt-records.port';
+import { EdgeRouter } from './edge/edge-router.port';
+import { TraefikFileEdgeRouter } from './edge/traefik-file.adapter';
+import { FileSpaces } from './files/file-spaces.port';
+import { OcisFileSpaces } from './files/ocis.adapter';
+import { AuthentikDirectory } from './identity/authentik.adapter';
+import { IdentityDirectory } from './identity/identity-directory.port';
+import { MailDomains } from './mail/mail-domains.port';
+import { StalwartMailDomains } from './mail/stalwart.adapter';
+
+/**
+ * Every adapter, chosen once from the configuration: the real one when its
+ * integration is configured, else a Disabled… one whose answers say why. The
+ * next adapters (a Swarm runtime, a shared route store) are chosen here too.
+ */
+export const INTEGRATION_PROVIDERS: Provider[] = [
+  { provide: IdentityDirectory, inject: [AppConfig], useFactory: (config: AppConfig) => new AuthentikDirectory(config) },
+  {
+    provide: ContainerRuntime,
+    inject: [AppConfig],
+    useFactory: ({ workspace }: AppConfig) =>
+      workspace.engineSocket
+        ? new DockerContainerRuntime({ socketPath: workspace.engineSocket, publishPorts: workspace.publishPorts, edgeContainer: workspace.edgeContainer })
+        : new DisabledContainerRuntime(),
+  },
+  {
+    provide: EdgeRouter,
+    inject: [AppConfig],
+    useFactory: ({ edge }: AppConfig) =>
+      edge.dynamicDir
+        ? new TraefikFileEdgeRouter({ dynamicDir: edge.dynamicDir, forwardAuthUrl: edge.forwardAuthUrl, tlsResolver: edge.tlsResolver, suspendedPageUrl: edge.suspendedPageUrl })
+        : new DisabledEdgeRouter('No Traefik dynamic directory is configured'),
+  },
+  { provide: MailDomains, inject: [AppConfig], useFactory: ({ mail }: AppConfig) => (mail ? new StalwartMailDomains(mail) : new DisabledMailDomains()) },
+  { provide: FileSpaces, inject: [AppConfig], useFactory: ({ files }: AppConfig) => (files ? new OcisFileSpaces(files) : new DisabledFileSpaces()) },
+  { provide: TxtRecords, inject: [AppConfig], useFactory: (config: AppConfig) => new NodeDnsTxtRecords(config) },
+];
+
+@Global()
+@Module({
+  providers: INTEGRATION_PROVIDERS,
+  exports: [IdentityDirectory, ContainerRuntime, EdgeRouter, MailDomains, FileSpaces, TxtRecords],
+})
+export class IntegrationsModule {}

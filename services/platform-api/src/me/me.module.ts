@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { MeController } from './me.controller';
+import { MeService } from './me.service';
+
+/** GET /users/me: who the caller is, and their tenants and partners. */
+@Module({
+  controllers: [MeController],
+  providers: [MeService],
+})
+export class MeModule {}

@@ -1,0 +1,101 @@
+import type { Tenant as TenantShape } from '@tessera/contracts';
+import type { Actor } from '../auth/actor';
+import { DomainError } from '../common/errors/domain-error';
+import type { MembershipsRepository } from '../memberships/memberships.repository';
+import type { SettingsService } from '../settings/settings.service';
+import type { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import type { UserRecord } from '../users/user.schema';
+import type { TenantHealthService } from './tenant-health.service';
+import type { TenantProvisioner } from './tenant-provisioner';
+import type { TenantRecord } from './tenant.schema';
+import type { TenantsRepository } from './tenants.repository';
+import { TenantsService } from './tenants.service';
+
+/** The tenant rules with every port stubbed: what is stored, started and refused. */
+function tenantRecord(fields: Partial<TenantRecord> = {}): TenantRecord {
+  return {
+    id: 't1', slug: 'acme', name: 'Acme', status: 'active', plan: 'free', domains: [], partnerId: null, industry: null, brandColor: null,
+    billingInfo: {}, approval: null, workspaceStopped: false, keepAwake: false, lastActivityAt: null, edgeTarget: null, provisioning: {},
+    createdAt: new Date(0), updatedAt: new Date(0), ...fields,
+  };
+}
+
+function setup(options: { approval?: boolean; transition?: TenantRecord | null } = {}) {
+  const created: Partial<TenantRecord>[] = [];
+  const started: string[] = [];
+  const converged: string[] = [];
+  const released: string[] = [];
+  const statuses: string[] = [];
+  const updates: Partial<TenantRecord>[] = [];
+  const tenants = {
+    create: async (tenant: Partial<TenantRecord>) => (created.push(tenant), tenantRecord({ ...tenant, id: 'new' })),
+    update: async (_id: string, changes: Partial<TenantRecord>) => (updates.push(changes), tenantRecord(changes)),
+    transition: async (_id: string, _from: string[], to: TenantRecord['status']) => (options.transition === undefined ? tenantRecord({ status: to }) : options.transition),
+    findById: async () => null,
+  } as unknown as TenantsRepository;
+  const memberships = { upsert: async () => undefined } as unknown as MembershipsRepository;
+  const subscriptions = { open: async () => undefined, changePlan: async () => undefined, setStatus: async (_t: unknown, status: string) => void statuses.push(status) } as unknown as SubscriptionsService;
+  const provisioner = {
+    start: (tenant: TenantRecord) => void started.push(tenant.slug),
+    converge: async (tenant: TenantRecord) => (converged.push(tenant.status), { slug: tenant.slug, status: tenant.status, ran: true, steps: {} }),
+    release: async (tenant: TenantRecord) => void released.push(tenant.slug),
+  } as unknown as TenantProvisioner;
+  const health = { describeOne: async (tenant: TenantRecord) => ({ slug: tenant.slug, status: tenant.status }) as unknown as TenantShape } as unknown as TenantHealthService;
+  const settings = { signupApproval: async () => options.approval ?? false } as unknown as SettingsService;
+  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings);
+  return { service, created, started, converged, released, statuses, updates };
+}
+
+const person = (isOperator = false): Actor => ({ subject: 's', audiences: [isOperator ? 'operator' : 'portal'], user: { id: 'u1' } as UserRecord, isOperator, groups: [] });
+
+describe('TenantsService', () => {
+  it('provisions a new tenant at once, unless a sign-up must wait for an operator', async () => {
+    const open = setup();
+    await open.service.create(person(), { slug: 'acme', name: 'Acme' });
+    expect(open.started).toEqual(['acme']);
+    expect(open.created[0]).toMatchObject({ status: 'pending', approval: null, plan: 'free' });
+
+    const waiting = setup({ approval: true });
+    const answer = await waiting.service.create(person(), { slug: 'acme', name: 'Acme' });
+    expect(waiting.started).toEqual([]);
+    expect(waiting.created[0]).toMatchObject({ approval: 'pending' });
+    expect(answer.audit.changes).toMatchObject({ approval: { from: null, to: 'pending' } });
+  });
+
+  it("does not hold an operator's tenant for approval, and refuses a machine as owner", async () => {
+    const held = setup({ approval: true });
+    await held.service.create(person(true), { slug: 'ops', name: 'Ops' });
+    expect(held.started).toEqual(['ops']);
+    await expect(held.service.create({ ...person(), user: null }, { slug: 'bot', name: 'Bot' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('refuses to change a terminated tenant, and reprovisions only for a new plan', async () => {
+    const { service, started } = setup();
+    await expect(service.update(tenantRecord({ status: 'terminated' }), { name: 'X' })).rejects.toBeInstanceOf(DomainError);
+    await service.update(tenantRecord(), { name: 'Renamed' });
+    expect(started).toEqual([]);
+    await service.update(tenantRecord(), { plan: 'business' });
+    expect(started).toEqual(['acme']);
+  });
+
+  it('answers 409 when the status moved meanwhile, and converges on a change as expected, not drift', async () => {
+    await expect(setup({ transition: null }).service.changeStatus(tenantRecord({ status: 'suspended' }), 'suspend')).rejects.toMatchObject({ code: 'CONFLICT' });
+    const { service, converged, statuses, released } = setup();
+    const answer = await service.changeStatus(tenantRecord(), 'terminate', 'closed');
+    expect(converged).toEqual(['terminated']);
+    expect(statuses).toEqual(['canceled']);
+    expect(released).toEqual(['acme']);
+    expect(answer.audit).toMatchObject({ action: 'tenant.terminate', reason: 'closed', changes: { status: { from: 'active', to: 'terminated' } } });
+  });
+
+  it('approves and rejects only a sign-up that waits, and a rejected one ends terminated, unbilled and released', async () => {
+    const { service, started, statuses, released, updates } = setup();
+    await expect(service.approve(tenantRecord({ approval: null }))).rejects.toMatchObject({ code: 'CONFLICT' });
+    await service.approve(tenantRecord({ approval: 'pending' }));
+    expect(started).toHaveLength(1);
+    await service.reject(tenantRecord({ approval: 'pending' }), 'spam');
+    expect(updates.at(-1)).toEqual({ approval: 'rejected', status: 'terminated' });
+    expect(statuses).toEqual(['canceled']);
+    expect(released).toEqual(['acme']);
+  });
+});
