@@ -48,7 +48,10 @@ for dir in packages/* services/* apps/*; do
   node -e 'process.exit(require(process.argv[1]).scripts?.["test:ci"] ? 0 : 1)' "$ROOT/$dir/package.json" || continue
   name="$(basename "$dir")"
   log "tests: $name"
-  (cd "$dir" && TESSERA_REPORT="$REPORTS/$name.json" pnpm run test:ci)
+  # A ceiling per package, so one hung suite cannot keep the run from its summary.
+  (cd "$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-15m}" pnpm run test:ci)
+  status=$?
+  [ "$status" -eq 124 ] && checks+=("tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-15m}):failed")
   [ -f "$REPORTS/$name.json" ] || checks+=("tests of $name (no report: the runner crashed):failed")
 done
 

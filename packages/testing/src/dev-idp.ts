@@ -63,6 +63,10 @@ export class DevIdpProcess {
       },
     });
     const idp = new DevIdpProcess(child, origin);
+    // A suite whose hook fails never calls stop(): the server must not outlive the test process.
+    const orphanGuard = () => child.kill('SIGKILL');
+    process.once('exit', orphanGuard);
+    child.once('exit', () => process.off('exit', orphanGuard));
     for (let attempt = 0; attempt < 100; attempt += 1) {
       if (child.exitCode !== null) throw new Error(`dev-idp exited with code ${child.exitCode}`);
       try {
