@@ -7,3 +7,4 @@ export * from './users';
 export * from './flags';
 export * from './partners';
 export * from './domains';
+export * from './events';

@@ -41,7 +41,8 @@ export interface PlatformSettings {
   updatedAt: string | null;
 }
 
-export const TENANT_HEALTH = ['healthy', 'degraded', 'down', 'suspended'] as const;
+/** `stopped`: an owner stopped the workspace; nothing is wrong, and nothing answers until it is started. */
+export const TENANT_HEALTH = ['healthy', 'degraded', 'stopped', 'down', 'suspended'] as const;
 export type TenantHealthStatus = (typeof TENANT_HEALTH)[number];
 
 /** How a tenant is doing, from its provisioning, workspace and subscription; reasons say why. */
@@ -91,6 +92,10 @@ export interface WorkspaceStatus {
   memoryLimitBytes: number | null;
   /** Why the state is unknown (no engine configured, engine down). */
   reason?: string;
+  /** An owner stopped it: it stays stopped until started. */
+  stoppedByOwner: boolean;
+  /** The plan's idle time before the workspace sleeps; null when it never does (keep-awake is the tenant's `keepAwake`). */
+  sleepsAfterSeconds: number | null;
 }
 
 export interface Page<T> {

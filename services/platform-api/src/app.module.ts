@@ -20,6 +20,7 @@ import { SettingsModule } from './settings/settings.module';
 import { OverviewModule } from './overview/overview.module';
 import { SupportModule } from './support/support.module';
 import { EdgeModule } from './edge/edge.module';
+import { LiveEventsModule } from './events/live-events.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -66,6 +67,7 @@ export class AppModule implements NestModule {
         MongooseModule.forRoot(config.mongodbUri, { serverSelectionTimeoutMS: 5_000 }),
         DatabaseModule,
         IntegrationsModule,
+        LiveEventsModule,
         ProvisioningModule,
         AuthModule,
         TenantsModule,

@@ -46,6 +46,7 @@ export const STATUS_LOOKS = {
   health: {
     healthy: look('Healthy', 'success', OK),
     degraded: look('Degraded', 'warning', BAD),
+    stopped: look('Stopped', 'neutral', OFF),
     down: look('Down', 'error', BAD),
     suspended: look('Suspended', 'warning', OFF),
   },

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEvent as AuditEventShape, Page } from '@tessera/contracts';
 import { AccessRepository } from '../auth/access.repository';
 import { actorKind, type Actor } from '../auth/actor';
+import { ChangeFeed } from '../common/change-feed';
 import { Clock } from '../common/clock';
 import { toSkip } from '../common/http/paging.dto';
 import type { AuditEventRecord } from './audit-event.schema';
@@ -14,6 +15,7 @@ export class AuditService {
   constructor(
     private readonly events: AuditRepository,
     private readonly access: AccessRepository,
+    private readonly feed: ChangeFeed,
     private readonly clock: Clock,
   ) {}
 
@@ -40,6 +42,8 @@ export class AuditService {
       reason: draft.reason ?? null,
       support,
     });
+    // Every audited change of a tenant is also a live event: the pages showing it read it again.
+    if (draft.tenantId) await this.feed.publish({ tenantId: draft.tenantId, ...liveChangeOf(draft) });
   }
 
   /** A page of events; `tenantId` (a tenant's own activity) wins over the query's tenant slug. */
@@ -66,4 +70,16 @@ export class AuditService {
 
 export function mapAuditEvent(event: AuditEventRecord): AuditEventShape {
   return { ...event, at: event.at.toISOString() };
+}
+
+/** What an audited action is, as a live event: its part of the tenant and the state it left, where one word says it. */
+export function liveChangeOf(draft: AuditDraft): { type: 'tenant' | 'provisioning' | 'workspace'; change: string; state?: string } {
+  const status = draft.changes?.['status']?.to;
+  if (draft.action.startsWith('workspace.')) {
+    const change = draft.action.slice('workspace.'.length);
+    const state = change === 'stop' || change === 'sleep' ? 'stopped' : change === 'restart' || change === 'start' || change === 'wake' ? 'running' : undefined;
+    return { type: 'workspace', change, ...(state ? { state } : {}) };
+  }
+  if (draft.action === 'tenant.reconcile' || draft.action === 'tenant.drift') return { type: 'provisioning', change: draft.action.slice('tenant.'.length) };
+  return { type: 'tenant', change: draft.action, ...(typeof status === 'string' ? { state: status } : {}) };
 }

@@ -16,4 +16,5 @@ export const MODEL = {
   settings: 'PlatformSettings',
   edgeTicketUse: 'EdgeTicketUse',
   domainClaim: 'TenantDomainClaim',
+  liveEvent: 'LiveEvent',
 } as const;

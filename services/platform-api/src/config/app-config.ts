@@ -47,6 +47,12 @@ export class AppConfig {
    */
   readonly dns!: { servers: string[]; timeoutMs: number };
   readonly platformHosts!: string[];
+  /**
+   * The live event stream: how often each API process looks for new events
+   * (while a browser listens), how long one stream lasts before the browser
+   * reconnects (and its access is checked again), how long events are kept.
+   */
+  readonly liveEvents!: { pollMs: number; streamMaxSeconds: number; retentionHours: number };
   /** The largest request body taken; a larger one is answered 413. */
   readonly http!: { bodyLimitBytes: number };
   /** Tenant workspaces: the engine's socket (null: no engine, the step is skipped), image and command. */
@@ -265,6 +271,11 @@ export function loadConfig(env: Env): AppConfig {
     rateLimit: { mutationsPerMinute: integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 120, 1, 100_000) },
     dns: { servers: dnsServers, timeoutMs: integer('DNS_TIMEOUT_MS', 3_000, 100, 30_000) },
     platformHosts,
+    liveEvents: {
+      pollMs: integer('LIVE_EVENTS_POLL_MS', 200, 20, 10_000),
+      streamMaxSeconds: integer('LIVE_STREAM_MAX_SECONDS', 300, 5, 86_400),
+      retentionHours: integer('LIVE_EVENTS_RETENTION_HOURS', 24, 1, 720),
+    },
     http: { bodyLimitBytes: integer('HTTP_BODY_LIMIT_BYTES', 100 * 1_024, 1_024, 10 * 1_024 * 1_024) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
     support: { ttlSeconds: integer('SUPPORT_ACCESS_TTL_SECONDS', 3_600, 5, 7 * 24 * 3_600) },

@@ -5,6 +5,8 @@ import { AuditRepository } from '../audit/audit.repository';
 import { TenantDomainClaimSchema } from '../domains/domain.schema';
 import { DomainsRepository } from '../domains/domains.repository';
 import { EdgeTicketUseSchema } from '../edge/edge-ticket-use.schema';
+import { LiveEventSchema } from '../events/live-event.schema';
+import { LiveEventsRepository } from '../events/live-events.repository';
 import { EdgeTicketUsesRepository } from '../edge/edge-ticket-uses.repository';
 import { FeatureFlagSchema } from '../flags/flag.schema';
 import { FlagsRepository } from '../flags/flags.repository';
@@ -34,6 +36,7 @@ const REPOSITORIES = [
   EdgeTicketUsesRepository,
   FlagsRepository,
   LeaseRepository,
+  LiveEventsRepository,
   MembershipsRepository,
   PartnerMembershipsRepository,
   PartnersRepository,
@@ -57,6 +60,7 @@ const REPOSITORIES = [
       { name: MODEL.domainClaim, schema: TenantDomainClaimSchema },
       { name: MODEL.edgeTicketUse, schema: EdgeTicketUseSchema },
       { name: MODEL.flag, schema: FeatureFlagSchema },
+      { name: MODEL.liveEvent, schema: LiveEventSchema },
       { name: MODEL.membership, schema: MembershipSchema },
       { name: MODEL.partnerMembership, schema: PartnerMembershipSchema },
       { name: MODEL.partner, schema: PartnerSchema },

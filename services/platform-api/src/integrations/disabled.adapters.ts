@@ -32,6 +32,10 @@ export class DisabledContainerRuntime extends ContainerRuntime {
   workspaceStates(): Promise<Map<string, WorkspaceState>> {
     return this.refuse();
   }
+  /** No engine, no events. */
+  watch(): () => void {
+    return () => undefined;
+  }
   private refuse(): Promise<never> {
     return Promise.reject(new IntegrationDisabled('containers', this.reason));
   }

@@ -39,6 +39,13 @@ export class ProvisioningController {
     return this.workspaces.status(tenant);
   }
 
+  @Post('tenants/:slug/workspace/start')
+  @HttpCode(200)
+  @Access.tenant('workspace.manage')
+  start(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
+    return this.workspaces.start(tenant);
+  }
+
   @Post('tenants/:slug/workspace/restart')
   @HttpCode(200)
   @Access.tenant('workspace.manage')

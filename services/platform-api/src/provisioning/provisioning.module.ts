@@ -10,6 +10,7 @@ import { FilesStep, MailStep } from './steps/optional.steps';
 import { RouteStep } from './steps/route.step';
 import { WorkspaceStep } from './steps/workspace.step';
 import { WorkspaceService } from './workspace.service';
+import { WorkspaceWatcher } from './workspace-watcher.service';
 
 const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
 
@@ -30,6 +31,7 @@ const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
     ReconcileService,
     { provide: TenantProvisioner, useExisting: ReconcileService },
     WorkspaceService,
+    WorkspaceWatcher,
     CustomDomains,
   ],
   exports: [ReconcileService, TenantProvisioner, WorkspaceService, CustomDomains],

@@ -3,6 +3,7 @@ import { PROVISIONING_STEPS, type ProvisioningStepName, type ReconcileResult } f
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AuditService } from '../audit/audit.service';
+import { ChangeFeed } from '../common/change-feed';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { CustomDomains } from '../domains/custom-domains.service';
@@ -48,6 +49,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     private readonly leases: LeaseRepository,
     private readonly audit: AuditService,
     private readonly domains: CustomDomains,
+    private readonly feed: ChangeFeed,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
@@ -139,6 +141,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     // Written at the end, in one write: failed steps' attempt counts, the last step, the activation.
     const deferred: Record<string, StepRecord> = {};
     let edgeTarget: string | undefined;
+    let anyChanged = false;
     for (const [index, step] of steps.entries()) {
       const outcome = await step.ensure(context).catch((error: unknown): StepResult => {
         // An integration that is not configured: the step has nothing to do here.
@@ -154,6 +157,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
       // `updatedAt` is when it last changed or last failed: a step confirmed
       // `ok` or `skipped` again writes nothing, so a converged tenant costs no write.
       if (!changed && outcome.state !== 'error') continue;
+      anyChanged ||= changed;
       const record: StepRecord = {
         state: outcome.state,
         handle,
@@ -166,6 +170,8 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
         current = (await this.tenants.recordSteps(current.id, { [step.name]: record }, { edgeTarget })) ?? current;
         edgeTarget = undefined;
         context.tenant = current;
+        // A page watching provisioning hears of each step as it settles.
+        await this.feed.publish({ type: 'provisioning', tenantId: current.id, change: `${step.name}:${outcome.state}`, state: current.status });
       } else {
         deferred[step.name] = record;
       }
@@ -174,6 +180,9 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     const activate = current.status === 'pending' && PROVISIONING_STEPS.every((name) => ['ok', 'skipped'].includes(stateOf(name)));
     if (Object.keys(deferred).length > 0 || activate || edgeTarget) {
       current = (await this.tenants.recordSteps(current.id, deferred, { edgeTarget, activate })) ?? current;
+    }
+    if (activate || (anyChanged && Object.keys(deferred).length > 0)) {
+      await this.feed.publish({ type: 'provisioning', tenantId: current.id, change: activate ? 'provisioned' : 'steps', state: current.status });
     }
     if (!expected) await this.auditDrift(current, outcomes);
     return this.resultOf(current, true, outcomes);

@@ -1,35 +1,68 @@
 import { Injectable } from '@nestjs/common';
-import type { WorkspaceStatus } from '@tessera/contracts';
+import type { TenantStatus, WorkspaceStatus } from '@tessera/contracts';
 import { mutation, type Mutation } from '../audit/mutation';
+import { DomainError } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
 import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
+import { isIntegrationError } from '../integrations/integration-error';
 import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { ReconcileService } from './reconcile.service';
-import { isIntegrationError } from '../integrations/integration-error';
 
-/** A tenant's workspace as its owners see it: state, CPU and memory; restart and stop. */
+/** Why a tenant in this status has no workspace to control, in a sentence. */
+const NOT_CONTROLLABLE: Partial<Record<TenantStatus, string>> = {
+  pending: 'is still being set up',
+  suspended: 'is suspended: an operator resumes it',
+  terminated: 'is terminated',
+};
+
+/**
+ * A tenant's workspace as its owners see it (state, CPU and memory, whether
+ * it may sleep) and its controls: start, stop, restart. A control that
+ * cannot apply — stopping a stopped workspace, anything on a terminated
+ * tenant — is refused with 409 and changes nothing.
+ */
 @Injectable()
 export class WorkspaceService {
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly tenants: TenantsRepository,
     private readonly reconcile: ReconcileService,
+    private readonly config: AppConfig,
   ) {}
 
   async status(tenant: TenantRecord): Promise<WorkspaceStatus> {
-    const unknown = (reason: string): WorkspaceStatus => ({ state: 'unknown', image: null, startedAt: null, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null, reason });
+    const idle = this.config.workspace.idleSeconds[tenant.plan];
+    const about = { stoppedByOwner: tenant.workspaceStopped, sleepsAfterSeconds: idle > 0 ? idle : null };
     try {
-      return await this.runtime.status(tenant.slug, true);
+      return { ...(await this.runtime.status(tenant.slug, true)), ...about };
     } catch (error: unknown) {
-      if (isIntegrationError(error, 'containers')) return unknown(error.message);
-      throw error;
+      if (!isIntegrationError(error, 'containers')) throw error;
+      return { state: 'unknown', image: null, startedAt: null, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null, reason: error.message, ...about };
     }
+  }
+
+  /** Starts a workspace an owner stopped, or one asleep; clears the owner's stop. */
+  async start(tenant: TenantRecord): Promise<Mutation<WorkspaceStatus>> {
+    this.controllable(tenant);
+    if (!tenant.workspaceStopped && tenant.status !== 'sleeping') throw DomainError.conflict(`The workspace of ${tenant.slug} is not stopped`);
+    let updated = (await this.tenants.update(tenant.id, { workspaceStopped: false })) ?? tenant;
+    if (updated.status === 'sleeping') updated = (await this.tenants.transition(tenant.id, ['sleeping'], 'active')) ?? updated;
+    await this.reconcile.reconcile(updated, { wait: true, only: ['workspace', 'route'], expected: true });
+    return mutation(await this.status(updated), {
+      action: 'workspace.start',
+      target: { type: 'workspace', id: tenant.slug },
+      tenantId: tenant.id,
+      changes: { ...(tenant.workspaceStopped ? { workspaceStopped: { from: true, to: false } } : {}), ...(tenant.status === 'sleeping' ? { status: { from: 'sleeping', to: 'active' } } : {}) },
+    });
   }
 
   /** Clears an owner's stop and restarts the workspace through a reconcile, which also heals what drifted. */
   async restart(tenant: TenantRecord): Promise<Mutation<WorkspaceStatus>> {
+    this.controllable(tenant);
+    if (tenant.status === 'sleeping') throw DomainError.conflict(`The workspace of ${tenant.slug} is asleep: start it instead`);
     const updated = (await this.tenants.update(tenant.id, { workspaceStopped: false })) ?? tenant;
-    await this.reconcile.reconcile(updated, { wait: true, only: ['workspace'] });
+    await this.reconcile.reconcile(updated, { wait: true, only: ['workspace'], expected: true });
     if (updated.status === 'active' && !tenant.workspaceStopped) await this.runtime.restart(tenant.slug).catch(() => undefined);
     return mutation(await this.status(updated), {
       action: 'workspace.restart',
@@ -39,15 +72,22 @@ export class WorkspaceService {
     });
   }
 
-  /** Stops the workspace and keeps it stopped (reconcile respects it) until restarted. */
+  /** Stops the workspace and keeps it stopped (reconcile respects it) until started again. */
   async stop(tenant: TenantRecord): Promise<Mutation<WorkspaceStatus>> {
+    this.controllable(tenant);
+    if (tenant.workspaceStopped) throw DomainError.conflict(`The workspace of ${tenant.slug} is stopped already`);
     const updated = (await this.tenants.update(tenant.id, { workspaceStopped: true })) ?? tenant;
-    await this.reconcile.reconcile(updated, { wait: true, only: ['workspace'] });
+    await this.reconcile.reconcile(updated, { wait: true, only: ['workspace'], expected: true });
     return mutation(await this.status(updated), {
       action: 'workspace.stop',
       target: { type: 'workspace', id: tenant.slug },
       tenantId: tenant.id,
-      changes: tenant.workspaceStopped ? {} : { workspaceStopped: { from: false, to: true } },
+      changes: { workspaceStopped: { from: false, to: true } },
     });
+  }
+
+  private controllable(tenant: TenantRecord): void {
+    const why = NOT_CONTROLLABLE[tenant.status];
+    if (why) throw DomainError.conflict(`The workspace cannot be controlled: ${tenant.slug} ${why}`);
   }
 }

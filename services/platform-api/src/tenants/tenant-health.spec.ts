@@ -33,10 +33,10 @@ describe('tenantHealth', () => {
     });
   });
 
-  it('is down when the workspace is missing or stopped on its own, degraded when an owner stopped it', () => {
+  it('is down when the workspace is missing or stopped on its own, stopped (not down) when an owner stopped it', () => {
     expect(health({ workspace: 'missing' })).toEqual({ status: 'down', reasons: ['The workspace container is missing'] });
     expect(health({ workspace: 'stopped' }).status).toBe('down');
-    expect(health({ workspace: 'stopped', workspaceStopped: true })).toEqual({ status: 'degraded', reasons: ['The workspace was stopped by an owner'] });
+    expect(health({ workspace: 'stopped', workspaceStopped: true })).toEqual({ status: 'stopped', reasons: ['The workspace was stopped by an owner'] });
   });
 
   it('is healthy while asleep after idling, saying the next request wakes it', () => {

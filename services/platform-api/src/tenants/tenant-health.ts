@@ -3,7 +3,7 @@ import type { TenantRecord } from './tenant.schema';
 
 /** Steps without which the workspace cannot be reached; the others only degrade it. */
 const ESSENTIAL_STEPS = new Set(['identity', 'workspace', 'route']);
-const SEVERITY: Record<TenantHealthStatus, number> = { healthy: 0, degraded: 1, down: 2, suspended: 3 };
+const SEVERITY: Record<TenantHealthStatus, number> = { healthy: 0, degraded: 1, stopped: 2, down: 3, suspended: 4 };
 
 export interface HealthInputs {
   tenant: Pick<TenantRecord, 'status' | 'provisioning' | 'workspaceStopped'> & { approval?: TenantRecord['approval'] };
@@ -41,7 +41,7 @@ export function tenantHealth({ tenant, subscription, workspace }: HealthInputs):
   if (workspaceSettled && workspace === 'missing') findings.push({ status: 'down', reason: 'The workspace container is missing' });
   if (tenant.status === 'sleeping') findings.push({ status: 'healthy', reason: 'Asleep after idling: the next request wakes it' });
   else if (workspaceSettled && workspace === 'stopped') {
-    findings.push(tenant.workspaceStopped ? { status: 'degraded', reason: 'The workspace was stopped by an owner' } : { status: 'down', reason: 'The workspace is not running' });
+    findings.push(tenant.workspaceStopped ? { status: 'stopped', reason: 'The workspace was stopped by an owner' } : { status: 'down', reason: 'The workspace is not running' });
   }
 
   if (subscription === 'past_due') findings.push({ status: 'degraded', reason: 'Payment is past due' });

@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import type { AccessRule } from '../../src/auth/access.decorator';
 import { caller, type Method, startAppWithDevIdp } from '../support/app';
 import { describeRule, routesOf, type Route } from '../support/routes';
+import { streamStatus } from '../support/sse';
 
 /**
  * Every route, called by eight actors, against what the route's declared rule
@@ -22,7 +23,10 @@ type Decision = 'allowed' | 401 | 403;
  * behind it (POST /tenants does too, but only after validating the body, which
  * the probe's body fails).
  */
-const NEEDS_A_USER = new Set(['GET /users/me']);
+const NEEDS_A_USER = new Set(['GET /users/me', 'GET /events/stream']);
+
+/** Routes that answer with a stream that stays open: their status is read from the headers, then the stream is dropped. */
+const STREAMS = new Set(['GET /events/stream']);
 
 function expected(route: Route, actor: ActorName): Decision {
   const rule = route.rule as AccessRule;
@@ -102,7 +106,10 @@ describe('the authorization matrix', () => {
         const method = route.method.toLowerCase() as Method;
         // A body no DTO accepts: a route that lets the actor through answers 400 and changes nothing.
         const body = method === 'get' ? undefined : { matrixProbe: true };
-        const response = await call(method, path(route), actor === 'anonymous' ? undefined : actor, body);
+        const who = actor === 'anonymous' ? undefined : actor;
+        const response = STREAMS.has(`${route.method} ${route.path}`)
+          ? await streamStatus(t, path(route), who && bearer[who])
+          : await call(method, path(route), who, body);
         const want = expected(route, actor);
         // A 5xx is a failure whatever the rule says: never counted as "allowed".
         const got: Decision | 'server error' = response.status >= 500 ? 'server error' : response.status === 401 || response.status === 403 ? response.status : 'allowed';

@@ -9,6 +9,7 @@ import { workspaceNames } from '../../src/integrations/containers/container-runt
 import { provisioned, startAppWithDevIdp } from '../support/app';
 import { proveDomain } from '../support/domains';
 import { execIn, removeTenantObjects } from '../support/engine';
+import { EventStreamClient } from '../support/sse';
 import { ReconcileService } from '../../src/provisioning/reconcile.service';
 
 type App = Awaited<ReturnType<typeof startAppWithDevIdp>>;
@@ -258,12 +259,42 @@ describe('provisioning on a real engine', () => {
     expect(readFileSync(join(volume.Mountpoint, 'keep.txt'), 'utf8')).toBe('precious\n');
   });
 
-  it('lets an owner stop and restart the workspace, and reconcile keeps an owner’s stop', async () => {
-    await t.http().post(`/tenants/${slug('gamma')}/workspace/stop`).set('authorization', `Bearer ${owner}`).expect(200);
+  it('lets an owner stop, start and restart the workspace, refusing what does not apply, and reconcile keeps an owner’s stop', async () => {
+    const control = (action: string) => t.http().post(`/tenants/${slug('gamma')}/workspace/${action}`).set('authorization', `Bearer ${owner}`);
+    await control('start').expect(409);
+    const stopped = await control('stop').expect(200);
+    expect(stopped.body).toMatchObject({ state: 'stopped', stoppedByOwner: true });
     expect((await inspect('gamma')).State.Running).toBe(false);
+    const again = await control('stop').expect(409);
+    expect(again.body.message).toMatch(/stopped already/);
     expect((await reconcile('gamma')).steps.workspace.drift).toEqual([]);
     expect((await inspect('gamma')).State.Running).toBe(false);
-    const restarted = await t.http().post(`/tenants/${slug('gamma')}/workspace/restart`).set('authorization', `Bearer ${owner}`).expect(200);
-    expect(restarted.body.state).toBe('running');
+    const tenant = await t.http().get(`/tenants/${slug('gamma')}`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect(tenant.body.health).toEqual({ status: 'stopped', reasons: ['The workspace was stopped by an owner'] });
+
+    const started = await control('start').expect(200);
+    expect(started.body).toMatchObject({ state: 'running', stoppedByOwner: false });
+    expect((await inspect('gamma')).State.Running).toBe(true);
+    await control('stop').expect(200);
+    const restarted = await control('restart').expect(200);
+    expect(restarted.body).toMatchObject({ state: 'running', stoppedByOwner: false });
+    const audited = await t.http().get(`/audit?tenant=${slug('gamma')}&pageSize=10`).set('authorization', `Bearer ${operator}`).expect(200);
+    const actions = audited.body.items.map((event: { action: string }) => event.action).filter((action: string) => action.startsWith('workspace.'));
+    expect(actions.slice(0, 4)).toEqual(['workspace.restart', 'workspace.stop', 'workspace.start', 'workspace.stop']);
+  });
+
+  it('tells every open page when the engine stops a workspace behind Tessera’s back', async () => {
+    const events = await EventStreamClient.open(t, operator);
+    try {
+      await docker.getContainer(workspaceNames(slug('gamma')).container).stop({ t: 0 });
+      const event = await events.next('the engine’s stop of gamma', (e) => e.tenantSlug === slug('gamma') && e.type === 'workspace' && e.state === 'stopped');
+      expect(['died', 'stopped']).toContain(event.data.change);
+      const status = await t.http().get(`/tenants/${slug('gamma')}/workspace`).set('authorization', `Bearer ${owner}`).expect(200);
+      expect(status.body).toMatchObject({ state: 'stopped', stoppedByOwner: false });
+      await reconcile('gamma');
+      await events.next('gamma running again after reconcile', (e) => e.tenantSlug === slug('gamma') && e.type === 'workspace' && e.state === 'running');
+    } finally {
+      events.close();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import type { Actor } from '../../src/auth/actor';
 import { DomainError } from '../../src/common/errors/domain-error';
 import { MembershipsRepository } from '../../src/memberships/memberships.repository';
+import { LiveEventsModule } from '../../src/events/live-events.module';
+import { ProvisioningModule } from '../../src/provisioning/provisioning.module';
 import { TenantsModule } from '../../src/tenants/tenants.module';
 import { TenantsRepository } from '../../src/tenants/tenants.repository';
 import { TenantsService } from '../../src/tenants/tenants.service';
@@ -21,7 +23,7 @@ describe('tenants on the real database', () => {
     (await users.insert({ subject, email: `${subject}@example.test`, name: subject, username: subject, platformAdmin: false, lastSeenAt: null })).user;
 
   beforeAll(async () => {
-    data = await openDataModule('tenants', [TenantsModule, UsersModule]);
+    data = await openDataModule('tenants', [TenantsModule, UsersModule, LiveEventsModule, ProvisioningModule]);
     service = data.module.get(TenantsService);
     repository = data.module.get(TenantsRepository);
     memberships = data.module.get(MembershipsRepository);

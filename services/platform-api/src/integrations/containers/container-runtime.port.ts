@@ -40,6 +40,15 @@ export interface WorkspaceStatus {
  * The container engine, as the workspace step needs it. Adapter:
  * DockerContainerRuntime (dockerode; Docker Engine or Podman's Docker API).
  */
+/** Something the engine did to a workspace's container, as the engine reports it. */
+export interface WorkspaceEngineEvent {
+  tenantId: string;
+  slug: string;
+  action: 'start' | 'die' | 'stop' | 'restart' | 'oom';
+  /** The engine's own id of the event (container id and time): the same event seen twice is one. */
+  id: string;
+}
+
 export abstract class ContainerRuntime {
   /** Converges the tenant's network, data volume and container on the spec. Idempotent. */
   abstract ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured>;
@@ -50,6 +59,11 @@ export abstract class ContainerRuntime {
   abstract ping(): Promise<void>;
   /** Every workspace container this engine holds, by tenant slug: one engine call for a whole list. */
   abstract workspaceStates(): Promise<Map<string, WorkspaceState>>;
+  /**
+   * Follows the engine's events for workspace containers until the returned
+   * function is called, reconnecting when the engine goes away and comes back.
+   */
+  abstract watch(onEvent: (event: WorkspaceEngineEvent) => void): () => void;
 }
 
 /** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */

@@ -4,6 +4,7 @@ import {
   SLUG_LABEL,
   TENANT_LABEL,
   workspaceNames,
+  type WorkspaceEngineEvent,
   type WorkspaceEnsured,
   type WorkspaceSpec,
   type WorkspaceState,
@@ -118,6 +119,43 @@ export class DockerContainerRuntime extends ContainerRuntime {
 
   async ping(): Promise<void> {
     await this.engine(() => this.docker.ping());
+  }
+
+  watch(onEvent: (event: WorkspaceEngineEvent) => void): () => void {
+    let stopped = false;
+    let current: NodeJS.ReadableStream | null = null;
+    const actions = new Set(['start', 'die', 'stop', 'restart', 'oom']);
+    const follow = async () => {
+      while (!stopped) {
+        try {
+          // Only the type is filtered by the engine: Podman's label filter on events differs from Docker's.
+          const stream = await this.docker.getEvents({ filters: { type: ['container'] } });
+          current = stream;
+          await new Promise<void>((resolve) => {
+            let buffer = '';
+            stream.on('data', (chunk: Buffer) => {
+              buffer += chunk.toString('utf8');
+              const lines = buffer.split('\n');
+              buffer = lines.pop() ?? '';
+              for (const line of lines) {
+                const event = parseEngineEvent(line, actions);
+                if (event) onEvent(event);
+              }
+            });
+            stream.on('end', () => resolve());
+            stream.on('error', () => resolve());
+          });
+        } catch {
+          // The engine is away: try again shortly.
+        }
+        if (!stopped) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    };
+    void follow();
+    return () => {
+      stopped = true;
+      (current as { destroy?: () => void } | null)?.destroy?.();
+    };
   }
 
   async workspaceStates(): Promise<Map<string, WorkspaceState>> {
@@ -247,4 +285,19 @@ function usageOf(stats: DockerStats): Pick<WorkspaceStatus, 'cpuPercent' | 'memo
     memoryBytes: stats.memory_stats?.usage ?? null,
     memoryLimitBytes: stats.memory_stats?.limit ?? null,
   };
+}
+
+/** One line of the engine's event stream, when it is about a workspace container. */
+function parseEngineEvent(line: string, actions: Set<string>): WorkspaceEngineEvent | null {
+  try {
+    const raw = JSON.parse(line) as { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> }; timeNano?: number };
+    const attributes = raw.Actor?.Attributes ?? {};
+    const slug = attributes[SLUG_LABEL];
+    const tenantId = attributes[TENANT_LABEL];
+    const action = raw.Action?.split(':')[0] ?? '';
+    if (raw.Type !== 'container' || !slug || !tenantId || !actions.has(action)) return null;
+    return { tenantId, slug, action: action as WorkspaceEngineEvent['action'], id: `${raw.Actor?.ID ?? ''}:${raw.timeNano ?? 0}:${action}` };
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { Types, type Model } from 'mongoose';
+import { isDuplicateKeyError } from '../common/errors/domain-error';
+import { MODEL } from '../common/model-names';
+import type { LiveEventRecord, LiveEventRow } from './live-event.schema';
+
+type Row = LiveEventRow & { _id: Types.ObjectId };
+
+const toRecord = (row: Row): LiveEventRecord => ({
+  id: row._id.toHexString(),
+  at: row.at,
+  type: row.type,
+  tenantId: row.tenantId.toHexString(),
+  tenantSlug: row.tenantSlug,
+  change: row.change,
+  state: row.state ?? null,
+});
+
+@Injectable()
+export class LiveEventsRepository {
+  constructor(@InjectModel(MODEL.liveEvent) private readonly events: Model<LiveEventRow>) {}
+
+  /** Stores the event; false when one with its key is stored already. */
+  async append(event: Omit<LiveEventRecord, 'id'> & { key: string }): Promise<boolean> {
+    try {
+      await this.events.create({ ...event, tenantId: new Types.ObjectId(event.tenantId) });
+      return true;
+    } catch (error: unknown) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Events at or after `from`, oldest first (at most `limit`). */
+  async since(from: Date, limit: number): Promise<LiveEventRecord[]> {
+    const rows = await this.events.find({ at: { $gte: from } }).sort({ at: 1, _id: 1 }).limit(limit).lean<Row[]>().exec();
+    return rows.map(toRecord);
+  }
+
+  async findById(id: string): Promise<LiveEventRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const row = await this.events.findById(id).lean<Row>().exec();
+    return row ? toRecord(row) : null;
+  }
+
+  /** Removes events older than `before`: they are notifications, not records (the audit trail is). */
+  async removeOlderThan(before: Date): Promise<void> {
+    await this.events.deleteMany({ at: { $lt: before } }).exec();
+  }
+}
