@@ -1,5 +1,5 @@
 import type { ErrorBody } from '@tessera/contracts';
-import { createError, getCookie, getRouterParam, type H3Event } from 'h3';
+import { createError, getCookie, getHeader, getRouterParam, sendStream, setResponseHeaders, type H3Event } from 'h3';
 import { FetchError } from 'ofetch';
 import { decryptToken } from 'nuxt-oidc-auth/runtime/server/utils/security.js';
 import { getUserSession, getUserSessionId } from 'nuxt-oidc-auth/runtime/server/utils/session.js';
@@ -127,4 +127,35 @@ export function param(event: H3Event, name: string): string {
   const value = getRouterParam(event, name, { decode: true });
   if (!value) throw createError({ statusCode: 400, statusMessage: 'VALIDATION_FAILED', message: `${name} is required` });
   return encodeURIComponent(value);
+}
+
+/**
+ * Relays a streaming API answer (server-sent events: live status, logs) as the
+ * signed-in user. Bytes pass through as they come, never gathered in memory;
+ * the API's stream is closed as soon as the browser goes away. A browser's
+ * EventSource resumes with Last-Event-ID, which is passed on.
+ */
+export async function streamApi(event: H3Event, path: string, query: Record<string, string> = {}) {
+  const token = await accessTokenOf(event);
+  const abort = new AbortController();
+  event.node.req.once('close', () => abort.abort());
+  const url = new URL(path, useRuntimeConfig().apiUrl);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  const lastEventId = getHeader(event, 'last-event-id');
+  let answer: Response;
+  try {
+    answer = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      signal: abort.signal,
+    });
+  } catch {
+    throw createError({ statusCode: 502, statusMessage: 'UNAVAILABLE', message: 'platform-api could not be reached' });
+  }
+  if (!answer.ok || !answer.body) {
+    if (answer.status === 401) forgetToken(event);
+    const body = (await answer.json().catch(() => undefined)) as Partial<ErrorBody> | undefined;
+    throw createError({ statusCode: answer.status, statusMessage: body?.code ?? answer.statusText, message: body?.message ?? 'The stream could not be opened', data: body });
+  }
+  setResponseHeaders(event, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+  return sendStream(event, answer.body);
 }
