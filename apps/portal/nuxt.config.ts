@@ -9,6 +9,9 @@ export default defineNuxtConfig({
     public: {
       /** Workspaces live at https://<slug>.<baseDomain>/ (NUXT_PUBLIC_BASE_DOMAIN). */
       baseDomain: 'localhost',
+      /** How the browser reaches the edge: https on 443 in production; scripts/dev.sh sets http and Traefik's local port. */
+      workspaceScheme: 'https',
+      workspacePort: '',
     },
   },
   oidc: {

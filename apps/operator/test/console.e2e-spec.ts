@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { choose, confirmDialog, engineCall, until, inspectPage, launchChromium, newDesktopContext, removeEngineObjects, signInWithBrowser, startPlatformStack, testEngineSocket, toast, watchConsole, type PlatformStack } from '@tessera/testing';
+import { choose, confirmDialog, engineCall, until, inspectPage, settle, launchChromium, newDesktopContext, removeEngineObjects, signInWithBrowser, startPlatformStack, testEngineSocket, toast, watchConsole, type PlatformStack } from '@tessera/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /**
@@ -32,7 +32,7 @@ describe('the operator console', () => {
   const fromPage = (page: Page, path: string) => page.evaluate(async (p) => (await fetch(p)).status, path);
   const go = async (path: string, shot?: string) => {
     await console_.goto(`${stack.operatorOrigin}${path}`);
-    await console_.waitForLoadState('networkidle');
+    await settle(console_);
     if (shot) await inspectPage(console_, 'operator', shot);
   };
 

@@ -106,6 +106,40 @@ describe('the portal', () => {
     await inspectPage(page, 'portal', 'dashboard');
   });
 
+  it('shows a stop made in one tab in another without reloading, lets that tab start it again, and lists both as activity', async () => {
+    const first = await as('carol', `/t/${A}`);
+    const second = await first.context().newPage();
+    watchConsole(second, stack.portalOrigin, consoleErrors);
+    await second.goto(`${stack.portalOrigin}/t/${A}`);
+    const state = (page: Page, value: string) => page.locator(`[data-test=workspace-state][data-status=${value}]`).waitFor({ timeout: 60_000 });
+    await Promise.all([state(first, 'running'), state(second, 'running')]);
+
+    await first.locator('[data-test=workspace-stop]').click();
+    await confirmDialog(first);
+    await toast(first, 'Workspace stopped');
+    // The other tab learns it from the live stream: no reload, no timer.
+    await state(second, 'stopped');
+    await second.locator('[data-test=tenant-health][data-status=stopped]').waitFor();
+    await expect(second.locator('[data-test=workspace-summary]').textContent()).resolves.toContain('stays stopped until someone starts it');
+    await inspectPage(second, 'portal', 'workspace-stopped');
+
+    await second.locator('[data-test=workspace-start]').click();
+    await toast(second, 'Workspace started');
+    await state(first, 'running');
+    await first.locator('[data-test=tenant-health]:not([data-status=stopped])').waitFor();
+
+    await first.goto(`${stack.portalOrigin}/t/${A}/activity`);
+    const entries = first.locator('[data-test=activity] li');
+    await first.locator('[data-test=activity] li[data-action="workspace.start"]').waitFor();
+    const texts = await entries.allTextContents();
+    expect(texts.findIndex((t) => t.includes('You started the workspace'))).toBeLessThan(texts.findIndex((t) => t.includes('You stopped the workspace')));
+    await inspectPage(first, 'portal', 'activity');
+    // Only one kind: the people's changes hide the workspace's.
+    await choose(first, 'Show', 'People');
+    await first.waitForURL(/kind=member/);
+    await first.getByText('Nothing of this kind happened yet.').waitFor();
+  });
+
   it('shows a new sign-up a pending page while sign-up approval is on, until an operator approves it', async () => {
     await stack.api(operator, 'PATCH', '/system/settings', { signupApproval: true });
     try {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { DevIdpProcess } from './dev-idp';
 
 /** Debian's Chromium (scripts/lib.sh installs it), or CHROMIUM_PATH. */
@@ -13,8 +13,41 @@ export const DESKTOP = { width: 1440, height: 900 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
 
 /** A fresh browser session (its own cookies) at desktop size. */
-export function newDesktopContext(browser: Browser): Promise<BrowserContext> {
-  return browser.newContext({ viewport: DESKTOP });
+export async function newDesktopContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  context.on('page', track);
+  return context;
+}
+
+/** Requests under way, per page, except the live event stream (it stays open for as long as the page does). */
+const inflight = new WeakMap<Page, Set<Request>>();
+function track(page: Page): Set<Request> {
+  let requests = inflight.get(page);
+  if (requests) return requests;
+  const open = new Set<Request>();
+  page.on('request', (request) => request.resourceType() !== 'eventsource' && open.add(request));
+  page.on('requestfinished', (request) => open.delete(request));
+  page.on('requestfailed', (request) => open.delete(request));
+  inflight.set(page, open);
+  return open;
+}
+
+/**
+ * Waits until the page has loaded and no request has been under way for
+ * half a second: Playwright's "networkidle", except that the live event
+ * stream, which never ends, does not count.
+ */
+export async function settle(page: Page, timeoutMs = 30_000): Promise<void> {
+  const open = track(page);
+  await page.waitForLoadState('load');
+  const deadline = Date.now() + timeoutMs;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    if (open.size > 0) quietSince = Date.now();
+    else if (Date.now() - quietSince >= 500) return;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`${page.url()} still had ${open.size} request(s) under way after ${timeoutMs} ms: ${[...open].map((r) => r.url()).join(', ')}`);
 }
 
 /** Signs in through the app's login page and dev-idp's real login form; resolves once back on the app. */
@@ -24,7 +57,7 @@ export async function signInWithBrowser(page: Page, appOrigin: string, username:
   await page.fill('#username', username);
   await page.fill('#password', DevIdpProcess.PASSWORD);
   await Promise.all([page.waitForURL((url) => url.origin === appOrigin && !url.pathname.startsWith('/auth/')), page.click('button[type=submit]')]);
-  await page.waitForLoadState('networkidle');
+  await settle(page);
 }
 
 /**
@@ -88,7 +121,7 @@ export async function inspectPage(page: Page, app: string, name: string): Promis
   for (const size of [DESKTOP, PHONE]) {
     await page.setViewportSize(size);
     // Let the layout settle (the sidebar turns into a slide-over, tables re-measure) before looking.
-    await page.waitForLoadState('networkidle');
+    await settle(page);
     await page.evaluate(() => {
       const frame = (globalThis as unknown as { requestAnimationFrame: (next: () => void) => void }).requestAnimationFrame;
       return new Promise<void>((done) => frame(() => frame(done)));

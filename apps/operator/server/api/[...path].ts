@@ -6,14 +6,15 @@ import type { H3Event } from 'h3';
  * rule of its own: the API decides, and refuses anyone who is not a platform
  * admin even with an operator-audience token.
  */
-const FORWARDED = /^(users\/me|events\/stream|tenants|partners|flags|audit|approvals|reconcile|system\/(health|overview|settings))(\/|$)/;
+const FORWARDED = /^(users\/me|tenants|partners|flags|audit|approvals|reconcile|system\/(health|overview|settings))(\/|$)/;
 const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
 
 export default defineEventHandler(async (event: H3Event) => {
-  const path = (getRouterParam(event, 'path') ?? '').split('/').map((part) => encodeURIComponent(decodeURIComponent(part))).join('/');
+  const raw = getRouterParam(event, 'path') ?? '';
+  // The live event stream (the same /api/events as the portal's) is relayed as it comes, never gathered.
+  if (raw === 'events' && event.method === 'GET') return streamApi(event, '/events/stream');
+  const path = raw.split('/').map((part) => encodeURIComponent(decodeURIComponent(part))).join('/');
   if (!FORWARDED.test(path) || !METHODS.has(event.method)) throw createError({ statusCode: 404, statusMessage: 'NOT_FOUND', message: `No console route /api/${path}` });
-  // The live event stream is relayed as it comes, never gathered.
-  if (path === 'events/stream' && event.method === 'GET') return streamApi(event, '/events/stream');
   const method = event.method as 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   const body = method === 'GET' ? undefined : ((await readBody(event).catch(() => undefined)) ?? {});
   return callApi<unknown>(event, `/${path}`, { method, body, query: getQuery(event) });

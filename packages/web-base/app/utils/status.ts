@@ -59,6 +59,7 @@ export const STATUS_LOOKS = {
   workspace: {
     running: look('Running', 'success', OK),
     stopped: look('Stopped', 'warning', OFF),
+    sleeping: look('Asleep', 'neutral', 'i-lucide-moon'),
     missing: look('Missing', 'error', BAD),
     unknown: look('Unknown', 'neutral', 'i-lucide-circle-help'),
   },

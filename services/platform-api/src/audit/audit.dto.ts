@@ -15,10 +15,11 @@ export class AuditQuery extends PageQuery {
   @MaxLength(255)
   actor?: string;
 
-  @ApiPropertyOptional({ example: 'tenant.update' })
+  @ApiPropertyOptional({ example: 'tenant.update', description: 'One action (`workspace.stop`), or every action of one kind (`workspace`)' })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z]+(\.[a-z-]+)+$/)
+  @MaxLength(64)
+  @Matches(/^[a-z]+(\.[a-z-]+)*$/, { message: 'action is an action such as workspace.stop, or a kind such as workspace' })
   action?: string;
 
   @ApiPropertyOptional({ description: 'ISO 8601 time, inclusive' })

@@ -47,7 +47,8 @@ export class AuditRepository {
     const query: Record<string, unknown> = {};
     if (filter.tenantId) query['tenantId'] = new Types.ObjectId(filter.tenantId);
     if (filter.actorSubject) query['actor.subject'] = filter.actorSubject;
-    if (filter.action) query['action'] = filter.action;
+    // A kind (`workspace`) stands for all its actions; the pattern only ever holds [a-z.-] (AuditQuery).
+    if (filter.action) query['action'] = filter.action.includes('.') ? filter.action : { $regex: `^${filter.action}\\.` };
     if (filter.from || filter.to) {
       const at: Record<string, Date> = {};
       if (filter.from) at['$gte'] = filter.from;

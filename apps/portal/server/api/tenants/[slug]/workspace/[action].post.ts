@@ -1,6 +1,6 @@
 import type { WorkspaceStatus } from '@tessera/contracts';
 
-const ACTIONS = new Set(['restart', 'stop']);
+const ACTIONS = new Set(['start', 'restart', 'stop']);
 
 export default defineEventHandler((event) => {
   const action = param(event, 'action');

@@ -1,0 +1,103 @@
+import type { LiveEvent } from '@tessera/contracts';
+
+/**
+ * The live event stream, one per browser tab: a single EventSource on the
+ * app's `/api/events` (the BFF relays the API's GET /events/stream), shared by
+ * every component that listens. Pages never poll; they read again what an
+ * event names.
+ *
+ * Reconnects lose nothing: the browser's EventSource sends the last event's id
+ * as Last-Event-ID when it reconnects, and the API resends what came after it.
+ * An event seen twice (a resend racing a live one) is handled once. When the
+ * stream had to be opened afresh (after a sign-in renewal or a long outage),
+ * listeners get a `resync` so they read everything again once.
+ */
+export type LiveListener = (event: LiveEvent | { type: 'resync' }) => void;
+
+const listeners = new Set<LiveListener>();
+const seen: string[] = [];
+const seenSet = new Set<string>();
+let source: EventSource | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+let everOpen = false;
+const connection = ref<'connecting' | 'live' | 'offline'>('connecting');
+
+function remember(id: string): boolean {
+  if (seenSet.has(id)) return false;
+  seenSet.add(id);
+  seen.push(id);
+  if (seen.length > 500) seenSet.delete(seen.shift() as string);
+  return true;
+}
+
+function emit(event: LiveEvent | { type: 'resync' }) {
+  for (const listener of [...listeners]) listener(event);
+}
+
+function open() {
+  if (source || import.meta.server) return;
+  connection.value = 'connecting';
+  source = new EventSource('/api/events');
+  source.onopen = () => {
+    connection.value = 'live';
+    // Opened afresh (not a browser-driven resume): what happened meanwhile is read again.
+    if (everOpen) emit({ type: 'resync' });
+    everOpen = true;
+  };
+  source.onmessage = (message) => {
+    if (message.lastEventId && !remember(message.lastEventId)) return;
+    try {
+      emit(JSON.parse(message.data) as LiveEvent);
+    } catch {
+      // Not an event (a comment or heartbeat): nothing to do.
+    }
+  };
+  source.onerror = () => {
+    // CONNECTING: the browser retries by itself, with Last-Event-ID. CLOSED: the answer was an error (signed out, 5xx); try again later.
+    if (source?.readyState === EventSource.CLOSED) {
+      source = null;
+      connection.value = 'offline';
+      if (listeners.size) retryTimer = setTimeout(open, 5_000);
+    } else connection.value = 'connecting';
+  };
+}
+
+function closeWhenUnused() {
+  if (listeners.size || !source) return;
+  source.close();
+  source = null;
+  clearTimeout(retryTimer);
+}
+
+/**
+ * Calls `listener` for every live event while the calling component is
+ * mounted (the stream opens with the first listener and closes after the
+ * last). Answers the connection's state, for a "live" indicator.
+ */
+export function useLiveEvents(listener: LiveListener) {
+  onMounted(() => {
+    listeners.add(listener);
+    open();
+  });
+  onBeforeUnmount(() => {
+    listeners.delete(listener);
+    // A page change removes one listener and adds the next in the same tick: close only if none came.
+    setTimeout(closeWhenUnused, 1_000);
+  });
+  return { connection: readonly(connection) };
+}
+
+/**
+ * Runs `refresh` once for a burst of events (several steps of one reconcile
+ * arrive together), at most every `ms`.
+ */
+export function coalesce(refresh: () => unknown, ms = 250): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void refresh();
+    }, ms);
+  };
+}
