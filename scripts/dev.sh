@@ -65,6 +65,29 @@ else
   ENGINE_SOCKET=""
 fi
 
+# The edge: Traefik (the build the tests use) on a local port, reading the route
+# files platform-api writes. Chromium resolves *.localhost to loopback, so
+# http://<slug>.localhost:$EDGE_PORT/ opens a workspace with no hosts file.
+EDGE_PORT="${EDGE_PORT:-8088}"
+EDGE_PING_PORT="${EDGE_PING_PORT:-8089}"
+EDGE_DIR="${TRAEFIK_DYNAMIC_DIR:-$DATA/traefik/dynamic}"
+mkdir -p "$EDGE_DIR"
+edge_note="http://<slug>.localhost:$EDGE_PORT/ (Traefik; routes in ${EDGE_DIR#$ROOT/})"
+EDGE_PING_URL=""
+if ensure_traefik; then
+  log "starting the edge (Traefik) on :$EDGE_PORT"
+  "$TRAEFIK_BIN" --entryPoints.websecure.address="${APPS_HOST:-0.0.0.0}:$EDGE_PORT" \
+    --entryPoints.ping.address="127.0.0.1:$EDGE_PING_PORT" --ping=true --ping.entryPoint=ping \
+    --providers.file.directory="$EDGE_DIR" --providers.file.watch=true --log.level=WARN \
+    --global.checkNewVersion=false --global.sendAnonymousUsage=false \
+    >"$DATA/logs/traefik.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$EDGE_PING_PORT/ping" traefik
+  EDGE_PING_URL="http://127.0.0.1:$EDGE_PING_PORT/ping"
+else
+  edge_note="none: Traefik could not be built (see above); route files are still written to ${EDGE_DIR#$ROOT/}"
+fi
+
 log "starting dev-idp on :$IDP_PORT"
 (
   cd services/dev-idp
@@ -91,7 +114,8 @@ log "starting platform-api on :$API_PORT"
   export SEED_DEMO="${SEED_DEMO:-true}"
   export CONTAINER_ENGINE_SOCKET="$ENGINE_SOCKET"
   export WORKSPACE_PUBLISH_PORTS="${WORKSPACE_PUBLISH_PORTS:-true}"
-  export TRAEFIK_DYNAMIC_DIR="${TRAEFIK_DYNAMIC_DIR:-$DATA/traefik/dynamic}"
+  export TRAEFIK_DYNAMIC_DIR="$EDGE_DIR"
+  export TRAEFIK_PING_URL="${TRAEFIK_PING_URL:-$EDGE_PING_URL}"
   export EDGE_FORWARD_AUTH_URL="${EDGE_FORWARD_AUTH_URL:-http://localhost:$API_PORT/edge/auth}"
   export EDGE_SUSPENDED_PAGE_URL="${EDGE_SUSPENDED_PAGE_URL:-http://localhost:3001/suspended}"
   export EDGE_LOGIN_URL="${EDGE_LOGIN_URL:-http://localhost:3001/edge/start}"
@@ -111,6 +135,8 @@ start_app() { # app, port, client id, client secret: one of the Nuxt apps, built
     export PORT="$port" HOST="${APPS_HOST:-0.0.0.0}"
     export NUXT_API_URL="${NUXT_API_URL:-http://127.0.0.1:$API_PORT}"
     export NUXT_PUBLIC_BASE_DOMAIN="${NUXT_PUBLIC_BASE_DOMAIN:-${BASE_DOMAIN:-localhost}}"
+    # Workspaces open through the local edge, over http on its port.
+    export NUXT_PUBLIC_WORKSPACE_SCHEME="${NUXT_PUBLIC_WORKSPACE_SCHEME:-http}" NUXT_PUBLIC_WORKSPACE_PORT="${NUXT_PUBLIC_WORKSPACE_PORT:-$EDGE_PORT}"
     export NUXT_OIDC_PROVIDERS_OIDC_CLIENT_ID="$client" NUXT_OIDC_PROVIDERS_OIDC_CLIENT_SECRET="$secret"
     local issuer="$IDP_ORIGIN/application/o/$app/"
     export NUXT_OIDC_PROVIDERS_OIDC_AUTHORIZATION_URL="${issuer}authorize/" NUXT_OIDC_PROVIDERS_OIDC_TOKEN_URL="${issuer}token/" NUXT_OIDC_PROVIDERS_OIDC_LOGOUT_URL="${issuer}end-session/"
@@ -142,7 +168,8 @@ cat <<INFO
   dev-idp        $IDP_ORIGIN   (issuers at /application/o/{portal,operator,ci}/)
   database       mongodb://127.0.0.1:$DB_PORT/tessera   (FerretDB, data in .data/ferretdb)
   engine         $engine_note
-  edge routes    .data/traefik/dynamic/ (one Traefik file per tenant)
+  workspaces     $edge_note
+                 e.g. http://northwind.localhost:$EDGE_PORT/ (sign in as carol; Chromium and Firefox resolve *.localhost)
   logs           .data/logs/
 
   Demo tenants: default, northwind, globex (past due), initech (suspended);

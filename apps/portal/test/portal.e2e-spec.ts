@@ -47,7 +47,7 @@ describe('the portal', () => {
 
   beforeAll(async () => {
     dns = await DnsServer.start(['example']);
-    stack = await startPlatformStack('portal', { engineSocket: process.env['TESSERA_TEST_ENGINE_SOCKET'] ?? null, apiEnv: { DNS_RESOLVERS: dns.address } });
+    stack = await startPlatformStack('portal', { engineSocket: process.env['TESSERA_TEST_ENGINE_SOCKET'] ?? null, edge: true, apiEnv: { DNS_RESOLVERS: dns.address } });
     await stack.idp.createPerson('opal', { groups: ['platform-admins'] });
     operator = await stack.token('opal', 'operator');
     for (const partner of [P, Q]) await stack.api(operator, 'POST', '/partners', { slug: partner, name: `Partner ${partner}`, marginPct: 20 });
@@ -101,9 +101,25 @@ describe('the portal', () => {
       await page.reload();
       await page.locator('[data-test=workspace-state][data-status=running]').waitFor();
     }
-    expect(await page.locator('[data-test=launch]').getAttribute('href')).toBe(`https://${W}.tessera.test/`);
+    expect(await page.locator('[data-test=launch]').getAttribute('href')).toBe(stack.workspaceUrl(W));
     await expect(page.title()).resolves.toBe('Nina Works · Tessera');
     await inspectPage(page, 'portal', 'dashboard');
+  });
+
+  it('opens the workspace from Launch through the real edge, signing in on the way, and keeps an outsider out', async () => {
+    const page = await as('carol', `/t/${A}`);
+    await page.locator('[data-test=workspace-state][data-status=running]').waitFor({ timeout: 60_000 });
+    // Launch opens a tab; Traefik asks the API (forwardAuth), which sends it to the portal for a one-time link, then back with a session.
+    const [workspace] = await Promise.all([page.context().waitForEvent('page'), page.locator('[data-test=launch]').click()]);
+    await workspace.getByRole('heading', { name: 'Your Tessera workspace is running' }).waitFor({ timeout: 30_000 });
+    expect(workspace.url()).toBe(stack.workspaceUrl(A));
+    // Someone signed in to the portal but not a member of A gets the edge's refusal, not the workspace.
+    const outsider = await as('nina');
+    const refusal = outsider.waitForResponse((response) => response.url() === stack.workspaceUrl(A) && response.status() === 403);
+    await outsider.goto(stack.workspaceUrl(A));
+    await refusal;
+    await outsider.getByText('who is not a member of Acme').waitFor();
+    await expect(outsider.content()).resolves.not.toContain('Your Tessera workspace is running');
   });
 
   it('shows a stop made in one tab in another without reloading, lets that tab start it again, and lists both as activity', async () => {

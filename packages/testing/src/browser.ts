@@ -5,7 +5,11 @@ import { DevIdpProcess } from './dev-idp';
 
 /** Debian's Chromium (scripts/lib.sh installs it), or CHROMIUM_PATH. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    // The test stacks' workspaces live under tessera.test: the browser finds them on loopback, where the test's Traefik listens.
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--host-resolver-rules=MAP *.tessera.test 127.0.0.1'],
+  });
 }
 
 /** The two sizes every page is seen at: a laptop and a phone. */

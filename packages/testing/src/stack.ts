@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { dropDatabase, testDatabaseUri } from './database';
 import { DEV_IDP_CLIENTS, DevIdpProcess } from './dev-idp';
 import { freePort } from './ferretdb';
+import { startTraefik, type RunningTraefik } from './traefik';
 
 const ROOT = resolve(__dirname, '../../..');
 const API_ENTRY = join(ROOT, 'services/platform-api/dist/main.js');
@@ -41,6 +42,9 @@ export interface PlatformStack {
   engineSocket: string | null;
   /** Where the API writes the tenants' route files (point Traefik at it: startTraefik). */
   dynamicDir: string;
+  /** With `edge`: Traefik on the route files, and a workspace's address through it (http, on Traefik's port). */
+  edge: RunningTraefik | null;
+  workspaceUrl(slug: string): string;
   /** A token for `username` from the portal or operator application (the test OAuth client). */
   token(username: string, app: 'portal' | 'operator'): Promise<string>;
   /** Calls platform-api directly with a token, failing on an unexpected status. */
@@ -56,7 +60,7 @@ export interface PlatformStack {
  */
 export async function startPlatformStack(
   label: string,
-  options: { engineSocket?: string | null; apiEnv?: Record<string, string>; idpEnv?: Record<string, string>; portalEnv?: Record<string, string> } = {},
+  options: { engineSocket?: string | null; edge?: boolean; apiEnv?: Record<string, string>; idpEnv?: Record<string, string>; portalEnv?: Record<string, string> } = {},
 ): Promise<PlatformStack> {
   for (const entry of [API_ENTRY, PORTAL_ENTRY, OPERATOR_ENTRY]) {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: build the workspace first (pnpm -r build)`);
@@ -76,6 +80,9 @@ export async function startPlatformStack(
   });
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-stack-'));
   const engineSocket = options.engineSocket ?? null;
+  // The edge as scripts/dev.sh runs it: Traefik on the route files, on a local port, over http.
+  const edge = options.edge ? await startTraefik(dynamicDir) : null;
+  const workspaceUrl = (slug: string) => (edge ? `http://${slug}.tessera.test:${edge.port}/` : `https://${slug}.tessera.test/`);
 
   const api = spawn(process.execPath, [API_ENTRY], {
     cwd: join(ROOT, 'services/platform-api'),
@@ -100,6 +107,7 @@ export async function startPlatformStack(
       EDGE_FORWARD_AUTH_URL: `${apiOrigin}/edge/auth`,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MUTATIONS_PER_MINUTE: '10000',
+      ...(edge ? { TRAEFIK_PING_URL: edge.pingUrl } : {}),
       ...options.apiEnv,
     },
   });
@@ -134,7 +142,10 @@ export async function startPlatformStack(
     await waitFor(`${origin}/login`, child, app);
     return child;
   };
-  const portal = await startApp('portal', PORTAL_ENTRY, portalPort, portalOrigin, options.portalEnv);
+  const portal = await startApp('portal', PORTAL_ENTRY, portalPort, portalOrigin, {
+    ...(edge ? { NUXT_PUBLIC_WORKSPACE_SCHEME: 'http', NUXT_PUBLIC_WORKSPACE_PORT: String(edge.port) } : {}),
+    ...options.portalEnv,
+  });
   const operatorApp = await startApp('operator', OPERATOR_ENTRY, operatorPort, operatorOrigin);
 
   return {
@@ -144,6 +155,8 @@ export async function startPlatformStack(
     operatorOrigin,
     engineSocket,
     dynamicDir,
+    edge,
+    workspaceUrl,
     token: (username, app) => idp.accessToken(username, app),
     async api<T>(token: string, method: string, path: string, body?: unknown, expected = [200, 201]): Promise<T> {
       const response = await fetch(`${apiOrigin}${path}`, {
@@ -160,6 +173,7 @@ export async function startPlatformStack(
       await stopProcess(portal);
       await stopProcess(api);
       await idp.stop();
+      await edge?.stop();
       await dropDatabase(apiDatabase);
       await dropDatabase(idpDatabase);
       rmSync(dynamicDir, { recursive: true, force: true });

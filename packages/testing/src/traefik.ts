@@ -18,6 +18,8 @@ export interface RunningTraefik {
   /** http://127.0.0.1:<port>: the `websecure` entry point the tenant routes name, plain HTTP here. */
   origin: string;
   port: number;
+  /** Its ping address (200 while it runs): what the API's edge probe asks. */
+  pingUrl: string;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startTraefik(dynamicDir: string): Promise<RunningTraefik> 
   return {
     origin: `http://127.0.0.1:${port}`,
     port,
+    pingUrl: `http://127.0.0.1:${pingPort}/ping`,
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null) return done();

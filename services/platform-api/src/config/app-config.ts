@@ -77,6 +77,8 @@ export class AppConfig {
    */
   readonly edge!: {
     dynamicDir: string | null;
+    /** Traefik's ping address: the health probe asks the edge itself, not only its directory (null: not asked). */
+    pingUrl: string | null;
     forwardAuthUrl: string;
     tlsResolver: string | null;
     suspendedPageUrl: string;
@@ -253,6 +255,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     edge: {
       dynamicDir: optional('TRAEFIK_DYNAMIC_DIR'),
+      pingUrl: optional('TRAEFIK_PING_URL'),
       forwardAuthUrl,
       tlsResolver: optional('EDGE_TLS_RESOLVER'),
       suspendedPageUrl,

@@ -35,6 +35,8 @@ describe('hosts and scopes', () => {
   it('scopes sessions to the base domain for its subdomains and to the host for custom domains', () => {
     expect(sessionScope('acme.tessera.test', 'tessera.test')).toBe('tessera.test');
     expect(sessionScope('work.acme.example', 'tessera.test')).toBe('work.acme.example');
+    // Browsers refuse Domain=localhost: on a one-label base domain each workspace host keeps its own session.
+    expect(sessionScope('acme.localhost', 'localhost')).toBe('acme.localhost');
     expect(scopeCovers('tessera.test', 'beta.tessera.test')).toBe(true);
     expect(scopeCovers('tessera.test', 'eviltessera.test')).toBe(false);
     expect(scopeCovers('work.acme.example', 'other.example')).toBe(false);

@@ -64,9 +64,14 @@ export function hostTarget(host: string, baseDomain: string): { slug: string } |
   return { domain: host };
 }
 
-/** The cookie's scope for a host: the base domain for its subdomains (one sign-in for all), else the host alone. */
+/**
+ * The cookie's scope for a host: the base domain for its subdomains (one
+ * sign-in for all), else the host alone. A base domain of one label
+ * (`localhost`, as scripts/dev.sh runs) cannot carry a cookie for its
+ * subdomains (browsers refuse `Domain=localhost`), so each host gets its own.
+ */
 export function sessionScope(host: string, baseDomain: string): string {
-  return host.endsWith(`.${baseDomain}`) ? baseDomain : host;
+  return host.endsWith(`.${baseDomain}`) && baseDomain.includes('.') ? baseDomain : host;
 }
 
 /** Whether a session scoped to `scope` may be used on `host`. */

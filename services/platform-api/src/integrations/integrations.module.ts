@@ -34,7 +34,7 @@ export const INTEGRATION_PROVIDERS: Provider[] = [
     inject: [AppConfig],
     useFactory: ({ edge }: AppConfig) =>
       edge.dynamicDir
-        ? new TraefikFileEdgeRouter({ dynamicDir: edge.dynamicDir, forwardAuthUrl: edge.forwardAuthUrl, tlsResolver: edge.tlsResolver, suspendedPageUrl: edge.suspendedPageUrl })
+        ? new TraefikFileEdgeRouter({ dynamicDir: edge.dynamicDir, pingUrl: edge.pingUrl, forwardAuthUrl: edge.forwardAuthUrl, tlsResolver: edge.tlsResolver, suspendedPageUrl: edge.suspendedPageUrl })
         : new DisabledEdgeRouter('No Traefik dynamic directory is configured'),
   },
   { provide: MailDomains, inject: [AppConfig], useFactory: ({ mail }: AppConfig) => (mail ? new StalwartMailDomains(mail) : new DisabledMailDomains()) },

@@ -1,4 +1,4 @@
-import { OcisTestServer, StalwartTestServer, testEngineSocket } from '@tessera/testing';
+import { OcisTestServer, StalwartTestServer, startTraefik, testEngineSocket, type RunningTraefik } from '@tessera/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -120,5 +120,30 @@ describe('GET /system/health with dependencies down', () => {
     rmSync(dynamicDir);
     const recovered = probe((await caller(t, bearer)('get', '/system/health', 'operator').expect(200)).body, 'edge');
     expect(recovered).toMatchObject({ status: 'up', lastError: failed.lastError, lastErrorAt: failed.lastErrorAt });
+  });
+});
+
+describe('the edge probe', () => {
+  const bearer: Record<string, string> = {};
+  const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-health-edge-'));
+  let traefik: RunningTraefik;
+  let t: App;
+
+  beforeAll(async () => {
+    traefik = await startTraefik(dynamicDir);
+    t = await startAppWithDevIdp('system_health_edge', { TRAEFIK_DYNAMIC_DIR: dynamicDir, TRAEFIK_PING_URL: traefik.pingUrl });
+    await operatorOf(t, bearer);
+  });
+  afterAll(async () => {
+    await t.close();
+    await traefik.stop();
+    rmSync(dynamicDir, { recursive: true, force: true });
+  });
+
+  it('asks Traefik itself: a writable directory with no Traefik behind it is an edge that is down', async () => {
+    expect(probe((await caller(t, bearer)('get', '/system/health', 'operator').expect(200)).body, 'edge').status).toBe('up');
+    await traefik.stop();
+    const down = probe((await caller(t, bearer)('get', '/system/health', 'operator').expect(200)).body, 'edge');
+    expect(down).toMatchObject({ status: 'down', lastError: expect.stringContaining(`Traefik does not answer at ${traefik.pingUrl}`) });
   });
 });

@@ -13,6 +13,8 @@ import { IntegrationError } from '../integration-error';
 export interface TraefikFileOptions {
   /** The dynamic directory Traefik's file provider watches. */
   dynamicDir: string;
+  /** Traefik's ping address (`--ping`), asked by the health probe; null: only the directory is checked. */
+  pingUrl?: string | null;
   /** Where Traefik asks the API about each request (GET /edge/auth). */
   forwardAuthUrl: string;
   /** The certificate resolver for the routers; null: no TLS block. */
@@ -40,12 +42,23 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
     return existed;
   }
 
-  /** The dynamic directory takes a file: written and removed again. */
+  /**
+   * The edge answers (Traefik's ping, when its address is known) and its
+   * dynamic directory takes a file (written and removed again): a writable
+   * directory with no Traefik reading it routes nothing.
+   */
   async ping(): Promise<void> {
     const probe = join(this.dynamicDir(), `.health-${randomBytes(4).toString('hex')}.tmp`);
     await mkdir(this.dynamicDir(), { recursive: true });
     await writeFile(probe, 'ok');
     await rm(probe, { force: true });
+    const pingUrl = this.options.pingUrl;
+    if (!pingUrl) return;
+    const answer = await fetch(pingUrl, { signal: AbortSignal.timeout(2_000) }).then(
+      (response) => response.status,
+      () => null,
+    );
+    if (answer !== 200) throw new IntegrationError('edge', 'unavailable', answer === null ? `Traefik does not answer at ${pingUrl}` : `Traefik answered ${answer} at ${pingUrl}`);
   }
 
   async readRoute(slug: string): Promise<string | null> {
