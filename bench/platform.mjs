@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /**
  * @param {typeof import('jose')} jose
- * @returns {Promise<{ base: string, database: string, machine: string, token: (sub: string, audience: 'portal' | 'operator', groups?: string[]) => Promise<string>, stop: () => void }>}
+ * @returns {Promise<{ base: string, database: string, machine: string, apiPid: number, token: (sub: string, audience: 'portal' | 'operator', groups?: string[]) => Promise<string>, stop: () => void }>}
  */
 export async function startPlatform(jose, env = {}) {
   const { privateKey, publicKey } = await jose.generateKeyPair('RS256');
@@ -80,7 +80,7 @@ export async function startPlatform(jose, env = {}) {
       .sign(privateKey);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
-  return { base, database, machine, token, stop };
+  return { base, database, machine, token, stop, apiPid: api.pid };
 }
 
 /** JSON request helper that fails loudly on an unexpected status. */

@@ -49,9 +49,9 @@ for dir in packages/* services/* apps/*; do
   name="$(basename "$dir")"
   log "tests: $name"
   # A ceiling per package, so one hung suite cannot keep the run from its summary.
-  (cd "$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-15m}" pnpm run test:ci)
+  (cd "$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-20m}" pnpm run test:ci)
   status=$?
-  [ "$status" -eq 124 ] && checks+=("tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-15m}):failed")
+  [ "$status" -eq 124 ] && checks+=("tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-20m}):failed")
   [ -f "$REPORTS/$name.json" ] || checks+=("tests of $name (no report: the runner crashed):failed")
 done
 

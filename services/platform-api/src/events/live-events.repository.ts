@@ -21,13 +21,14 @@ const toRecord = (row: Row): LiveEventRecord => ({
 export class LiveEventsRepository {
   constructor(@InjectModel(MODEL.liveEvent) private readonly events: Model<LiveEventRow>) {}
 
-  /** Stores the event; false when one with its key is stored already. */
-  async append(event: Omit<LiveEventRecord, 'id'> & { key: string }): Promise<boolean> {
+  /** Stores the event and answers it as stored; null when one with its key is stored already. */
+  async append(event: Omit<LiveEventRecord, 'id'> & { key: string }): Promise<LiveEventRecord | null> {
     try {
-      await this.events.create({ ...event, tenantId: new Types.ObjectId(event.tenantId) });
-      return true;
+      const created = await this.events.create({ ...event, tenantId: new Types.ObjectId(event.tenantId) });
+      const { key: _key, ...record } = event;
+      return { ...record, id: created.id as string };
     } catch (error: unknown) {
-      if (isDuplicateKeyError(error)) return false;
+      if (isDuplicateKeyError(error)) return null;
       throw error;
     }
   }

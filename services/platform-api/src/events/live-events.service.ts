@@ -21,7 +21,9 @@ export type LiveEventListener = (event: LiveEventRecord) => void;
  * The live event stream's source: the database. Features publish changes
  * (the ChangeFeed port); every API process polls the `live_events`
  * collection while it has listeners and hands new events to them. So a
- * browser connected to any process sees a change made through any other.
+ * browser connected to any process sees a change made through any other
+ * (within one poll); a change made by this process reaches its own streams
+ * as soon as it is stored.
  * Why the database and not a broker: it is already there and shared by
  * every process, and FerretDB and MongoDB both serve the one indexed query
  * a poll makes; a broker would be one more system to run for the same job.
@@ -50,7 +52,7 @@ export class LiveEvents extends ChangeFeed implements OnApplicationShutdown {
     try {
       const tenant = await this.tenants.findById(change.tenantId);
       if (!tenant) return;
-      await this.events.append({
+      const stored = await this.events.append({
         at: this.clock.now(),
         type: change.type,
         tenantId: tenant.id,
@@ -59,6 +61,8 @@ export class LiveEvents extends ChangeFeed implements OnApplicationShutdown {
         state: change.state ?? null,
         key: change.key ?? randomBytes(12).toString('hex'),
       });
+      // This process's own streams get it at once; other processes find it on their next poll, which skips it here.
+      if (stored) this.deliver(stored);
     } catch (error: unknown) {
       this.logger.warn({ err: error, tenant: change.tenantId, change: change.change }, 'a live event was not stored');
     }
@@ -112,16 +116,21 @@ export class LiveEvents extends ChangeFeed implements OnApplicationShutdown {
     try {
       const found = await this.events.since(new Date(this.cursor - OVERLAP_MS), MAX_PER_POLL);
       for (const event of found) {
-        if (this.recent.has(event.id)) continue;
-        this.recent.set(event.id, event.at.getTime());
         this.cursor = Math.max(this.cursor, event.at.getTime());
-        for (const listener of this.listeners) listener(event);
+        this.deliver(event);
       }
       for (const [id, at] of this.recent) if (at < this.cursor - 2 * OVERLAP_MS) this.recent.delete(id);
       await this.cleanUp();
     } catch (error: unknown) {
       this.logger.warn({ err: error }, 'live events poll failed');
     }
+  }
+
+  /** Hands an event to every listener, once: an id delivered lately is not delivered again. */
+  private deliver(event: LiveEventRecord): void {
+    if (this.listeners.size === 0 || this.recent.has(event.id)) return;
+    this.recent.set(event.id, event.at.getTime());
+    for (const listener of this.listeners) listener(event);
   }
 
   /** At most once an hour: events older than the retention go. */

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The live event stream (bench/live-events): engine event → stream delay, and
+# the API's memory with 200 open streams, on a real engine. --smoke for CI.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_toolchain
+cd "$ROOT"
+pnpm -r run build >&2
+ensure_podman || exit 1
+socket="/tmp/tessera-bench-engine-$$.sock"
+engine_pid="$(start_podman "$socket")" || exit 1
+build_workspace_image || exit 1
+trap '[ -n "$engine_pid" ] && kill "$engine_pid"' EXIT
+CONTAINER_ENGINE_SOCKET="$socket" FERRETDB_BIN="$FERRETDB_BIN" node bench/live-events/run.mjs "$@"
