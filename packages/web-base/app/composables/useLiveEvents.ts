@@ -101,3 +101,21 @@ export function coalesce(refresh: () => unknown, ms = 250): () => void {
     }, ms);
   };
 }
+
+/**
+ * Runs `action` once, a second after the time `when` names (a grant's end):
+ * what changes by the clock, not by an event. Re-armed when `when` changes;
+ * cleared when the component goes.
+ */
+export function useAt(when: () => string | null | undefined, action: () => unknown) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  watch(
+    when,
+    (at) => {
+      clearTimeout(timer);
+      if (import.meta.client && at) timer = setTimeout(action, Math.max(0, Math.min(new Date(at).getTime() - Date.now() + 1_000, 2 ** 31 - 1)));
+    },
+    { immediate: true },
+  );
+  onBeforeUnmount(() => clearTimeout(timer));
+}
