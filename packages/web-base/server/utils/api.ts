@@ -136,9 +136,11 @@ export function param(event: H3Event, name: string): string {
  * EventSource resumes with Last-Event-ID, which is passed on.
  */
 export async function streamApi(event: H3Event, path: string, query: Record<string, string> = {}) {
-  const token = await accessTokenOf(event);
+  // Listen before any wait: a browser that leaves while the session is read must not leave an API stream open.
   const abort = new AbortController();
   event.node.req.once('close', () => abort.abort());
+  const token = await accessTokenOf(event);
+  if (event.node.req.destroyed) abort.abort();
   const url = new URL(path, useRuntimeConfig().apiUrl);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   const lastEventId = getHeader(event, 'last-event-id');
@@ -157,5 +159,11 @@ export async function streamApi(event: H3Event, path: string, query: Record<stri
     throw createError({ statusCode: answer.status, statusMessage: body?.code ?? answer.statusText, message: body?.message ?? 'The stream could not be opened', data: body });
   }
   setResponseHeaders(event, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
-  return sendStream(event, answer.body);
+  // When the API's side breaks mid-stream (a restart), end the browser's too, so its EventSource reconnects and resumes.
+  return sendStream(event, answer.body)
+    .catch(() => undefined)
+    .finally(() => {
+      abort.abort();
+      if (!event.node.res.writableEnded) event.node.res.end();
+    });
 }

@@ -33,6 +33,17 @@ export class LiveEventsRepository {
     }
   }
 
+  /** Events after the one at (`at`, `id`), oldest first (at most `limit`): the next page of a full one. */
+  async after(at: Date, id: string, limit: number): Promise<LiveEventRecord[]> {
+    const rows = await this.events
+      .find({ $or: [{ at: { $gt: at } }, { at, _id: { $gt: new Types.ObjectId(id) } }] })
+      .sort({ at: 1, _id: 1 })
+      .limit(limit)
+      .lean<Row[]>()
+      .exec();
+    return rows.map(toRecord);
+  }
+
   /** Events at or after `from`, oldest first (at most `limit`). */
   async since(from: Date, limit: number): Promise<LiveEventRecord[]> {
     const rows = await this.events.find({ at: { $gte: from } }).sort({ at: 1, _id: 1 }).limit(limit).lean<Row[]>().exec();

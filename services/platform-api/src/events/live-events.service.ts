@@ -14,6 +14,8 @@ import { LiveEventsRepository } from './live-events.repository';
  */
 const OVERLAP_MS = 2_000;
 const MAX_PER_POLL = 500;
+/** A poll reads at most this many pages; the rest waits for the next poll (the cursor has moved past what was read). */
+const MAX_PAGES_PER_POLL = 20;
 
 export type LiveEventListener = (event: LiveEventRecord) => void;
 
@@ -114,10 +116,16 @@ export class LiveEvents extends ChangeFeed implements OnApplicationShutdown {
 
   private async pollOnce(): Promise<void> {
     try {
-      const found = await this.events.since(new Date(this.cursor - OVERLAP_MS), MAX_PER_POLL);
-      for (const event of found) {
-        this.cursor = Math.max(this.cursor, event.at.getTime());
-        this.deliver(event);
+      // Page on while pages are full: a burst of more than a page within the overlap must not hold the cursor for good.
+      let page = await this.events.since(new Date(this.cursor - OVERLAP_MS), MAX_PER_POLL);
+      for (let pages = 1; ; pages += 1) {
+        for (const event of page) {
+          this.cursor = Math.max(this.cursor, event.at.getTime());
+          this.deliver(event);
+        }
+        const last = page.at(-1);
+        if (page.length < MAX_PER_POLL || !last || pages >= MAX_PAGES_PER_POLL) break;
+        page = await this.events.after(last.at, last.id, MAX_PER_POLL);
       }
       for (const [id, at] of this.recent) if (at < this.cursor - 2 * OVERLAP_MS) this.recent.delete(id);
       await this.cleanUp();

@@ -1,3 +1,4 @@
+import { until } from '@tessera/testing';
 import { caller, startAppWithDevIdp } from '../support/app';
 import { EventStreamClient } from '../support/sse';
 
@@ -102,5 +103,40 @@ describe('the live event stream', () => {
     await owen.several('the later change', renamed('live-alpha'), 2);
     expect(mel.received.map((event) => event.id)).not.toContain(after.id);
     expect(mel.received.filter((event) => event.data.change === 'tenant.update')).toHaveLength(1);
+  });
+
+  it('shows a partner team its customers’ changes, and stops when the partner is terminated', async () => {
+    await call('post', '/partners', 'operator', { slug: 'live-partner', name: 'Live Partner' }).expect(201);
+    await call('put', '/tenants/live-beta/partner', 'operator', { partner: 'live-partner' }).expect(200);
+    await t.idp.createPerson('pia', { groups: ['partner:live-partner:admin'] });
+    bearer['pia'] = await t.idp.accessToken('pia', 'portal');
+    await call('get', '/users/me', 'pia').expect(200);
+    const before = await stream('pia');
+    await rename('live-beta', 'bea', 'Sold by a partner');
+    await before.next('the customer’s rename', renamed('live-beta'));
+    before.close();
+
+    await call('delete', '/partners/live-partner', 'operator', { reason: 'Contract ended' }).expect(200);
+    const after = await stream('pia');
+    const owner = await stream('bea');
+    await rename('live-beta', 'bea', 'After the partner ended');
+    await owner.next('the rename after the termination', (event) => renamed('live-beta')(event));
+    await rename('live-beta', 'bea', 'And once more');
+    await owner.several('the later rename', renamed('live-beta'), 2);
+    expect(after.received.filter((event) => event.data.tenantSlug === 'live-beta')).toEqual([]);
+  });
+
+  it('lets one person hold ten streams at once, answers 429 to the eleventh, and frees a place when one closes', async () => {
+    const ten = await Promise.all(Array.from({ length: 10 }, () => stream('owen')));
+    const eleventh = await fetch(`${await t.app.getUrl()}/events/stream`, { headers: { authorization: `Bearer ${bearer['owen']}` } });
+    expect(eleventh.status).toBe(429);
+    expect(((await eleventh.json()) as { code: string }).code).toBe('RATE_LIMITED');
+    ten[0]!.close();
+    // The place is freed when the server sees the close.
+    await until('a place frees up', async () => {
+      const response = await fetch(`${await t.app.getUrl()}/events/stream`, { headers: { authorization: `Bearer ${bearer['owen']}` } });
+      await response.body?.cancel();
+      return response.status === 200;
+    });
   });
 });

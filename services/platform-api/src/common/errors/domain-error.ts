@@ -29,6 +29,9 @@ export class DomainError extends Error {
   static unsupportedMediaType(): DomainError {
     return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON (Content-Type: application/json)');
   }
+  static rateLimited(message: string): DomainError {
+    return new DomainError('RATE_LIMITED', message);
+  }
   static invalid(fields: Record<string, string[]>, message = 'The request is not valid'): DomainError {
     return new DomainError('VALIDATION_FAILED', message, fields);
   }

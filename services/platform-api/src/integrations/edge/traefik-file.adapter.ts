@@ -55,10 +55,12 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
     const pingUrl = this.options.pingUrl;
     if (!pingUrl) return;
     const answer = await fetch(pingUrl, { signal: AbortSignal.timeout(2_000) }).then(
-      (response) => response.status,
+      async (response) => (await response.body?.cancel(), response.status),
       () => null,
     );
-    if (answer !== 200) throw new IntegrationError('edge', 'unavailable', answer === null ? `Traefik does not answer at ${pingUrl}` : `Traefik answered ${answer} at ${pingUrl}`);
+    // The host only: a ping address could carry credentials, which must not show on the console.
+    const where = new URL(pingUrl).host;
+    if (answer !== 200) throw new IntegrationError('edge', 'unavailable', answer === null ? `Traefik does not answer at ${where}` : `Traefik answered ${answer} at ${where}`);
   }
 
   async readRoute(slug: string): Promise<string | null> {
