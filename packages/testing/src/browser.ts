@@ -26,8 +26,8 @@ export async function newDesktopContext(browser: Browser): Promise<BrowserContex
 /** Requests under way, per page, except the live event stream (it stays open for as long as the page does). */
 const inflight = new WeakMap<Page, Set<Request>>();
 function track(page: Page): Set<Request> {
-  let requests = inflight.get(page);
-  if (requests) return requests;
+  const known = inflight.get(page);
+  if (known) return known;
   const open = new Set<Request>();
   page.on('request', (request) => request.resourceType() !== 'eventsource' && open.add(request));
   page.on('requestfinished', (request) => open.delete(request));
