@@ -16,6 +16,8 @@ import {
   type RunningTraefik,
 } from '@tessera/testing';
 import { parse } from 'yaml';
+import { ReconcileService } from '../../src/provisioning/reconcile.service';
+import { TenantsRepository } from '../../src/tenants/tenants.repository';
 import { provisioned, startAppWithDevIdp } from '../support/app';
 import { edgeClient } from '../support/edge';
 import { removeTenantObjects } from '../support/engine';
@@ -194,6 +196,12 @@ describe('several services in one workspace, through Traefik', () => {
     expect(http.services[docs]!.loadBalancer.servers).toEqual([{ url: published(8081) }]);
     // A plan with one service keeps one router.
     expect(Object.keys(routeOf('solo').http.routers)).toEqual([`tenant-${slug('solo')}`]);
+
+    // The route step alone, as at the API's start, finds the same targets stored on the tenant: nothing to change.
+    const tenant = (await t.app.get(TenantsRepository).findBySlug(slug('duo')))!;
+    expect(tenant.edgeTargets).toEqual({ '8080': published(8080), '8081': published(8081) });
+    const routeOnly = await t.app.get(ReconcileService).reconcile(tenant, { only: ['route'], wait: true, expected: true });
+    expect(routeOnly.steps['route']).toEqual({ state: 'ok', drift: [] });
   });
 
   it('serves each service on its own host to a member, with the identity the edge vouches for', async () => {
