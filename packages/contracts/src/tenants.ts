@@ -21,11 +21,13 @@ export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,30}[a-z0-9]$/;
 export const SLUG_RULE = '3–32 lowercase letters, digits and hyphens, not starting or ending with a hyphen, never two in a row';
 
 /**
- * A workspace service's name: 1–20 lowercase letters, digits and single
+ * A workspace service's name: 3–20 lowercase letters, digits and single
  * hyphens, starting with a letter, not ending with a hyphen. It is the first
- * part of the service's host, `<service>--<slug>.<base domain>`.
+ * part of the service's host, `<service>--<slug>.<base domain>`. Not two
+ * characters: `ui--acme` has hyphens in its third and fourth places, which
+ * DNS reserves for encodings like `xn--`, and certificate authorities refuse.
  */
-export const SERVICE_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?!-)){0,18}[a-z0-9]$|^[a-z]$/;
+export const SERVICE_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?!-)){1,18}[a-z0-9]$/;
 /** Between a service's name and its tenant's slug in the service's host. */
 export const SERVICE_HOST_SEPARATOR = '--';
 export const RESERVED_SLUGS: readonly string[] = [

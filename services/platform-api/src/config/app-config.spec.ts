@@ -71,11 +71,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...valid, WORKSPACE_SERVICES_FREE: 'app:8080,app:8081' })).toEqual(['WORKSPACE_SERVICES_FREE names the service "app" twice']);
     expect(problemsOf({ ...valid, WORKSPACE_SERVICES_FREE: 'app:8080,docs:8080' })).toEqual(['WORKSPACE_SERVICES_FREE gives the port 8080 to two services']);
     expect(problemsOf({ ...valid, WORKSPACE_SERVICES: ',' })).toEqual(['WORKSPACE_SERVICES must list at least one service as name:port']);
-    expect(problemsOf({ ...valid, WORKSPACE_SERVICES: Array.from({ length: 11 }, (_, i) => `s${i}:${8000 + i}`).join(',') })).toEqual([
+    expect(problemsOf({ ...valid, WORKSPACE_SERVICES: Array.from({ length: 11 }, (_, i) => `svc${i}:${8000 + i}`).join(',') })).toEqual([
       'WORKSPACE_SERVICES lists 11 services; a workspace has at most 10',
     ]);
     // Two hyphens in a row would make `<service>--<slug>` ambiguous; so would dots, capitals, or no port.
-    for (const entry of ['my--docs:8081', 'docs.v2:8081', 'Docs:8081', 'docs', 'docs:0', 'docs:70000', '9docs:8081', 'docs-:8081']) {
+    // Two letters would put hyphens third and fourth (ui--acme), a form DNS reserves and certificate authorities refuse.
+    for (const entry of ['my--docs:8081', 'docs.v2:8081', 'Docs:8081', 'docs', 'docs:0', 'docs:70000', '9docs:8081', 'docs-:8081', 'ui:8081']) {
       expect(problemsOf({ ...valid, WORKSPACE_SERVICES: `app:8080,${entry}` })).toEqual([expect.stringContaining(`got "${entry}"`)]);
     }
   });

@@ -318,7 +318,7 @@ function parseServices(variable: string, raw: string | undefined, fallback: Work
     const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
     const port = match ? Number(match[2]) : NaN;
     if (!match || !SERVICE_NAME_PATTERN.test(match[1]!) || port < 1 || port > 65_535) {
-      problems.push(`${variable} must list services as name:port (a name of 1–20 lowercase letters, digits and single hyphens starting with a letter; a port from 1 to 65535), got "${entry}"`);
+      problems.push(`${variable} must list services as name:port (a name of 3–20 lowercase letters, digits and single hyphens starting with a letter; a port from 1 to 65535), got "${entry}"`);
       continue;
     }
     if (services.some((service) => service.name === match[1])) problems.push(`${variable} names the service "${match[1]}" twice`);

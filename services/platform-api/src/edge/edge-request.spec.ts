@@ -37,7 +37,7 @@ describe('hosts and scopes', () => {
     expect(hostTarget('api-v2--acme-corp.tessera.test', 'tessera.test')).toEqual({ slug: 'acme-corp', service: 'api-v2' });
     expect(hostTarget('acme-corp.tessera.test', 'tessera.test')).toEqual({ slug: 'acme-corp', service: null });
     // A third hyphen pair, an empty side, or a side that is no name: no tenant.
-    for (const host of ['docs--acme--x.tessera.test', 'docs---acme.tessera.test', '--acme.tessera.test', 'docs--.tessera.test', '9docs--acme.tessera.test', 'docs--ab.tessera.test']) {
+    for (const host of ['docs--acme--x.tessera.test', 'docs---acme.tessera.test', '--acme.tessera.test', 'docs--.tessera.test', '9docs--acme.tessera.test', 'docs--ab.tessera.test', 'ui--acme.tessera.test']) {
       expect(hostTarget(host, 'tessera.test')).toBeNull();
     }
     // Off the base domain it is a custom domain like any other, to be looked up.
