@@ -3,7 +3,7 @@ import { chownSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 
 const run = promisify(execFile);
 const SCRIPTS = resolve(__dirname, '../images/workspace-services');
@@ -41,8 +41,9 @@ export async function servicesWorkspaceRootfsTarball(output: string): Promise<vo
   }
 }
 
-/** The image on the engine `docker` talks to (the test engine: Podman), imported once. */
-export async function ensureServicesWorkspaceImage(docker: Docker, name = SERVICES_WORKSPACE_IMAGE): Promise<void> {
+/** The image on the engine at `socket` (the test engine: Podman), imported once. */
+export async function ensureServicesWorkspaceImage(socket: string, name = SERVICES_WORKSPACE_IMAGE): Promise<void> {
+  const docker = new Docker({ socketPath: socket });
   const present = await docker
     .getImage(name)
     .inspect()

@@ -121,7 +121,7 @@ describe('several services in one workspace, through Traefik', () => {
 
   beforeAll(async () => {
     docker = new Docker({ socketPath: testEngineSocket() });
-    await ensureServicesWorkspaceImage(docker);
+    await ensureServicesWorkspaceImage(testEngineSocket());
     // The suspended page, as the portal would serve it.
     suspendedPage = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>This workspace is suspended</h1>'));
     await new Promise<void>((resolve) => suspendedPage.listen(0, '127.0.0.1', resolve));
@@ -251,5 +251,15 @@ describe('several services in one workspace, through Traefik', () => {
     await t.http().post(`/tenants/${slug('duo')}/resume`).set('authorization', `Bearer ${bearer['operator']}`).expect(200);
     await until('duo serves its docs again', async () => (await get(hostOf('duo', 'docs'), '/', { cookie: cookies['owner']! })).body.includes('Docs for owner@example.test'));
     expect(existsSync(join(dynamicDir, `tenant-${slug('duo')}.yml`))).toBe(true);
+  });
+
+  it("gives a workspace its new plan's services: a container with the new port, a router for it, the service on its host", async () => {
+    await t.http().patch(`/tenants/${slug('solo')}`).set('authorization', `Bearer ${bearer['outsider']}`).send({ plan: 'business' }).expect(200);
+    // The plan change reconciles in the background, replacing the container: wait for it to finish.
+    await t.app.get(ReconcileService).settled();
+    const container = await docker.getContainer(`tessera-${slug('solo')}-app`).inspect();
+    expect(Object.keys(container.Config.ExposedPorts ?? {}).sort()).toEqual(['8080/tcp', '8081/tcp']);
+    expect(Object.keys(routeOf('solo').http.routers)).toEqual([`tenant-${slug('solo')}`, `tenant-${slug('solo')}--docs`]);
+    await until('the docs of solo answer through Traefik', async () => (await get(hostOf('solo', 'docs'), '/', { cookie: cookies['outsider']! })).body.includes('Docs for outsider@example.test'));
   });
 });

@@ -200,9 +200,12 @@ export class DockerContainerRuntime extends ContainerRuntime {
     const wrong: string[] = [];
     const host = container.HostConfig;
     if (container.Config.Image !== spec.image) wrong.push('image');
-    const wanted = spec.ports.map((port) => `${port}/tcp`).sort().join(',');
-    const published = this.options.publishPorts ? Object.keys(host.PortBindings ?? {}).sort().join(',') : wanted;
-    if (Object.keys(container.Config.ExposedPorts ?? {}).sort().join(',') !== wanted || published !== wanted) wrong.push('ports');
+    // Every service's port exposed (the image may expose more of its own) and, when publishing, exactly those published.
+    const wanted = spec.ports.map((port) => `${port}/tcp`);
+    const exposed = container.Config.ExposedPorts ?? {};
+    const published = Object.keys(host.PortBindings ?? {});
+    const publishedRight = !this.options.publishPorts || (published.length === wanted.length && wanted.every((port) => published.includes(port)));
+    if (!wanted.every((port) => port in exposed) || !publishedRight) wrong.push('ports');
     if (host.Memory !== spec.memoryMb * MB || host.NanoCpus !== Math.round(spec.cpus * 1e9) || host.PidsLimit !== spec.pids) wrong.push('limits');
     if (container.Config.User !== spec.user || host.ReadonlyRootfs !== true || !(host.SecurityOpt ?? []).includes('no-new-privileges')) wrong.push('hardening');
     return wrong;
