@@ -10,8 +10,26 @@ export type Plan = (typeof PLANS)[number];
 /** A lower-case DNS host name (labels of letters, digits and inner hyphens; 253 characters at most). */
 export const HOST_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
-/** Slug rules, shared by the API and the apps' live check. */
-export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,30})[a-z0-9]$/;
+/**
+ * Slug rules, shared by the API and the apps' live check: 3–32 lowercase
+ * letters, digits and single hyphens, not at either end. Never two hyphens in
+ * a row: `--` separates a service from its tenant in a workspace's host
+ * (`docs--acme.<base domain>`), so the name is never ambiguous.
+ */
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,30}[a-z0-9]$/;
+/** The slug rule in words, for forms and error messages. */
+export const SLUG_RULE = '3–32 lowercase letters, digits and hyphens, not starting or ending with a hyphen, never two in a row';
+
+/**
+ * A workspace service's name: 3–20 lowercase letters, digits and single
+ * hyphens, starting with a letter, not ending with a hyphen. It is the first
+ * part of the service's host, `<service>--<slug>.<base domain>`. Not two
+ * characters: `ui--acme` has hyphens in its third and fourth places, which
+ * DNS reserves for encodings like `xn--`, and certificate authorities refuse.
+ */
+export const SERVICE_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?!-)){1,18}[a-z0-9]$/;
+/** Between a service's name and its tenant's slug in the service's host. */
+export const SERVICE_HOST_SEPARATOR = '--';
 export const RESERVED_SLUGS: readonly string[] = [
   'admin', 'api', 'app', 'assets', 'auth', 'billing', 'cdn', 'dashboard', 'dev', 'docs',
   'help', 'internal', 'login', 'logout', 'mail', 'metrics', 'mx', 'ns1', 'ns2', 'oauth',
@@ -83,6 +101,18 @@ export interface ReconcileResult {
   steps: Record<string, { state: ProvisioningState; error?: string; drift: string[] }>;
 }
 
+/**
+ * A service of a tenant's workspace, from its plan: a name and the port it
+ * listens on inside the container. The default service (the plan's first)
+ * answers at `<slug>.<base domain>` and the tenant's custom domains; every
+ * other one at `<name>--<slug>.<base domain>`.
+ */
+export interface WorkspaceService {
+  name: string;
+  port: number;
+  default: boolean;
+}
+
 export interface WorkspaceStatus {
   state: 'running' | 'stopped' | 'missing' | 'unknown';
   image: string | null;
@@ -96,6 +126,8 @@ export interface WorkspaceStatus {
   stoppedByOwner: boolean;
   /** The plan's idle time before the workspace sleeps; null when it never does (keep-awake is the tenant's `keepAwake`). */
   sleepsAfterSeconds: number | null;
+  /** The workspace's services, from its plan, the default first. */
+  services: WorkspaceService[];
 }
 
 export interface Page<T> {

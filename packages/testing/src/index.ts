@@ -11,3 +11,4 @@ export * from './dns';
 export * from './docker-engine';
 export * from './swarm';
 export * from './until';
+export * from './workspace-services-image';

@@ -56,6 +56,31 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...valid, EDGE_SESSION_SECRET: 'short' })).toEqual(['EDGE_SESSION_SECRET must be at least 32 characters']);
   });
 
+  it('reads the services of each plan, falling back to WORKSPACE_SERVICES, and by default one service app on WORKSPACE_PORT', () => {
+    expect(loadConfig(valid).workspace.services.free).toEqual([{ name: 'app', port: 8080, default: true }]);
+    expect(loadConfig({ ...valid, WORKSPACE_PORT: '3000' }).workspace.services.enterprise).toEqual([{ name: 'app', port: 3000, default: true }]);
+    const config = loadConfig({ ...valid, WORKSPACE_SERVICES: 'web:80', WORKSPACE_SERVICES_BUSINESS: ' app:8080 , docs:8081 ' });
+    expect(config.workspace.services.starter).toEqual([{ name: 'web', port: 80, default: true }]);
+    expect(config.workspace.services.business).toEqual([
+      { name: 'app', port: 8080, default: true },
+      { name: 'docs', port: 8081, default: false },
+    ]);
+  });
+
+  it('refuses service lists that would make an ambiguous or broken host or container', () => {
+    expect(problemsOf({ ...valid, WORKSPACE_SERVICES_FREE: 'app:8080,app:8081' })).toEqual(['WORKSPACE_SERVICES_FREE names the service "app" twice']);
+    expect(problemsOf({ ...valid, WORKSPACE_SERVICES_FREE: 'app:8080,docs:8080' })).toEqual(['WORKSPACE_SERVICES_FREE gives the port 8080 to two services']);
+    expect(problemsOf({ ...valid, WORKSPACE_SERVICES: ',' })).toEqual(['WORKSPACE_SERVICES must list at least one service as name:port']);
+    expect(problemsOf({ ...valid, WORKSPACE_SERVICES: Array.from({ length: 11 }, (_, i) => `svc${i}:${8000 + i}`).join(',') })).toEqual([
+      'WORKSPACE_SERVICES lists 11 services; a workspace has at most 10',
+    ]);
+    // Two hyphens in a row would make `<service>--<slug>` ambiguous; so would dots, capitals, or no port.
+    // Two letters would put hyphens third and fourth (ui--acme), a form DNS reserves and certificate authorities refuse.
+    for (const entry of ['my--docs:8081', 'docs.v2:8081', 'Docs:8081', 'docs', 'docs:0', 'docs:70000', '9docs:8081', 'docs-:8081', 'ui:8081']) {
+      expect(problemsOf({ ...valid, WORKSPACE_SERVICES: `app:8080,${entry}` })).toEqual([expect.stringContaining(`got "${entry}"`)]);
+    }
+  });
+
   it('refuses issuers without a JWKS URL, non-URL values and equal audiences', () => {
     const problems = problemsOf({
       ...valid,

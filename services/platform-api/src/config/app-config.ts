@@ -1,4 +1,4 @@
-import { HOST_NAME_PATTERN, PLANS, type Audience, type Plan } from '@tessera/contracts';
+import { HOST_NAME_PATTERN, PLANS, SERVICE_NAME_PATTERN, type Audience, type Plan, type WorkspaceService } from '@tessera/contracts';
 
 const AUDIENCE_KINDS: readonly Audience[] = ['portal', 'operator', 'ci'];
 
@@ -55,12 +55,17 @@ export class AppConfig {
   readonly liveEvents!: { pollMs: number; streamMaxSeconds: number; retentionHours: number };
   /** The largest request body taken; a larger one is answered 413. */
   readonly http!: { bodyLimitBytes: number };
-  /** Tenant workspaces: the engine's socket (null: no engine, the step is skipped), image and command. */
+  /**
+   * Tenant workspaces: the engine's socket (null: no engine, the step is
+   * skipped), image and command, and by plan the services the workspace
+   * runs: named ports inside its container, the default (first) one at
+   * `<slug>.<base domain>`, each other one at `<name>--<slug>.<base domain>`.
+   */
   readonly workspace!: {
     engineSocket: string | null;
     image: string;
     command: string[];
-    port: number;
+    services: Record<Plan, WorkspaceService[]>;
     publishPorts: boolean;
     /** The edge's container (Traefik), joined to every tenant network; null when the edge reaches published ports. */
     edgeContainer: string | null;
@@ -183,6 +188,11 @@ export function loadConfig(env: Env): AppConfig {
   url('EDGE_LOGIN_URL', loginUrl, ['http:', 'https:']);
   const sessionSecret = text('EDGE_SESSION_SECRET');
   if (sessionSecret && sessionSecret.length < 32) problems.push('EDGE_SESSION_SECRET must be at least 32 characters');
+  const workspacePort = integer('WORKSPACE_PORT', 8080, 1, 65535);
+  const defaultServices = parseServices('WORKSPACE_SERVICES', env['WORKSPACE_SERVICES'], [{ name: 'app', port: workspacePort, default: true }], problems);
+  const services = Object.fromEntries(
+    PLANS.map((plan) => [plan, parseServices(`WORKSPACE_SERVICES_${plan.toUpperCase()}`, env[`WORKSPACE_SERVICES_${plan.toUpperCase()}`], defaultServices, problems)]),
+  ) as Record<Plan, WorkspaceService[]>;
   const defaultIdle = integer('WORKSPACE_IDLE_SECONDS', 1_200, 0, 30 * 24 * 3_600);
   const idleSeconds = Object.fromEntries(
     PLANS.map((plan) => [plan, integer(`WORKSPACE_IDLE_SECONDS_${plan.toUpperCase()}`, defaultIdle, 0, 30 * 24 * 3_600)]),
@@ -247,7 +257,7 @@ export function loadConfig(env: Env): AppConfig {
       engineSocket: optional('CONTAINER_ENGINE_SOCKET'),
       image: text('WORKSPACE_IMAGE', 'localhost/tessera-workspace:busybox-1'),
       command: (env['WORKSPACE_COMMAND']?.trim() || '/bin/busybox httpd -f -p 8080 -h /srv').split(/\s+/),
-      port: integer('WORKSPACE_PORT', 8080, 1, 65535),
+      services,
       publishPorts: flag('WORKSPACE_PUBLISH_PORTS'),
       edgeContainer: optional('WORKSPACE_EDGE_CONTAINER'),
       idleSeconds,
@@ -289,6 +299,35 @@ export function loadConfig(env: Env): AppConfig {
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The most services one workspace may declare. */
+const MAX_SERVICES = 10;
+
+/**
+ * A plan's workspace services, `name:port,name:port` (the first is the
+ * default); `fallback` when the variable is not set. Names follow
+ * SERVICE_NAME_PATTERN; names and ports are distinct.
+ */
+function parseServices(variable: string, raw: string | undefined, fallback: WorkspaceService[], problems: string[]): WorkspaceService[] {
+  if (!raw?.trim()) return fallback;
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const services: WorkspaceService[] = [];
+  const before = problems.length;
+  for (const entry of entries) {
+    const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || !SERVICE_NAME_PATTERN.test(match[1]!) || port < 1 || port > 65_535) {
+      problems.push(`${variable} must list services as name:port (a name of 3–20 lowercase letters, digits and single hyphens starting with a letter; a port from 1 to 65535), got "${entry}"`);
+      continue;
+    }
+    if (services.some((service) => service.name === match[1])) problems.push(`${variable} names the service "${match[1]}" twice`);
+    else if (services.some((service) => service.port === port)) problems.push(`${variable} gives the port ${port} to two services`);
+    else services.push({ name: match[1]!, port, default: services.length === 0 });
+  }
+  if (entries.length === 0) problems.push(`${variable} must list at least one service as name:port`);
+  if (entries.length > MAX_SERVICES) problems.push(`${variable} lists ${entries.length} services; a workspace has at most ${MAX_SERVICES}`);
+  return problems.length > before || services.length === 0 ? fallback : services;
 }
 
 /** AUTH_ISSUERS is a JSON array of `{ "issuer": "...", "jwksUrl": "...", "audience": "portal" | "operator" | "ci" }`. */

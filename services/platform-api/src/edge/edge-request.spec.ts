@@ -25,11 +25,23 @@ describe('readForwarded', () => {
 
 describe('hosts and scopes', () => {
   it('names a tenant by one slug label under the base domain, and anything else a custom domain', () => {
-    expect(hostTarget('acme.tessera.test', 'tessera.test')).toEqual({ slug: 'acme' });
+    expect(hostTarget('acme.tessera.test', 'tessera.test')).toEqual({ slug: 'acme', service: null });
     expect(hostTarget('work.acme.example', 'tessera.test')).toEqual({ domain: 'work.acme.example' });
     expect(hostTarget('tessera.test', 'tessera.test')).toBeNull();
     expect(hostTarget('a.b.tessera.test', 'tessera.test')).toBeNull();
     expect(hostTarget('eviltessera.test', 'tessera.test')).toEqual({ domain: 'eviltessera.test' });
+  });
+
+  it('names another service of a tenant by `<service>--<slug>`, which splits one way only', () => {
+    expect(hostTarget('docs--acme.tessera.test', 'tessera.test')).toEqual({ slug: 'acme', service: 'docs' });
+    expect(hostTarget('api-v2--acme-corp.tessera.test', 'tessera.test')).toEqual({ slug: 'acme-corp', service: 'api-v2' });
+    expect(hostTarget('acme-corp.tessera.test', 'tessera.test')).toEqual({ slug: 'acme-corp', service: null });
+    // A third hyphen pair, an empty side, or a side that is no name: no tenant.
+    for (const host of ['docs--acme--x.tessera.test', 'docs---acme.tessera.test', '--acme.tessera.test', 'docs--.tessera.test', '9docs--acme.tessera.test', 'docs--ab.tessera.test', 'ui--acme.tessera.test']) {
+      expect(hostTarget(host, 'tessera.test')).toBeNull();
+    }
+    // Off the base domain it is a custom domain like any other, to be looked up.
+    expect(hostTarget('docs--acme.example', 'tessera.test')).toEqual({ domain: 'docs--acme.example' });
   });
 
   it('scopes sessions to the base domain for its subdomains and to the host for custom domains', () => {

@@ -1,4 +1,4 @@
-import { HOST_NAME_PATTERN, SLUG_PATTERN } from '@tessera/contracts';
+import { HOST_NAME_PATTERN, SERVICE_HOST_SEPARATOR, SERVICE_NAME_PATTERN, SLUG_PATTERN } from '@tessera/contracts';
 
 /** The request Traefik asks about, from the `X-Forwarded-*` headers it sends to forwardAuth. */
 export interface ForwardedRequest {
@@ -50,16 +50,22 @@ export function isPlainPath(path: string): boolean {
 }
 
 /**
- * What a host names: the tenant `<slug>.<base domain>`, or — for any other
- * host — a custom domain to look up. Hosts that are the base domain itself or
- * deeper under it (`a.b.<base>`) name nothing.
+ * What a host names: the tenant `<slug>.<base domain>` (its default service),
+ * one of its other services `<service>--<slug>.<base domain>`, or — for any
+ * other host — a custom domain to look up. Slugs and service names never hold
+ * `--`, so a label splits one way only. Hosts that are the base domain itself
+ * or deeper under it (`a.b.<base>`) name nothing; whether the service exists
+ * is the plan's to say.
  */
-export function hostTarget(host: string, baseDomain: string): { slug: string } | { domain: string } | null {
+export function hostTarget(host: string, baseDomain: string): { slug: string; service: string | null } | { domain: string } | null {
   const suffix = `.${baseDomain}`;
   if (host === baseDomain) return null;
   if (host.endsWith(suffix)) {
     const label = host.slice(0, -suffix.length);
-    return SLUG_PATTERN.test(label) ? { slug: label } : null;
+    const at = label.indexOf(SERVICE_HOST_SEPARATOR);
+    if (at < 0) return SLUG_PATTERN.test(label) ? { slug: label, service: null } : null;
+    const [service, slug] = [label.slice(0, at), label.slice(at + SERVICE_HOST_SEPARATOR.length)];
+    return SERVICE_NAME_PATTERN.test(service) && SLUG_PATTERN.test(slug) ? { slug, service } : null;
   }
   return { domain: host };
 }

@@ -121,12 +121,22 @@ export class EdgeService {
     return { redirect: `${target.protocol}//${target.host}${SESSION_PATH}?ticket=${encodeURIComponent(ticket)}` };
   }
 
-  /** `<slug>.<base domain>` or a custom domain exactly one live tenant claims; terminated tenants have no address. */
+  /**
+   * The tenant at `<slug>.<base domain>`, at `<service>--<slug>.<base domain>`
+   * when its plan's workspace has that service (not the default one, which
+   * answers at the first), or at a custom domain exactly one live tenant
+   * claims; terminated tenants have no address.
+   */
   private async tenantAt(host: string): Promise<TenantRecord | null> {
     const target = hostTarget(host, this.config.baseDomain);
     if (!target) return null;
     const tenant = 'slug' in target ? await this.tenants.findBySlug(target.slug) : await this.tenants.findByDomain(target.domain);
-    return tenant && tenant.status !== 'terminated' ? tenant : null;
+    if (!tenant || tenant.status === 'terminated') return null;
+    if ('service' in target && target.service !== null) {
+      const services = this.config.workspace.services[tenant.plan];
+      if (!services.some((service) => !service.default && service.name === target.service)) return null;
+    }
+    return tenant;
   }
 
   private async exchangeTicket(request: ForwardedRequest): Promise<EdgeDecision> {

@@ -110,7 +110,10 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     this.activity.touch(tenant.id, this.clock.now());
     await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
     const fresh = (await this.tenants.findById(tenant.id)) ?? awake;
-    if (fresh.edgeTarget) await this.untilAnswering(fresh.edgeTarget, ANSWER_WAIT_MS);
+    // The default service answering stands for the workspace: the others start in the same container.
+    const [main] = this.config.workspace.services[fresh.plan];
+    const target = main ? fresh.edgeTargets[String(main.port)] : undefined;
+    if (target) await this.untilAnswering(target, ANSWER_WAIT_MS);
     await this.audit.recordSystem('edge', {
       action: 'workspace.wake',
       target: { type: 'workspace', id: tenant.slug },

@@ -4,6 +4,7 @@ import {
   PARTNER_STATUSES,
   RESERVED_SLUGS,
   SLUG_PATTERN,
+  SLUG_RULE,
   type Branding,
   type Partner as PartnerShape,
   type PartnerRole,
@@ -24,7 +25,7 @@ const clearable = ValidateIf((_object: object, value: unknown) => value !== null
 export class CreatePartnerDto {
   @ApiProperty({ example: 'acme-resellers' })
   @IsString()
-  @Matches(SLUG_PATTERN, { message: 'slug must be 3–32 lowercase letters, digits and hyphens, not starting or ending with a hyphen' })
+  @Matches(SLUG_PATTERN, { message: `slug must be ${SLUG_RULE}` })
   @IsNotIn(RESERVED_SLUGS, { message: 'slug is reserved' })
   slug: string;
 

@@ -12,8 +12,8 @@ export interface StepResult {
 /** What one reconcile of one tenant knows; steps may leave facts for the steps after them. */
 export interface StepContext {
   tenant: TenantRecord;
-  /** Where the edge reaches the workspace, when the workspace step found out. */
-  workspaceEndpoint?: string;
+  /** Where the edge reaches each port of the workspace (port → URL), when the workspace step found out. */
+  workspaceEndpoints?: Record<string, string>;
 }
 
 /**

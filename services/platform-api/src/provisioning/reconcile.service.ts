@@ -140,7 +140,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     const steps = this.steps.filter((step) => !only || only.includes(step.name));
     // Written at the end, in one write: failed steps' attempt counts, the last step, the activation.
     const deferred: Record<string, StepRecord> = {};
-    let edgeTarget: string | undefined;
+    let edgeTargets: Record<string, string> | undefined;
     let anyChanged = false;
     for (const [index, step] of steps.entries()) {
       const outcome = await step.ensure(context).catch((error: unknown): StepResult => {
@@ -152,7 +152,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
       const previous = current.provisioning[step.name];
       const handle = outcome.handle ?? (outcome.state === 'error' ? previous?.handle : undefined);
       const changed = !previous || previous.state !== outcome.state || previous.handle !== handle || previous.error !== outcome.error;
-      if (step.name === 'workspace' && context.workspaceEndpoint && context.workspaceEndpoint !== current.edgeTarget) edgeTarget = context.workspaceEndpoint;
+      if (step.name === 'workspace' && context.workspaceEndpoints && !sameTargets(context.workspaceEndpoints, current.edgeTargets)) edgeTargets = context.workspaceEndpoints;
       // `attempts` counts the tries since the step's state last changed, and
       // `updatedAt` is when it last changed or last failed: a step confirmed
       // `ok` or `skipped` again writes nothing, so a converged tenant costs no write.
@@ -167,8 +167,8 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
       };
       // A step whose outcome changed is stored at once, so a page watching provisioning sees it.
       if (changed && index < steps.length - 1) {
-        current = (await this.tenants.recordSteps(current.id, { [step.name]: record }, { edgeTarget })) ?? current;
-        edgeTarget = undefined;
+        current = (await this.tenants.recordSteps(current.id, { [step.name]: record }, { edgeTargets })) ?? current;
+        edgeTargets = undefined;
         context.tenant = current;
         // A page watching provisioning hears of each step as it settles.
         await this.feed.publish({ type: 'provisioning', tenantId: current.id, change: `${step.name}:${outcome.state}`, state: current.status });
@@ -178,8 +178,8 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     }
     const stateOf = (name: ProvisioningStepName) => (deferred[name] ?? current.provisioning[name])?.state ?? 'pending';
     const activate = current.status === 'pending' && PROVISIONING_STEPS.every((name) => ['ok', 'skipped'].includes(stateOf(name)));
-    if (Object.keys(deferred).length > 0 || activate || edgeTarget) {
-      current = (await this.tenants.recordSteps(current.id, deferred, { edgeTarget, activate })) ?? current;
+    if (Object.keys(deferred).length > 0 || activate || edgeTargets) {
+      current = (await this.tenants.recordSteps(current.id, deferred, { edgeTargets, activate })) ?? current;
     }
     if (activate || (anyChanged && Object.keys(deferred).length > 0)) {
       await this.feed.publish({ type: 'provisioning', tenantId: current.id, change: activate ? 'provisioned' : 'steps', state: current.status });
@@ -222,4 +222,10 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
     }
   }
+}
+
+/** The same ports at the same addresses. */
+function sameTargets(one: Record<string, string>, other: Record<string, string>): boolean {
+  const keys = Object.keys(one);
+  return keys.length === Object.keys(other).length && keys.every((key) => other[key] === one[key]);
 }

@@ -1,4 +1,4 @@
-import type { Plan } from '@tessera/contracts';
+import { SERVICE_HOST_SEPARATOR, type Plan, type WorkspaceService } from '@tessera/contracts';
 
 /** Resources of a tenant's workspace container, by plan. */
 export const WORKSPACE_LIMITS: Record<Plan, { cpus: number; memoryMb: number; pids: number }> = {
@@ -10,3 +10,13 @@ export const WORKSPACE_LIMITS: Record<Plan, { cpus: number; memoryMb: number; pi
 
 /** The unprivileged user workspaces run as (nobody:nogroup). */
 export const WORKSPACE_USER = '65534:65534';
+
+/**
+ * The host a workspace service answers at: the default service at
+ * `<slug>.<base domain>` (and the tenant's custom domains), any other at
+ * `<service>--<slug>.<base domain>`. Slugs and service names never hold `--`,
+ * so the host names one service of one tenant.
+ */
+export function serviceHost(service: Pick<WorkspaceService, 'name' | 'default'>, slug: string, baseDomain: string): string {
+  return service.default ? `${slug}.${baseDomain}` : `${service.name}${SERVICE_HOST_SEPARATOR}${slug}.${baseDomain}`;
+}

@@ -18,7 +18,7 @@ const NOT_CONTROLLABLE: Partial<Record<TenantStatus, string>> = {
 
 /**
  * A tenant's workspace as its owners see it (state, CPU and memory, whether
- * it may sleep) and its controls: start, stop, restart. A control that
+ * it may sleep, the services its plan gives it) and its controls: start, stop, restart. A control that
  * cannot apply — stopping a stopped workspace, anything on a terminated
  * tenant — is refused with 409 and changes nothing.
  */
@@ -33,7 +33,11 @@ export class WorkspaceService {
 
   async status(tenant: TenantRecord): Promise<WorkspaceStatus> {
     const idle = this.config.workspace.idleSeconds[tenant.plan];
-    const about = { stoppedByOwner: tenant.workspaceStopped, sleepsAfterSeconds: idle > 0 ? idle : null };
+    const about = {
+      stoppedByOwner: tenant.workspaceStopped,
+      sleepsAfterSeconds: idle > 0 ? idle : null,
+      services: this.config.workspace.services[tenant.plan].map((service) => ({ ...service })),
+    };
     try {
       return { ...(await this.runtime.status(tenant.slug, true)), ...about };
     } catch (error: unknown) {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATUSES, type Plan, type Tenant as TenantShape, type TenantStatus } from '@tessera/contracts';
+import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, SLUG_RULE, TENANT_STATUSES, type Plan, type Tenant as TenantShape, type TenantStatus } from '@tessera/contracts';
 import {
   IsBoolean,
   IsHexColor,
@@ -15,8 +15,6 @@ import {
 import { PageQuery } from '../common/http/paging.dto';
 import type { TenantRecord } from './tenant.schema';
 import { HasText } from '../common/http/has-text';
-
-const SLUG_RULE = '3–32 lowercase letters, digits and hyphens, not starting or ending with a hyphen';
 
 export class CreateTenantDto {
   @ApiProperty({ example: 'northwind', description: SLUG_RULE })

@@ -67,9 +67,9 @@ export class Tenant {
   @Prop({ type: Date, default: null })
   lastActivityAt: Date | null;
 
-  /** Where the edge reaches the workspace, as the workspace step last found it. */
-  @Prop({ type: String, default: null })
-  edgeTarget: string | null;
+  /** Where the edge reaches each port of the workspace (port → URL), as the workspace step last found it. */
+  @Prop({ type: Object, default: {} })
+  edgeTargets: Record<string, string>;
 
   /** One record per provisioning step, keyed by step name. */
   @Prop({ type: Map, of: ProvisioningStepRecordSchema, default: {} })
@@ -108,7 +108,8 @@ export interface TenantRecord {
   workspaceStopped: boolean;
   keepAwake: boolean;
   lastActivityAt: Date | null;
-  edgeTarget: string | null;
+  /** Where the edge reaches each port of the workspace, keyed by the port inside the container. */
+  edgeTargets: Record<string, string>;
   provisioning: Partial<Record<string, StepRecord>>;
   createdAt: Date;
   updatedAt: Date;

@@ -42,7 +42,8 @@ const toRecord = (row: TenantRow): TenantRecord => ({
   workspaceStopped: row.workspaceStopped ?? false,
   keepAwake: row.keepAwake ?? false,
   lastActivityAt: row.lastActivityAt ?? null,
-  edgeTarget: row.edgeTarget ?? null,
+  // Tenants stored before several services had one target (edgeTarget): it serves the default port until the workspace step records them all.
+  edgeTargets: { ...(row.edgeTargets ?? {}), ...(legacyTarget(row) && !Object.keys(row.edgeTargets ?? {}).length ? { default: legacyTarget(row)! } : {}) },
   provisioning: { ...(row.provisioning ?? {}) },
   createdAt: row.createdAt,
   updatedAt: row.updatedAt,
@@ -159,12 +160,12 @@ export class TenantsRepository {
   }
 
   /**
-   * Stores provisioning step records, the workspace endpoint when it changed,
+   * Stores provisioning step records, the workspace's endpoints when they changed,
    * and — with `activate` — turns a still-pending tenant active, in one write.
    */
-  async recordSteps(id: string, records: Record<string, StepRecord>, options: { edgeTarget?: string; activate?: boolean } = {}): Promise<TenantRecord | null> {
+  async recordSteps(id: string, records: Record<string, StepRecord>, options: { edgeTargets?: Record<string, string>; activate?: boolean } = {}): Promise<TenantRecord | null> {
     const set: Record<string, unknown> = Object.fromEntries(Object.entries(records).map(([step, record]) => [`provisioning.${step}`, record]));
-    if (options.edgeTarget) set['edgeTarget'] = options.edgeTarget;
+    if (options.edgeTargets) set['edgeTargets'] = options.edgeTargets;
     const key = new Types.ObjectId(id);
     const updated = await this.serialized(id, async () => {
       const activated = options.activate ? await this.oneAndUpdate({ _id: key, status: 'pending' }, { $set: { ...set, status: 'active' } }) : null;
@@ -303,4 +304,10 @@ export class TenantsRepository {
     const now = this.clock.now();
     return Object.fromEntries(PROVISIONING_STEPS.map((step) => [step, { state: 'pending', attempts: 0, updatedAt: now }]));
   }
+}
+
+/** The single edge target a tenant stored before several services (the field `edgeTarget`), if any. */
+function legacyTarget(row: object): string | null {
+  const value = (row as { edgeTarget?: unknown }).edgeTarget;
+  return typeof value === 'string' && value ? value : null;
 }

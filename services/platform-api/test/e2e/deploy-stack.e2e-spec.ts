@@ -82,6 +82,8 @@ describe('the production stack (docker-compose.yml)', () => {
       ...[...config.matchAll(/(?:text|integer|flag|optional)\('([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]!),
       ...[...config.matchAll(/pair\('([A-Z]+)'\)/g)].flatMap((m) => [`${m[1]}_API_URL`, `${m[1]}_API_TOKEN`]),
       ...PLANS.map((plan) => `WORKSPACE_IDLE_SECONDS_${plan.toUpperCase()}`),
+      'WORKSPACE_SERVICES',
+      ...PLANS.map((plan) => `WORKSPACE_SERVICES_${plan.toUpperCase()}`),
     ];
     expect(fromApi.length).toBeGreaterThan(40);
     expect([...new Set([...fromCompose, ...fromApi])].filter((name) => !documented.has(name))).toEqual([]);

@@ -189,8 +189,10 @@ describe('provisioning on a real engine', () => {
       Cmd: original.Config.Cmd,
       User: original.Config.User,
       Labels: original.Config.Labels,
+      ExposedPorts: original.Config.ExposedPorts,
       HostConfig: {
         NetworkMode: original.HostConfig.NetworkMode,
+        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
         Mounts: [{ Type: 'volume', Source: `tessera-${slug('alpha')}-data`, Target: '/data' }],
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],

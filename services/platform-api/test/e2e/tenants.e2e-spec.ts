@@ -55,6 +55,8 @@ describe('tenant routes', () => {
       ['upper case', 'Acme'],
       ['reserved word', 'admin'],
       ['too long', 'a'.repeat(33)],
+      // `--` separates a service from its tenant in a workspace host (docs--acme.<base>).
+      ['two hyphens in a row', 'docs--acme'],
     ])('answers 400 naming the slug when it is %s', async (_case, slug) => {
       const response = await call('post', '/tenants', 'owner', { slug, name: 'X' }).expect(400);
       expect(response.body.code).toBe('VALIDATION_FAILED');

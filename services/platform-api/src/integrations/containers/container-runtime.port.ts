@@ -4,8 +4,8 @@ export interface WorkspaceSpec {
   image: string;
   command: string[];
   env: Record<string, string>;
-  /** The port the workspace listens on inside its container. */
-  port: number;
+  /** The ports the workspace listens on inside its container, one per service (the plan's services). */
+  ports: number[];
   cpus: number;
   memoryMb: number;
   pids: number;
@@ -18,8 +18,8 @@ export interface WorkspaceSpec {
 export interface WorkspaceEnsured {
   /** The container's id. */
   handle: string;
-  /** Where the edge reaches the workspace, e.g. http://127.0.0.1:41234. */
-  endpoint: string;
+  /** Where the edge reaches each port of the workspace, by port, e.g. { 8080: 'http://127.0.0.1:41234' }. */
+  endpoints: Record<number, string>;
   /** What differed from the spec and was put right ("container missing", …). */
   drift: string[];
 }

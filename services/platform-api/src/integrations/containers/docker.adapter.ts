@@ -23,7 +23,7 @@ const MB = 1024 * 1024;
 export interface DockerRuntimeOptions {
   /** The engine's API socket (Docker Engine or Podman). */
   socketPath: string;
-  /** Publish each workspace's port on 127.0.0.1, for an edge on the host. */
+  /** Publish each workspace port on 127.0.0.1, for an edge on the host. */
   publishPorts: boolean;
   /** The edge's container (Traefik), joined to every tenant network; null when the edge reaches published ports. */
   edgeContainer: string | null;
@@ -50,7 +50,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
       const found = await this.exists(() => this.docker.getContainer(names.container).inspect());
       if (found && found.Config.Labels?.[TENANT_LABEL] === spec.tenantId && found.State.Running === spec.running && this.differences(found, spec).length === 0) {
         await this.attachEdge(names.network);
-        return { handle: found.Id, endpoint: this.endpointOf(found, spec), drift };
+        return { handle: found.Id, endpoints: this.endpointsOf(found, spec), drift };
       }
 
       if (!(await this.exists(() => this.docker.getNetwork(names.network).inspect()))) {
@@ -93,7 +93,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
         drift.push('container running while it should be stopped');
         await this.ignoreNotModified(() => this.docker.getContainer(names.container).stop({ t: 5 }));
       }
-      return { handle: container.Id, endpoint: this.endpointOf(container, spec), drift };
+      return { handle: container.Id, endpoints: this.endpointsOf(container, spec), drift };
     });
   }
 
@@ -167,7 +167,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
 
   private containerOptions(spec: WorkspaceSpec, labels: Record<string, string>): Docker.ContainerCreateOptions {
     const names = workspaceNames(spec.slug);
-    const port = `${spec.port}/tcp`;
+    const ports = spec.ports.map((port) => `${port}/tcp`);
     return {
       name: names.container,
       Image: spec.image,
@@ -175,7 +175,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
       Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
       User: spec.user,
       Labels: labels,
-      ExposedPorts: { [port]: {} },
+      ExposedPorts: Object.fromEntries(ports.map((port) => [port, {}])),
       HostConfig: {
         NetworkMode: names.network,
         // The data volume is the only mount: no host paths, never the engine's socket.
@@ -190,16 +190,22 @@ export class DockerContainerRuntime extends ContainerRuntime {
         NanoCpus: Math.round(spec.cpus * 1e9),
         PidsLimit: spec.pids,
         RestartPolicy: { Name: 'unless-stopped' },
-        ...(this.options.publishPorts ? { PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] } } : {}),
+        ...(this.options.publishPorts ? { PortBindings: Object.fromEntries(ports.map((port) => [port, [{ HostIp: '127.0.0.1', HostPort: '' }]])) } : {}),
       },
     };
   }
 
-  /** What of the running container differs from the spec (image, limits, user, hardening). */
+  /** What of the running container differs from the spec (image, ports, limits, user, hardening). */
   private differences(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): string[] {
     const wrong: string[] = [];
     const host = container.HostConfig;
     if (container.Config.Image !== spec.image) wrong.push('image');
+    // Every service's port exposed (the image may expose more of its own) and, when publishing, exactly those published.
+    const wanted = spec.ports.map((port) => `${port}/tcp`);
+    const exposed = container.Config.ExposedPorts ?? {};
+    const published = Object.keys(host.PortBindings ?? {});
+    const publishedRight = !this.options.publishPorts || (published.length === wanted.length && wanted.every((port) => published.includes(port)));
+    if (!wanted.every((port) => port in exposed) || !publishedRight) wrong.push('ports');
     if (host.Memory !== spec.memoryMb * MB || host.NanoCpus !== Math.round(spec.cpus * 1e9) || host.PidsLimit !== spec.pids) wrong.push('limits');
     if (container.Config.User !== spec.user || host.ReadonlyRootfs !== true || !(host.SecurityOpt ?? []).includes('no-new-privileges')) wrong.push('hardening');
     return wrong;
@@ -223,10 +229,14 @@ export class DockerContainerRuntime extends ContainerRuntime {
     this.edgeAttached.add(network);
   }
 
-  private endpointOf(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): string {
-    const published = container.NetworkSettings.Ports?.[`${spec.port}/tcp`]?.[0]?.HostPort;
-    if (this.options.publishPorts && published) return `http://127.0.0.1:${published}`;
-    return `http://${workspaceNames(spec.slug).container}:${spec.port}`;
+  /** Per port: the published address on 127.0.0.1 (publishPorts), else the container's name on its network. */
+  private endpointsOf(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): Record<number, string> {
+    return Object.fromEntries(
+      spec.ports.map((port) => {
+        const published = container.NetworkSettings.Ports?.[`${port}/tcp`]?.[0]?.HostPort;
+        return [port, this.options.publishPorts && published ? `http://127.0.0.1:${published}` : `http://${workspaceNames(spec.slug).container}:${port}`];
+      }),
+    );
   }
 
   /** Runs engine calls; an engine that is down or answers an error becomes an IntegrationError. */

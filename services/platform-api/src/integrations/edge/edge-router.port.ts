@@ -1,10 +1,18 @@
+/** One service of a tenant's workspace, as the edge routes it. */
+export interface RouteService {
+  /** The service's name (see SERVICE_NAME_PATTERN); never holds `--`. */
+  name: string;
+  /** The hosts it answers at: `<slug>.<base domain>` and the custom domains for the default service, `<name>--<slug>.<base domain>` for another. */
+  hosts: string[];
+  /** Where an active tenant's requests for it go. */
+  target: string;
+}
+
 export interface RouteSpec {
   slug: string;
-  /** `<slug>.<base domain>` and the tenant's custom domains. */
-  hosts: string[];
-  /** Where an active tenant's requests go. */
-  target: string;
-  /** A suspended tenant's hosts show the suspended page instead. */
+  /** The workspace's services, the default one first. */
+  services: RouteService[];
+  /** A suspended tenant's hosts, every service's, show the suspended page instead. */
   suspended: boolean;
 }
 

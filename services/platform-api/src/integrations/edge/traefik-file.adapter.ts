@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { EdgeRouter, type RouteEnsured, type RouteSpec } from './edge-router.port';
+import { EdgeRouter, type RouteEnsured, type RouteService, type RouteSpec } from './edge-router.port';
 import { IntegrationError } from '../integration-error';
 
 /**
@@ -72,23 +72,30 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
     }
   }
 
-  /** The dynamic configuration of one tenant: router, service and forwardAuth middleware. */
+  /**
+   * The dynamic configuration of one tenant: a router and a service per
+   * workspace service (`tenant-<slug>` for the default one,
+   * `tenant-<slug>--<service>` for the others: slugs never hold `--`, so no two
+   * tenants share a name), all through the tenant's one forwardAuth
+   * middleware; while suspended, every router goes to the suspended page.
+   */
   render(spec: RouteSpec): string {
     const { forwardAuthUrl, tlsResolver, suspendedPageUrl } = this.options;
     const name = `tenant-${spec.slug}`;
-    const router: Record<string, unknown> = {
-      rule: spec.hosts.map((host) => `Host(\`${host}\`)`).join(' || '),
-      service: spec.suspended ? `${name}-suspended` : name,
+    const nameOf = (index: number, service: RouteService) => (index === 0 ? name : `${name}--${service.name}`);
+    const routerOf = (index: number, service: RouteService): Record<string, unknown> => ({
+      rule: service.hosts.map((host) => `Host(\`${host}\`)`).join(' || '),
+      service: spec.suspended ? `${name}-suspended` : nameOf(index, service),
       middlewares: spec.suspended ? [] : [`${name}-auth`],
       entryPoints: ['websecure'],
-    };
-    if (tlsResolver) router['tls'] = { certResolver: tlsResolver };
+      ...(tlsResolver ? { tls: { certResolver: tlsResolver } } : {}),
+    });
     const document = {
       http: {
-        routers: { [name]: router },
+        routers: Object.fromEntries(spec.services.map((service, index) => [nameOf(index, service), routerOf(index, service)])),
         services: spec.suspended
           ? { [`${name}-suspended`]: { loadBalancer: { servers: [{ url: suspendedPageUrl }], passHostHeader: false } } }
-          : { [name]: { loadBalancer: { servers: [{ url: spec.target }] } } },
+          : Object.fromEntries(spec.services.map((service, index) => [nameOf(index, service), { loadBalancer: { servers: [{ url: service.target }] } }])),
         ...(spec.suspended
           ? {}
           : {

@@ -3,8 +3,14 @@ import { AppConfig } from '../../config/app-config';
 import { workspaceNames } from '../../integrations/containers/container-runtime.port';
 import { EdgeRouter } from '../../integrations/edge/edge-router.port';
 import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
+import { serviceHost } from '../workspace-templates';
 
-/** The tenant's edge route: to the workspace, to the suspended page, or gone once terminated. */
+/**
+ * The tenant's edge routes, one per service of its plan's workspace: to the
+ * workspace, to the suspended page, or gone once terminated. The default
+ * service answers at `<slug>.<base domain>` and the custom domains, each
+ * other one at `<service>--<slug>.<base domain>`.
+ */
 @Injectable()
 export class RouteStep extends ProvisioningStep {
   readonly name = 'route' as const;
@@ -23,10 +29,16 @@ export class RouteStep extends ProvisioningStep {
       return { state: 'ok', drift: [] };
     }
     const firstRun = !tenant.provisioning['route']?.handle;
+    const { baseDomain } = this.config;
+    // Where each port is reached: as the workspace step found it now, else as it last did, else by the container's name.
+    const targets = context.workspaceEndpoints ?? tenant.edgeTargets;
     const ensured = await this.router.ensureRoute({
       slug: tenant.slug,
-      hosts: [`${tenant.slug}.${this.config.baseDomain}`, ...tenant.domains],
-      target: context.workspaceEndpoint ?? tenant.edgeTarget ?? `http://${workspaceNames(tenant.slug).container}:${this.config.workspace.port}`,
+      services: this.config.workspace.services[tenant.plan].map((service) => ({
+        name: service.name,
+        hosts: service.default ? [serviceHost(service, tenant.slug, baseDomain), ...tenant.domains] : [serviceHost(service, tenant.slug, baseDomain)],
+        target: targets[String(service.port)] ?? (service.default ? targets['default'] : undefined) ?? `http://${workspaceNames(tenant.slug).container}:${service.port}`,
+      })),
       suspended: tenant.status === 'suspended',
     });
     return { state: 'ok', handle: ensured.handle, drift: firstRun ? [] : ensured.drift };

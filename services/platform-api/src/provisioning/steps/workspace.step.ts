@@ -4,7 +4,7 @@ import { ContainerRuntime } from '../../integrations/containers/container-runtim
 import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 import { WORKSPACE_LIMITS, WORKSPACE_USER } from '../workspace-templates';
 
-/** The tenant's container stack: running while active, stopped (data kept) otherwise. */
+/** The tenant's container stack: running while active, stopped (data kept) otherwise; one port per service of its plan. */
 @Injectable()
 export class WorkspaceStep extends ProvisioningStep {
   readonly name = 'workspace' as const;
@@ -25,12 +25,12 @@ export class WorkspaceStep extends ProvisioningStep {
       image: this.config.workspace.image,
       command: this.config.workspace.command,
       env: { TESSERA_TENANT: tenant.slug },
-      port: this.config.workspace.port,
+      ports: this.config.workspace.services[tenant.plan].map((service) => service.port),
       user: WORKSPACE_USER,
       ...WORKSPACE_LIMITS[tenant.plan],
       running: (tenant.status === 'active' || tenant.status === 'pending') && !tenant.workspaceStopped,
     });
-    context.workspaceEndpoint = ensured.endpoint;
+    context.workspaceEndpoints = Object.fromEntries(Object.entries(ensured.endpoints).map(([port, url]) => [String(port), url]));
     // Creating everything the first time is provisioning, not drift.
     return { state: 'ok', handle: ensured.handle, drift: firstRun ? [] : ensured.drift };
   }
