@@ -46,7 +46,8 @@ export async function startTraefik(dynamicDir: string): Promise<RunningTraefik> 
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const deadline = Date.now() + 20_000;
+  // A safety net for a loaded machine, not a target: it answers in well under a second when idle.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Traefik exited with code ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error('Traefik did not come up');
