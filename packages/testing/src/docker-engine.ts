@@ -260,7 +260,16 @@ async function removeRun(id: string): Promise<void> {
       }
     }, 10_000);
   }
-  rmSync(dir, { recursive: true, force: true });
+  // A namespace file a daemon bind-mounted late (Swarm's ingress_sbox) can still be busy: unmount what is left, and try again.
+  await waitFor(`the directory of Docker test run ${id} to be removed`, async () => {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      return true;
+    } catch {
+      for (const point of mountsUnder(dir)) await command('umount', ['-l', point]).catch(() => undefined);
+      return false;
+    }
+  }, 10_000);
 }
 
 /**
