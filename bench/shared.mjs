@@ -1,5 +1,7 @@
-// Helpers both benchmarks use. No dependencies: benchmarks import their own.
+// Helpers the benchmarks share. No dependencies: benchmarks import their own.
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { cpus, totalmem } from 'node:os';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,3 +30,45 @@ export async function waitFor(url, child) {
 
 /** The value at percentile `p` (0–100) of `values`. */
 export const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+
+/**
+ * Smoke mode (`--smoke` or BENCH_SMOKE=1): a second or two of each
+ * measurement at small sizes, no targets, for CI. A benchmark in smoke mode
+ * still fails (exits non-zero) when anything does not start or answer.
+ */
+export const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
+
+/** A size or duration: `smoke` in smoke mode, else the environment's `name`, else `full`. */
+export const knob = (name, full, smoke) => (SMOKE ? smoke : Number(process.env[name] ?? full));
+
+/** What a target line says: the verdict, or that smoke mode sets none. */
+export const verdict = (met) => (SMOKE ? 'not judged (smoke)' : met ? 'met' : 'NOT met');
+
+/** The machine in one line, with its load average (1, 5, 15 min) at the time asked. */
+export function machineLine() {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load average ${load}`;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** A process's memory (VmRSS, VmHWM, MiB) and CPU seconds used so far (utime + stime), from /proc. */
+export function processUsage(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0);
+  // /proc/<pid>/stat: the fields after the command's closing parenthesis; utime and stime are the 14th and 15th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
+}
+
+/** The pid of a child (or grandchild) of this process whose command line contains `needle`. */
+export function descendantPid(needle, root = process.pid) {
+  const children = readdirSync(`/proc/${root}/task`).flatMap((task) => readFileSync(`/proc/${root}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  for (const pid of children) {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    if (command.includes(needle)) return pid;
+    const deeper = descendantPid(needle, pid);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
