@@ -61,14 +61,27 @@ export function processUsage(pid) {
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
 }
 
-/** The pid of a child (or grandchild) of this process whose command line contains `needle`. */
+/** The pid of a descendant of this process whose command line contains `needle` (from /proc: each process's parent). */
 export function descendantPid(needle, root = process.pid) {
-  const children = readdirSync(`/proc/${root}/task`).flatMap((task) => readFileSync(`/proc/${root}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-  for (const pid of children) {
-    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    if (command.includes(needle)) return pid;
-    const deeper = descendantPid(needle, pid);
-    if (deeper) return deeper;
+  const children = new Map();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      // /proc/<pid>/stat: the parent's pid is the 2nd field after the command's closing parenthesis.
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length) {
+    const pid = queue.shift();
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(needle)) return pid;
+    } catch {
+      continue;
+    }
+    queue.push(...(children.get(pid) ?? []));
   }
   return undefined;
 }

@@ -88,6 +88,27 @@ ensure_traefik() {
   export TRAEFIK_BIN
 }
 
+# oauth2-proxy, the forwardAuth service bench/edge-auth compares Tessera's edge
+# with: built from the Go module proxy by version into
+# .tools/oauth2-proxy-<version>/. `go install` of the exact version works here
+# (no wrapper module: the module has no replace directives); about a minute
+# on a warm Go cache, several on a cold one. Returns non-zero without Go.
+OAUTH2_PROXY_VERSION=v7.15.6
+ensure_oauth2_proxy() {
+  local dir="$TESSERA_TOOLS/oauth2-proxy-$OAUTH2_PROXY_VERSION"
+  OAUTH2_PROXY_BIN="$dir/oauth2-proxy"
+  if [ ! -x "$OAUTH2_PROXY_BIN" ]; then
+    command -v go >/dev/null || { log "Go is needed to build oauth2-proxy"; return 1; }
+    log "building oauth2-proxy $OAUTH2_PROXY_VERSION into $dir (once)"
+    mkdir -p "$dir/.build"
+    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath \
+      -ldflags "-s -w -X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=$OAUTH2_PROXY_VERSION" \
+      "github.com/oauth2-proxy/oauth2-proxy/v7@$OAUTH2_PROXY_VERSION") >&2 || return 1
+    mv "$dir/.build/oauth2-proxy" "$OAUTH2_PROXY_BIN" && rmdir "$dir/.build"
+  fi
+  export OAUTH2_PROXY_BIN OAUTH2_PROXY_VERSION
+}
+
 # The compose-file check: the Compose Specification's loader and schema
 # (compose-go), as `docker compose config` uses them, from tools/compose-check.
 COMPOSE_GO_VERSION=v2.9.1
