@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /**
  * @param {typeof import('jose')} jose
- * @returns {Promise<{ base: string, database: string, machine: string, token: (sub: string, audience: 'portal' | 'operator', groups?: string[]) => Promise<string>, stop: () => void }>}
+ * @returns {Promise<{ base: string, apiPid: number, database: string, machine: string, token: (sub: string, audience: 'portal' | 'operator', groups?: string[]) => Promise<string>, stop: () => void }>}
  */
 export async function startPlatform(jose, env = {}) {
   const { privateKey, publicKey } = await jose.generateKeyPair('RS256');
@@ -67,7 +67,12 @@ export async function startPlatform(jose, env = {}) {
   });
   children.push(api);
   const base = `http://127.0.0.1:${apiPort}`;
-  await waitFor(`${base}/health/ready`, api);
+  try {
+    await waitFor(`${base}/health/ready`, api);
+  } catch (error) {
+    stop();
+    throw error;
+  }
 
   const token = (sub, audience, groups = []) =>
     new jose.SignJWT({ email: `${sub}@example.test`, name: sub, groups })
@@ -80,7 +85,7 @@ export async function startPlatform(jose, env = {}) {
       .sign(privateKey);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
-  return { base, database, machine, token, stop };
+  return { base, apiPid: api.pid, database, machine, token, stop };
 }
 
 /** JSON request helper that fails loudly on an unexpected status. */

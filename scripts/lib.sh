@@ -209,6 +209,45 @@ ensure_redis() {
   export REDIS_SERVER_BIN
 }
 
+# Debian's PostgreSQL, the database unleash-server needs (bench/flags-vs-unleash).
+# Only the binaries are used: the benchmark runs a throwaway cluster of its own
+# on a free port (initdb into a temporary folder). The package's scripts create
+# a "main" cluster; none may start it here (policy-rc.d answers 101 while it
+# installs). Exports PG_BIN_DIR (initdb, postgres, pg_isready).
+ensure_postgres() {
+  PG_BIN_DIR="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$PG_BIN_DIR" ] || [ ! -x "$PG_BIN_DIR/initdb" ] || [ ! -x "$PG_BIN_DIR/pg_isready" ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+      log "PostgreSQL is not installed and cannot be installed here (needs root and apt-get)"; return 1
+    fi
+    log "installing PostgreSQL from Debian's packages (no cluster is started)"
+    local policy=/usr/sbin/policy-rc.d ours="" status=0
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\n# Tessera: no service starts while PostgreSQL installs\nexit 101\n' >"$policy" && chmod +x "$policy" && ours=1; fi
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql; } >&2 || status=$?
+    [ -n "$ours" ] && rm -f "$policy"
+    [ "$status" -eq 0 ] || { log "could not install PostgreSQL (apt-get exited with $status)"; return 1; }
+    PG_BIN_DIR="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  fi
+  export PG_BIN_DIR
+}
+
+# unleash-server from the npm registry into .tools/unleash-server-<version>/
+# (a few minutes, once: some 430 packages), for bench/flags-vs-unleash, which
+# starts it as a process. Installed beside its final folder, then moved, so a
+# broken install is never taken for a whole one. Exports UNLEASH_SERVER_DIR.
+UNLEASH_VERSION=8.2.0
+ensure_unleash() {
+  local dir="$TESSERA_TOOLS/unleash-server-$UNLEASH_VERSION"
+  if [ ! -f "$dir/node_modules/unleash-server/package.json" ]; then
+    log "installing unleash-server $UNLEASH_VERSION into $dir (a few minutes, once)"
+    rm -rf "$dir.partial" && mkdir -p "$dir.partial"
+    npm install --prefix "$dir.partial" --no-audit --no-fund --loglevel=error "unleash-server@$UNLEASH_VERSION" >&2 || return 1
+    rm -rf "$dir" && mv "$dir.partial" "$dir"
+  fi
+  export UNLEASH_SERVER_DIR="$dir"
+}
+
 # Debian's Chromium, which the portal's browser tests drive through playwright-core.
 ensure_chromium() {
   command -v chromium >/dev/null && return 0
@@ -277,6 +316,28 @@ build_workspace_image() {
   status=$?
   rm -f "$tarball"
   return $status
+}
+
+# The benchmarks (bench/<name>/run.mjs), each of which has a smoke mode.
+bench_names() {
+  local dir
+  for dir in "$ROOT"/bench/*/; do [ -f "$dir/run.mjs" ] && basename "$dir"; done
+  return 0
+}
+
+# One benchmark's smoke mode: `node bench/<name>/run.mjs --smoke`, a second or
+# two of each measurement at small sizes, no targets; non-zero when anything
+# fails to start or answer. It runs in a process group of its own, for at
+# most BENCH_SMOKE_TIMEOUT seconds (default 240), and whatever it started and
+# left behind is ended with that group. It needs the built workspace and the
+# tools its benchmark reads from the environment (scripts/test.sh sets them).
+bench_smoke() { # name
+  local pid status=0
+  setsid timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-240}" node "$ROOT/bench/$1/run.mjs" --smoke &
+  pid=$!
+  wait "$pid" || status=$?
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  return "$status"
 }
 
 install_dependencies() {
