@@ -61,6 +61,8 @@ export async function startPlatform(jose, env = {}) {
       IDENTITY_API_URL: 'http://127.0.0.1:1',
       IDENTITY_API_TOKEN: 'unused',
       EDGE_SESSION_SECRET: 'benchmark-edge-sessions-are-signed-with-this-key',
+      // No container engine, whatever the caller's environment says: these benchmarks measure the API alone.
+      CONTAINER_ENGINE_SOCKET: '',
       LOG_LEVEL: 'warn',
       ...env,
     },

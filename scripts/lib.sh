@@ -325,19 +325,24 @@ bench_names() {
   return 0
 }
 
-# One benchmark's smoke mode: `node bench/<name>/run.mjs --smoke`, a second or
-# two of each measurement at small sizes, no targets; non-zero when anything
-# fails to start or answer. It runs in a process group of its own, for at
-# most BENCH_SMOKE_TIMEOUT seconds (default 240), and whatever it started and
-# left behind is ended with that group. It needs the built workspace and the
-# tools its benchmark reads from the environment (scripts/test.sh sets them).
-bench_smoke() { # name
+# Runs a command in a process group of its own, for at most
+# BENCH_SMOKE_TIMEOUT seconds (default 240); whatever it started and left
+# behind is ended with that group. Returns the command's status.
+in_own_process_group() { # command…
   local pid status=0
-  setsid timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-240}" node "$ROOT/bench/$1/run.mjs" --smoke &
+  setsid timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-240}" "$@" &
   pid=$!
   wait "$pid" || status=$?
   kill -TERM -- "-$pid" 2>/dev/null || true
   return "$status"
+}
+
+# One benchmark's smoke mode: `node bench/<name>/run.mjs --smoke`, a second or
+# two of each measurement at small sizes, no targets; non-zero when anything
+# fails to start or answer. It needs the built workspace and the tools its
+# benchmark reads from the environment (scripts/test.sh sets them).
+bench_smoke() { # name
+  in_own_process_group node "$ROOT/bench/$1/run.mjs" --smoke
 }
 
 install_dependencies() {
