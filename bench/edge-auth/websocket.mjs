@@ -1,14 +1,20 @@
 // A WebSocket upstream and client for the edge benchmark, with no library:
 // the handshake (RFC 6455, section 4) and one unmasked text frame from the
 // server, which is all a measurement of the upgrade path needs.
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, request } from 'node:http';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
-/** An upstream that accepts every upgrade and greets with one text frame naming who the edge said is there. */
-export async function startWebSocketUpstream() {
-  const server = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n'));
+/**
+ * The upstream, in its own process (not in the one driving the load): it
+ * answers plain HTTP with a small page, accepts every upgrade and greets it
+ * with one text frame naming who the edge said is there.
+ */
+export function serveUpstream() {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Tessera workspace</title><h1>Your Tessera workspace is running</h1>\n'));
   server.on('upgrade', (req, socket) => {
     const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}${GUID}`).digest('base64');
     const who = String(req.headers['x-tessera-email'] ?? req.headers['x-auth-request-email'] ?? 'nobody');
@@ -19,8 +25,18 @@ export async function startWebSocketUpstream() {
     // The client closes; an idle socket is not kept past a second.
     socket.setTimeout(1000, () => socket.destroy());
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: server.address().port, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))) };
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+}
+
+/** Starts serveUpstream() as a child process; answers its port, pid and a stop. */
+export async function startWebSocketUpstream() {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `import { serveUpstream } from ${JSON.stringify(import.meta.url)}; serveUpstream();`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = await once(child.stdout, 'data');
+  return {
+    port: Number(String(line).trim()),
+    pid: child.pid,
+    close: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM')))),
+  };
 }
 
 /**
