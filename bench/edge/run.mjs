@@ -17,6 +17,14 @@ const { removeEngineObjects, startFerretDb, startPlatformStack, startTraefik } =
 const REQUESTS = knob('BENCH_REQUESTS', 2000, 50);
 const WARMUP_REQUESTS = SMOKE ? 10 : 200;
 const WAKES = knob('BENCH_WAKES', 10, 1);
+/**
+ * Seconds the workspace waits before its web server starts (default 0: busybox
+ * httpd answers at once), to wake a workspace that starts about as slowly as
+ * another tool's test image (Sablier's mimic: 1 s). ${IFS} because the API
+ * splits WORKSPACE_COMMAND on spaces.
+ */
+const START_DELAY_S = Number(process.env.BENCH_WORKSPACE_START_DELAY_S ?? 0);
+const startDelayed = START_DELAY_S > 0 ? { WORKSPACE_COMMAND: `/bin/sh -c sleep\${IFS}${START_DELAY_S};exec\${IFS}/bin/busybox\${IFS}httpd\${IFS}-f\${IFS}-p\${IFS}8080\${IFS}-h\${IFS}/srv` } : {};
 const socket = process.env.TESSERA_TEST_ENGINE_SOCKET;
 if (!socket) throw new Error('TESSERA_TEST_ENGINE_SOCKET: the engine to run workspaces on (scripts/bench-edge.sh starts one)');
 
@@ -29,7 +37,7 @@ if (!process.env.MONGODB_URI) {
 const run = Math.random().toString(16).slice(2, 8);
 const stack = await startPlatformStack('bench_edge', {
   engineSocket: socket,
-  apiEnv: { LOG_LEVEL: 'warn', WORKSPACE_IDLE_SECONDS: '0', WORKSPACE_IDLE_SECONDS_FREE: '1', WORKSPACE_IDLE_CHECK_SECONDS: '1', SEED_DEFAULT_TENANT: `default-${run}` },
+  apiEnv: { LOG_LEVEL: 'warn', WORKSPACE_IDLE_SECONDS: '0', WORKSPACE_IDLE_SECONDS_FREE: '1', WORKSPACE_IDLE_CHECK_SECONDS: '1', SEED_DEFAULT_TENANT: `default-${run}`, ...startDelayed },
 });
 let traefik;
 const slugs = { busy: `busy-${run}`, dozy: `dozy-${run}` };
@@ -109,7 +117,7 @@ try {
   for (const r of [straight, edged]) console.log(`| ${r.name} | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} |`);
   const added50 = edged.p50 - straight.p50;
   console.log(`\nadded by the edge: p50 ${ms(added50)} ms (target < 3 ms: ${verdict(added50 < 3)}), p95 ${ms(edged.p95 - straight.p95)} ms\n`);
-  console.log(`Wake, ${WAKES} times (sleep after 1 s idle, then a request every 100 ms through Traefik until the page answers):\n`);
+  console.log(`Wake, ${WAKES} times (sleep after 1 s idle, then a request every 100 ms through Traefik until the page answers)${START_DELAY_S ? `, a workspace whose web server starts ${START_DELAY_S} s after its container` : ''}:\n`);
   console.log(`first request → first byte of the page: ${wakes.map((w) => `${Math.round(w)} ms`).join(', ')}; median ${Math.round(percentile(wakes, 50))} ms, worst ${Math.round(Math.max(...wakes))} ms (target < 3 s: ${verdict(Math.max(...wakes) < 3000)})`);
 } finally {
   await traefik?.stop();
