@@ -345,6 +345,26 @@ bench_smoke() { # name
   in_own_process_group node "$ROOT/bench/$1/run.mjs" --smoke
 }
 
+# The benchmarks' stage of CI (scripts/test.sh; alone: scripts/bench-smoke.sh):
+# every benchmark's smoke mode, then the benchmarks' own tests, each one check
+# through the caller's `check` (name, command…), each in a process group of its
+# own. Logs the seconds each took and the whole stage's.
+bench_smoke_stage() {
+  local started=$SECONDS at bench test
+  export CONTAINER_ENGINE_SOCKET="${TESSERA_TEST_ENGINE_SOCKET:-}" TRAEFIK_VERSION OAUTH2_PROXY_VERSION
+  for bench in $(bench_names); do
+    at=$SECONDS
+    check "benchmark smoke: $bench" bench_smoke "$bench"
+    log "benchmark smoke: $bench took $((SECONDS - at)) s"
+  done
+  for test in "$ROOT"/bench/*/*.test.mjs; do
+    at=$SECONDS
+    check "benchmark test: ${test#"$ROOT/"}" in_own_process_group node --test "$test"
+    log "benchmark test: ${test#"$ROOT/"} took $((SECONDS - at)) s"
+  done
+  log "benchmark smoke stage: $((SECONDS - started)) s"
+}
+
 install_dependencies() {
   log "installing dependencies (pnpm install)"
   (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)

@@ -64,10 +64,6 @@ done
 # small sizes, no targets), and the benchmarks' own tests, so none stops
 # starting unnoticed (docs/benchmarks.md). Each is one check; each runs in a
 # process group of its own, ended with it.
-export CONTAINER_ENGINE_SOCKET="${TESSERA_TEST_ENGINE_SOCKET:-}" TRAEFIK_VERSION OAUTH2_PROXY_VERSION
-smoke_started=$SECONDS
-for bench in $(bench_names); do check "benchmark smoke: $bench" bench_smoke "$bench"; done
-for test in bench/*/*.test.mjs; do check "benchmark test: $test" in_own_process_group node --test "$test"; done
-log "benchmark smoke stage: $((SECONDS - smoke_started)) s"
+bench_smoke_stage
 
 node "$ROOT/scripts/summarize-tests.mjs" "$REPORTS" "${checks[@]}"
