@@ -12,9 +12,13 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /**
  * @param {typeof import('jose')} jose
+ * @param {Record<string, string>} env the API's environment, over the benchmark's defaults
+ * @param {{ processes?: number, nodeArgs?: string[] }} options `processes` above 1 runs the
+ *   API in that many worker processes sharing its port (bench/api/cluster.cjs); `nodeArgs`
+ *   are Node's flags for the API (default: BENCH_API_NODE_ARGS, split on spaces)
  * @returns {Promise<{ base: string, apiPid: number, database: string, machine: string, token: (sub: string, audience: 'portal' | 'operator', groups?: string[]) => Promise<string>, stop: () => void }>}
  */
-export async function startPlatform(jose, env = {}) {
+export async function startPlatform(jose, env = {}, { processes = 1, nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean) } = {}) {
   const { privateKey, publicKey } = await jose.generateKeyPair('RS256');
   const jwk = { ...(await jose.exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
   const issuerServer = createServer((_req, res) => {
@@ -47,7 +51,8 @@ export async function startPlatform(jose, env = {}) {
   }
 
   const apiPort = await freePort();
-  const api = spawn(process.execPath, [...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'], {
+  const entry = processes > 1 ? [join(ROOT, 'bench/api/cluster.cjs'), String(processes)] : ['dist/main.js'];
+  const api = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: join(ROOT, 'services/platform-api'),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -61,8 +61,8 @@ export function processUsage(pid) {
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS };
 }
 
-/** The pid of a descendant of this process whose command line contains `needle` (from /proc: each process's parent). */
-export function descendantPid(needle, root = process.pid) {
+/** Every process below `root` (children, theirs, …), from /proc: each process's parent. */
+export function descendantPids(root = process.pid) {
   const children = new Map();
   for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
@@ -73,15 +73,37 @@ export function descendantPid(needle, root = process.pid) {
       // gone meanwhile
     }
   }
+  const found = [];
   const queue = [...(children.get(root) ?? [])];
   while (queue.length) {
     const pid = queue.shift();
+    found.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
+}
+
+/** The pid of a descendant of this process whose command line contains `needle`, nearest first. */
+export function descendantPid(needle, root = process.pid) {
+  for (const pid of descendantPids(root)) {
     try {
       if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(needle)) return pid;
     } catch {
-      continue;
+      // gone meanwhile
     }
-    queue.push(...(children.get(pid) ?? []));
   }
   return undefined;
+}
+
+/** CPU seconds used so far by `pid` and every process below it (a cluster's primary and its workers). */
+export function treeCpuSeconds(pid) {
+  let seconds = 0;
+  for (const each of [pid, ...descendantPids(pid)]) {
+    try {
+      seconds += processUsage(each).cpuSeconds;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return seconds;
 }
