@@ -107,3 +107,14 @@ export function treeCpuSeconds(pid) {
   }
   return seconds;
 }
+
+/**
+ * What `pids` use at rest: CPU seconds per second over `seconds` of nothing
+ * asked of them (timers, polls), so a load's CPU per request can be counted
+ * above it. Answers one rate per pid.
+ */
+export async function idleCpuRates(pids, seconds = 3) {
+  const before = pids.map((pid) => treeCpuSeconds(pid));
+  await sleep(seconds * 1000);
+  return pids.map((pid, i) => (treeCpuSeconds(pid) - before[i]) / seconds);
+}

@@ -21,16 +21,24 @@
 // 4. the same for a WebSocket upgrade, to a small upstream that greets with
 //    one frame: each open is a new connection, timed to that first frame.
 //
+// CPU per request is counted above what each process spends at rest over the
+// same time (platform-api polls its live events every 200 ms).
+// BENCH_EDGE_PROFILE=1 also takes a CPU profile of platform-api over
+// Tessera's load at the most connections (bench/api/profile.cjs) and says
+// whose code the time went to.
+//
 // oauth2-proxy checks only that a session exists; Tessera also finds the
 // tenant by host and the caller's membership in it (from the database,
 // through a 5 s read cache) on every request.
 // `--smoke`: 50 requests each, 1 s at 4 connections, 20 WebSocket opens, no targets.
 import autocannon from 'autocannon';
 import testing from '@tessera/testing/dist/index.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
-import { descendantPid, freePort, knob, machineLine, percentile, processUsage, sleep, SMOKE, verdict } from '../shared.mjs';
+import { join, resolve } from 'node:path';
+import { descendantPid, freePort, idleCpuRates, knob, machineLine, percentile, processUsage, sleep, SMOKE, verdict } from '../shared.mjs';
+import { summarizeProfile } from '../api/profile-summary.mjs';
 import { signInThroughOauth2Proxy, startOauth2Proxy } from './oauth2-proxy.mjs';
 import { openWebSocket, startWebSocketUpstream, websocketLoad } from './websocket.mjs';
 
@@ -42,6 +50,10 @@ const SECONDS = knob('BENCH_SECONDS', 10, 1);
 const LOAD_WARMUP_SECONDS = SMOKE ? 0 : 2;
 const CONNECTIONS = SMOKE ? [4] : [16, 64];
 const WS_OPENS = knob('BENCH_WS_OPENS', 600, 20);
+const IDLE_SECONDS = SMOKE ? 1 : 5;
+/** BENCH_EDGE_PROFILE=1: a CPU profile of platform-api over Tessera's load at the most connections (bench/api/profile.cjs). */
+const profileDir = process.env.BENCH_EDGE_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'tessera-bench-edge-profile-')) : undefined;
+const profileEnv = profileDir ? { NODE_OPTIONS: `--require ${resolve(import.meta.dirname, '../api/profile.cjs')}`, BENCH_API_PROFILE: profileDir } : {};
 const socket = process.env.TESSERA_TEST_ENGINE_SOCKET;
 if (!socket) throw new Error('TESSERA_TEST_ENGINE_SOCKET: the engine to run the workspace on (scripts/bench-edge-auth.sh starts one)');
 const startedLoad = machineLine();
@@ -58,7 +70,7 @@ const oauth2ProxyPort = await freePort();
 // oauth2-proxy signs people in as the portal application; its callback is registered with dev-idp.
 const stack = await startPlatformStack('bench_edge_auth', {
   engineSocket: socket,
-  apiEnv: { SEED_DEFAULT_TENANT: `default-${run}` },
+  apiEnv: { SEED_DEFAULT_TENANT: `default-${run}`, ...profileEnv },
   idpEnv: { DEV_IDP_PORTAL_REDIRECT_URIS: [TEST_REDIRECT_URI, `http://127.0.0.1:${oauth2ProxyPort}/oauth2/callback`].join(',') },
 });
 let traefik;
@@ -154,6 +166,9 @@ try {
   if (!apiPid || !traefikPid) throw new Error('could not find the API or Traefik process');
   const auth = { [tessera.name]: apiPid, [o2p.name]: oauth2Proxy.pid };
   const idleMemory = { [tessera.name]: processUsage(apiPid), [o2p.name]: processUsage(oauth2Proxy.pid) };
+  // What each process spends with nothing asked of it (platform-api polls its live events every 200 ms), counted out of the CPU per request below.
+  const [apiIdle, o2pIdle, traefikIdle] = await idleCpuRates([apiPid, oauth2Proxy.pid, traefikPid], IDLE_SECONDS);
+  const idleRate = { [tessera.name]: apiIdle, [o2p.name]: o2pIdle };
 
   // 1. One at a time, the three paths interleaved in rounds.
   for (const path of paths) {
@@ -179,17 +194,22 @@ try {
       if (LOAD_WARMUP_SECONDS) await autocannon({ ...options, duration: LOAD_WARMUP_SECONDS });
       const authPid = auth[path.name];
       const before = { auth: authPid && processUsage(authPid).cpuSeconds, traefik: processUsage(traefikPid).cpuSeconds };
+      const profiled = profileDir && path === tessera && connections === CONNECTIONS.at(-1);
+      if (profiled) process.kill(apiPid, 'SIGWINCH');
       const result = await autocannon({ ...options, duration: SECONDS });
+      if (profiled) process.kill(apiPid, 'SIGWINCH');
       if (result.non2xx + result.errors + result.timeouts > 0 || result.requests.total === 0) throw new Error(`${path.name} at ${connections} connections: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts of ${result.requests.total}`);
-      const perRequest = (seconds) => (seconds * 1e6) / result.requests.total;
+      // Above what the process spends at rest over the same time.
+      const perRequest = (seconds, idle) => ((seconds - idle * result.duration) * 1e6) / result.requests.total;
       loads.push({
         path: path.name,
         connections,
         rps: result.requests.average,
         p50: result.latency.p50,
         p99: result.latency.p99,
-        authCpuUs: authPid ? perRequest(processUsage(authPid).cpuSeconds - before.auth) : null,
-        traefikCpuUs: path.wsPort === traefik.port ? perRequest(processUsage(traefikPid).cpuSeconds - before.traefik) : null,
+        profiled,
+        authCpuUs: authPid ? perRequest(processUsage(authPid).cpuSeconds - before.auth, idleRate[path.name]) : null,
+        traefikCpuUs: path.wsPort === traefik.port ? perRequest(processUsage(traefikPid).cpuSeconds - before.traefik, traefikIdle) : null,
       });
     }
   }
@@ -215,13 +235,15 @@ try {
       const authPid = auth[path.name];
       const before = authPid && processUsage(authPid).cpuSeconds;
       const result = await websocketLoad(path.wsPort, path.wsHost, path.headers, connections, SECONDS);
-      wsLoads.push({ path: path.name, connections, ...result, authCpuUs: authPid ? ((processUsage(authPid).cpuSeconds - before) * 1e6) / result.total : null });
+      const authCpuUs = authPid ? ((processUsage(authPid).cpuSeconds - before - idleRate[path.name] * result.seconds) * 1e6) / result.total : null;
+      wsLoads.push({ path: path.name, connections, ...result, authCpuUs });
     }
   }
   const loadedMemory = { [tessera.name]: processUsage(apiPid), [o2p.name]: processUsage(oauth2Proxy.pid) };
 
   // The report.
   const ms = (v) => v.toFixed(2);
+  const pct = (rate) => `${(rate * 100).toFixed(1)} %`;
   const engine = (await engineCall(socket, 'GET', '/version')).body;
   console.log(`\nEdge authentication: Tessera's forwardAuth against oauth2-proxy ${process.env.OAUTH2_PROXY_VERSION ?? ''}${SMOKE ? ' (smoke: no targets)' : ''}`);
   console.log(`Traefik ${testing.TRAEFIK_VERSION}, ${ferretdb ? 'FerretDB v1.24.2 (SQLite)' : 'MongoDB (MONGODB_URI)'}, Podman ${engine?.Version ?? '?'}, dev-idp as the OIDC provider`);
@@ -239,10 +261,10 @@ try {
   const addedTessera = tessera.sequential.p50 - direct.sequential.p50;
   const addedO2p = o2p.sequential.p50 - direct.sequential.p50;
   console.log(`\nadded at p50: Tessera ${ms(addedTessera)} ms, oauth2-proxy ${ms(addedO2p)} ms: Tessera/oauth2-proxy ${(addedTessera / addedO2p).toFixed(2)} (target: at most oauth2-proxy's: ${verdict(addedTessera <= addedO2p)})\n`);
-  console.log(`Under load, to a small Node upstream (the busybox workspace, half a core and a new connection per request, would be the bottleneck), ${SECONDS} s each${LOAD_WARMUP_SECONDS ? ` after ${LOAD_WARMUP_SECONDS} s of warm-up` : ''}; CPU per request from /proc (utime + stime over the run / requests):\n`);
+  console.log(`Under load, to a small Node upstream (the busybox workspace, half a core and a new connection per request, would be the bottleneck), ${SECONDS} s each${LOAD_WARMUP_SECONDS ? ` after ${LOAD_WARMUP_SECONDS} s of warm-up` : ''}; CPU per request from /proc (utime + stime over the run, less what the process spends at rest in the same time, / requests; at rest: platform-api ${pct(apiIdle)} of a core, oauth2-proxy ${pct(o2pIdle)}, Traefik ${pct(traefikIdle)}):\n`);
   console.log('| path | connections | req/s | p50 ms | p99 ms | auth CPU µs/req | Traefik CPU µs/req |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const l of loads) console.log(`| ${l.path} | ${l.connections} | ${l.rps.toFixed(0)} | ${l.p50} | ${l.p99} | ${l.authCpuUs?.toFixed(0) ?? '–'} | ${l.traefikCpuUs?.toFixed(0) ?? '–'} |`);
+  for (const l of loads) console.log(`| ${l.path}${l.profiled ? ' (profiled)' : ''} | ${l.connections} | ${l.rps.toFixed(0)} | ${l.p50} | ${l.p99} | ${l.authCpuUs?.toFixed(0) ?? '–'} | ${l.traefikCpuUs?.toFixed(0) ?? '–'} |`);
   for (const connections of CONNECTIONS) {
     const [t, o] = [tessera, o2p].map((path) => loads.find((l) => l.path === path.name && l.connections === connections));
     console.log(`\nat ${connections} connections: Tessera/oauth2-proxy throughput ${(t.rps / o.rps).toFixed(2)}, auth CPU per request ${(t.authCpuUs / o.authCpuUs).toFixed(2)}`);
@@ -263,6 +285,20 @@ try {
   for (const l of wsLoads) console.log(`| ${l.path} | ${l.connections} | ${l.perSecond.toFixed(0)} | ${ms(l.p50)} | ${ms(l.p99)} | ${l.authCpuUs?.toFixed(0) ?? '–'} |`);
   const wsAdded = [tessera, o2p].map((path) => path.websocket.p50 - direct.websocket.p50);
   console.log(`\nWebSocket added at p50: Tessera ${ms(wsAdded[0])} ms, oauth2-proxy ${ms(wsAdded[1])} ms: Tessera/oauth2-proxy ${(wsAdded[0] / wsAdded[1]).toFixed(2)}`);
+  const profiledLoad = loads.find((l) => l.profiled);
+  if (profiledLoad) {
+    // The profile is written once the API has handled the second signal; its loop file comes last.
+    for (let i = 0; i < 200 && !existsSync(join(profileDir, '1.loop.json')); i += 1) await sleep(50);
+    const summary = summarizeProfile(join(profileDir, '1.cpuprofile'));
+    const loop = JSON.parse(readFileSync(join(profileDir, '1.loop.json'), 'utf8'));
+    const requests = profiledLoad.rps * SECONDS;
+    const perRequest = (value) => ((value * 1000) / requests).toFixed(0);
+    console.log(`\nWhere platform-api's time went under Tessera's load at ${profiledLoad.connections} connections (a CPU profile, self time; the profiled row above is slower for it): busy ${perRequest(summary.busyMs)} µs per request; event loop delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms\n`);
+    console.log('| owner of the code | µs/req | share |');
+    console.log('|---|---:|---:|');
+    for (const [owner, value] of summary.owners.slice(0, 14)) console.log(`| ${owner} | ${perRequest(value)} | ${((value / summary.busyMs) * 100).toFixed(1)} % |`);
+    console.log(`\nmost self time: ${summary.functions.slice(0, 10).map(([name, value]) => `${name} ${perRequest(value)} µs`).join('; ')}`);
+  }
 } finally {
   agent.destroy();
   await traefik?.stop();
@@ -272,5 +308,6 @@ try {
   await ferretdb?.stop();
   // The engine outlives the run: remove the workspaces it made.
   await removeEngineObjects(socket, [...Object.values(slugs), `default-${run}`]);
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 }
 process.exit(0);

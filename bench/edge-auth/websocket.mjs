@@ -95,5 +95,5 @@ export async function websocketLoad(port, host, headers, connections, seconds) {
   const elapsed = (performance.now() - started) / 1000;
   times.sort((a, b) => a - b);
   const at = (p) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))];
-  return { perSecond: times.length / elapsed, total: times.length, p50: at(50), p99: at(99) };
+  return { perSecond: times.length / elapsed, seconds: elapsed, total: times.length, p50: at(50), p99: at(99) };
 }
