@@ -10,8 +10,8 @@
 // BENCH_API_PROFILE=1 takes a CPU profile and the event loop's delay of the
 // one-process API over each route's measured window (bench/api/profile.cjs)
 // and says where the time went.
-// `--smoke`: 1 s each at 8 connections, no warm-up, no targets; one process
-// (profiled) and two.
+// `--smoke`: 1 s each at 8 connections, no warm-up, no targets; one process,
+// profiled (a cluster would add ~12 s of start-up to CI for little).
 import autocannon from 'autocannon';
 import * as jose from 'jose';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +24,7 @@ import { summarizeProfile } from './profile-summary.mjs';
 const CONNECTIONS = knob('BENCH_CONNECTIONS', 64, 8);
 const DURATION = knob('BENCH_SECONDS', 10, 1);
 const WARMUP = SMOKE ? 0 : 3;
-const PROCESS_COUNTS = SMOKE ? [1, 2] : (process.env.BENCH_API_PROCESSES ?? '1').split(',').map(Number);
+const PROCESS_COUNTS = SMOKE ? [1] : (process.env.BENCH_API_PROCESSES ?? '1').split(',').map(Number);
 const PROFILE = SMOKE || process.env.BENCH_API_PROFILE === '1';
 const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'tessera-bench-profile-')) : undefined;
 
