@@ -12,9 +12,13 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 /**
  * @param {typeof import('jose')} jose
- * @returns {Promise<{ base: string, database: string, machine: string, apiPid: number, token: (sub: string, audience: 'portal' | 'operator', groups?: string[]) => Promise<string>, stop: () => void }>}
+ * @param {Record<string, string>} env the API's environment, over the benchmark's defaults
+ * @param {{ processes?: number, nodeArgs?: string[] }} options `processes` above 1 runs the
+ *   API in that many worker processes sharing its port (bench/api/cluster.cjs); `nodeArgs`
+ *   are Node's flags for the API (default: BENCH_API_NODE_ARGS, split on spaces)
+ * @returns {Promise<{ base: string, apiPid: number, database: string, machine: string, token: (sub: string, audience: 'portal' | 'operator', groups?: string[]) => Promise<string>, stop: () => void }>}
  */
-export async function startPlatform(jose, env = {}) {
+export async function startPlatform(jose, env = {}, { processes = 1, nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean) } = {}) {
   const { privateKey, publicKey } = await jose.generateKeyPair('RS256');
   const jwk = { ...(await jose.exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
   const issuerServer = createServer((_req, res) => {
@@ -47,7 +51,8 @@ export async function startPlatform(jose, env = {}) {
   }
 
   const apiPort = await freePort();
-  const api = spawn(process.execPath, [...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'], {
+  const entry = processes > 1 ? [join(ROOT, 'bench/api/cluster.cjs'), String(processes)] : ['dist/main.js'];
+  const api = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: join(ROOT, 'services/platform-api'),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -61,13 +66,20 @@ export async function startPlatform(jose, env = {}) {
       IDENTITY_API_URL: 'http://127.0.0.1:1',
       IDENTITY_API_TOKEN: 'unused',
       EDGE_SESSION_SECRET: 'benchmark-edge-sessions-are-signed-with-this-key',
+      // No container engine, whatever the caller's environment says: these benchmarks measure the API alone.
+      CONTAINER_ENGINE_SOCKET: '',
       LOG_LEVEL: 'warn',
       ...env,
     },
   });
   children.push(api);
   const base = `http://127.0.0.1:${apiPort}`;
-  await waitFor(`${base}/health/ready`, api);
+  try {
+    await waitFor(`${base}/health/ready`, api);
+  } catch (error) {
+    stop();
+    throw error;
+  }
 
   const token = (sub, audience, groups = []) =>
     new jose.SignJWT({ email: `${sub}@example.test`, name: sub, groups })
@@ -80,7 +92,7 @@ export async function startPlatform(jose, env = {}) {
       .sign(privateKey);
 
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
-  return { base, database, machine, token, stop, apiPid: api.pid };
+  return { base, apiPid: api.pid, database, machine, token, stop };
 }
 
 /** JSON request helper that fails loudly on an unexpected status. */

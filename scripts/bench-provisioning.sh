@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provisioning benchmark (bench/provisioning) on a real engine. Not part of CI.
+# Provisioning benchmark (bench/provisioning) on a real engine. `--smoke` runs it small, as CI does.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
 cd "$ROOT"
@@ -9,4 +9,4 @@ socket="/tmp/tessera-bench-engine-$$.sock"
 engine_pid="$(start_podman "$socket")" || exit 1
 build_workspace_image || exit 1
 trap '[ -n "$engine_pid" ] && kill "$engine_pid"' EXIT
-CONTAINER_ENGINE_SOCKET="$socket" FERRETDB_BIN="$FERRETDB_BIN" node bench/provisioning/run.mjs
+CONTAINER_ENGINE_SOCKET="$socket" FERRETDB_BIN="$FERRETDB_BIN" node bench/provisioning/run.mjs "$@"

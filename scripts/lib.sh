@@ -88,6 +88,27 @@ ensure_traefik() {
   export TRAEFIK_BIN
 }
 
+# oauth2-proxy, the forwardAuth service bench/edge-auth compares Tessera's edge
+# with: built from the Go module proxy by version into
+# .tools/oauth2-proxy-<version>/. `go install` of the exact version works here
+# (no wrapper module: the module has no replace directives); about a minute
+# on a warm Go cache, several on a cold one. Returns non-zero without Go.
+OAUTH2_PROXY_VERSION=v7.15.6
+ensure_oauth2_proxy() {
+  local dir="$TESSERA_TOOLS/oauth2-proxy-$OAUTH2_PROXY_VERSION"
+  OAUTH2_PROXY_BIN="$dir/oauth2-proxy"
+  if [ ! -x "$OAUTH2_PROXY_BIN" ]; then
+    command -v go >/dev/null || { log "Go is needed to build oauth2-proxy"; return 1; }
+    log "building oauth2-proxy $OAUTH2_PROXY_VERSION into $dir (once)"
+    mkdir -p "$dir/.build"
+    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath \
+      -ldflags "-s -w -X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=$OAUTH2_PROXY_VERSION" \
+      "github.com/oauth2-proxy/oauth2-proxy/v7@$OAUTH2_PROXY_VERSION") >&2 || return 1
+    mv "$dir/.build/oauth2-proxy" "$OAUTH2_PROXY_BIN" && rmdir "$dir/.build"
+  fi
+  export OAUTH2_PROXY_BIN OAUTH2_PROXY_VERSION
+}
+
 # The compose-file check: the Compose Specification's loader and schema
 # (compose-go), as `docker compose config` uses them, from tools/compose-check.
 COMPOSE_GO_VERSION=v2.9.1
@@ -188,6 +209,45 @@ ensure_redis() {
   export REDIS_SERVER_BIN
 }
 
+# Debian's PostgreSQL, the database unleash-server needs (bench/flags-vs-unleash).
+# Only the binaries are used: the benchmark runs a throwaway cluster of its own
+# on a free port (initdb into a temporary folder). The package's scripts create
+# a "main" cluster; none may start it here (policy-rc.d answers 101 while it
+# installs). Exports PG_BIN_DIR (initdb, postgres, pg_isready).
+ensure_postgres() {
+  PG_BIN_DIR="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$PG_BIN_DIR" ] || [ ! -x "$PG_BIN_DIR/initdb" ] || [ ! -x "$PG_BIN_DIR/pg_isready" ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+      log "PostgreSQL is not installed and cannot be installed here (needs root and apt-get)"; return 1
+    fi
+    log "installing PostgreSQL from Debian's packages (no cluster is started)"
+    local policy=/usr/sbin/policy-rc.d ours="" status=0
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\n# Tessera: no service starts while PostgreSQL installs\nexit 101\n' >"$policy" && chmod +x "$policy" && ours=1; fi
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql; } >&2 || status=$?
+    [ -n "$ours" ] && rm -f "$policy"
+    [ "$status" -eq 0 ] || { log "could not install PostgreSQL (apt-get exited with $status)"; return 1; }
+    PG_BIN_DIR="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  fi
+  export PG_BIN_DIR
+}
+
+# unleash-server from the npm registry into .tools/unleash-server-<version>/
+# (a few minutes, once: some 430 packages), for bench/flags-vs-unleash, which
+# starts it as a process. Installed beside its final folder, then moved, so a
+# broken install is never taken for a whole one. Exports UNLEASH_SERVER_DIR.
+UNLEASH_VERSION=8.2.0
+ensure_unleash() {
+  local dir="$TESSERA_TOOLS/unleash-server-$UNLEASH_VERSION"
+  if [ ! -f "$dir/node_modules/unleash-server/package.json" ]; then
+    log "installing unleash-server $UNLEASH_VERSION into $dir (a few minutes, once)"
+    rm -rf "$dir.partial" && mkdir -p "$dir.partial"
+    npm install --prefix "$dir.partial" --no-audit --no-fund --loglevel=error "unleash-server@$UNLEASH_VERSION" >&2 || return 1
+    rm -rf "$dir" && mv "$dir.partial" "$dir"
+  fi
+  export UNLEASH_SERVER_DIR="$dir"
+}
+
 # Debian's Chromium, which the portal's browser tests drive through playwright-core.
 ensure_chromium() {
   command -v chromium >/dev/null && return 0
@@ -256,6 +316,53 @@ build_workspace_image() {
   status=$?
   rm -f "$tarball"
   return $status
+}
+
+# The benchmarks (bench/<name>/run.mjs), each of which has a smoke mode.
+bench_names() {
+  local dir
+  for dir in "$ROOT"/bench/*/; do [ -f "$dir/run.mjs" ] && basename "$dir"; done
+  return 0
+}
+
+# Runs a command in a process group of its own, for at most
+# BENCH_SMOKE_TIMEOUT seconds (default 240); whatever it started and left
+# behind is ended with that group. Returns the command's status.
+in_own_process_group() { # command…
+  local pid status=0
+  setsid timeout --kill-after=10 "${BENCH_SMOKE_TIMEOUT:-240}" "$@" &
+  pid=$!
+  wait "$pid" || status=$?
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  return "$status"
+}
+
+# One benchmark's smoke mode: `node bench/<name>/run.mjs --smoke`, a second or
+# two of each measurement at small sizes, no targets; non-zero when anything
+# fails to start or answer. It needs the built workspace and the tools its
+# benchmark reads from the environment (scripts/test.sh sets them).
+bench_smoke() { # name
+  in_own_process_group node "$ROOT/bench/$1/run.mjs" --smoke
+}
+
+# The benchmarks' stage of CI (scripts/test.sh; alone: scripts/bench-smoke.sh):
+# every benchmark's smoke mode, then the benchmarks' own tests, each one check
+# through the caller's `check` (name, command…), each in a process group of its
+# own. Logs the seconds each took and the whole stage's.
+bench_smoke_stage() {
+  local started=$SECONDS at bench test
+  export CONTAINER_ENGINE_SOCKET="${TESSERA_TEST_ENGINE_SOCKET:-}" TRAEFIK_VERSION OAUTH2_PROXY_VERSION
+  for bench in $(bench_names); do
+    at=$SECONDS
+    check "benchmark smoke: $bench" bench_smoke "$bench"
+    log "benchmark smoke: $bench took $((SECONDS - at)) s"
+  done
+  for test in "$ROOT"/bench/*/*.test.mjs; do
+    at=$SECONDS
+    check "benchmark test: ${test#"$ROOT/"}" in_own_process_group node --test "$test"
+    log "benchmark test: ${test#"$ROOT/"} took $((SECONDS - at)) s"
+  done
+  log "benchmark smoke stage: $((SECONDS - started)) s"
 }
 
 install_dependencies() {

@@ -36,6 +36,11 @@ ensure_traefik || checks+=("Traefik for the edge tests:failed")
 ensure_compose_check || checks+=("the compose-file check:failed")
 # The real DNS server the custom-domain tests publish their TXT records on.
 ensure_dnsmasq || checks+=("dnsmasq for the custom-domain tests:failed")
+# What the benchmarks compare Tessera with, for their smoke stage below.
+ensure_redis || checks+=("redis-server for the route-source benchmark:failed")
+ensure_oauth2_proxy || checks+=("oauth2-proxy for the edge-auth benchmark:failed")
+ensure_postgres || checks+=("PostgreSQL for the Unleash benchmark:failed")
+ensure_unleash || checks+=("unleash-server for the Unleash benchmark:failed")
 
 check lint pnpm lint
 check typecheck pnpm typecheck
@@ -54,5 +59,11 @@ for dir in packages/* services/* apps/*; do
   [ "$status" -eq 124 ] && checks+=("tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-20m}):failed")
   [ -f "$REPORTS/$name.json" ] || checks+=("tests of $name (no report: the runner crashed):failed")
 done
+
+# Every benchmark in its smoke mode (a second or two of each measurement at
+# small sizes, no targets), and the benchmarks' own tests, so none stops
+# starting unnoticed (docs/benchmarks.md). Each is one check; each runs in a
+# process group of its own, ended with it.
+bench_smoke_stage
 
 node "$ROOT/scripts/summarize-tests.mjs" "$REPORTS" "${checks[@]}"

@@ -3,14 +3,16 @@
 // connections, on a built platform-api with FerretDB (or MONGODB_URI).
 // Also measures the same evaluation answered 304 from its ETag.
 // Target: evaluation at ≥ 50 % of /health's throughput.
+// `--smoke`: 20 flags, 1 s each at 8 connections, no warm-up, no target.
 import autocannon from 'autocannon';
 import * as jose from 'jose';
 import { send, startPlatform } from '../platform.mjs';
+import { knob, SMOKE, verdict } from '../shared.mjs';
 
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP = 3;
-const FLAGS = 200;
+const CONNECTIONS = knob('BENCH_CONNECTIONS', 64, 8);
+const DURATION = knob('BENCH_SECONDS', 10, 1);
+const WARMUP = SMOKE ? 0 : 3;
+const FLAGS = SMOKE ? 20 : 200;
 
 const platform = await startPlatform(jose, { RATE_LIMIT_MUTATIONS_PER_MINUTE: '100000' });
 const { base } = platform;
@@ -52,20 +54,20 @@ const run = (target, duration) =>
 
 const results = [];
 for (const target of targets) {
-  await run(target, WARMUP);
+  if (WARMUP) await run(target, WARMUP);
   const result = await run(target, DURATION);
   const answered = result[`${Math.floor(target.ok / 100)}xx`];
-  if (result.errors + result.timeouts > 0 || answered !== result.requests.total) throw new Error(`${target.name}: not every answer was ${target.ok}`);
+  if (result.errors + result.timeouts > 0 || answered !== result.requests.total || result.requests.total === 0) throw new Error(`${target.name}: not every answer was ${target.ok}`);
   results.push({ ...target, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total });
 }
 
 const health = results[0].rps;
-console.log(`\nplatform-api at ${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up; ${platform.database}`);
+console.log(`\nplatform-api at ${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up; ${platform.database}${SMOKE ? ' (smoke: no target)' : ''}`);
 console.log(`machine: ${platform.machine}`);
 console.log(`truth map: ${FLAGS} flags, reasons ${JSON.stringify(reasons)}, ${JSON.stringify(map).length} bytes\n`);
 console.log('| route | req/s | vs /health | p50 ms | p99 ms | requests |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const r of results) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${((r.rps / health) * 100).toFixed(0)} % | ${r.p50} | ${r.p99} | ${r.total} |`);
-console.log(`\ntarget: evaluation ≥ 50 % of /health: ${results[1].rps >= 0.5 * health ? 'met' : 'NOT met'}`);
+console.log(`\ntarget: evaluation ≥ 50 % of /health: ${verdict(results[1].rps >= 0.5 * health)}`);
 platform.stop();
 process.exit(0);

@@ -34,6 +34,44 @@ describe('ReadCache', () => {
     expect(await cache.get('k', async () => 'fresh')).toBe('fresh');
   });
 
+  it('loads once for requests that miss together, and gives each of them that value', async () => {
+    const cache = new ReadCache<string>(1_000, 10, now);
+    let loads = 0;
+    const releases: Array<() => void> = [];
+    const load = () => new Promise<string>((resolve) => {
+      const n = (loads += 1);
+      releases.push(() => resolve(`v${n}`));
+    });
+    const waiting = [cache.get('k', load), cache.get('k', load), cache.get('k', load)];
+    for (const release of releases) release();
+    expect(await Promise.all(waiting)).toEqual(['v1', 'v1', 'v1']);
+    expect(loads).toBe(1);
+    expect(await cache.get('k', load)).toBe('v1');
+  });
+
+  it('shares a failed load with the requests waiting for it only: the next request loads again', async () => {
+    const cache = new ReadCache<string>(1_000, 10, now);
+    let fail!: () => void;
+    const first = cache.get('k', () => new Promise<string>((_resolve, reject) => (fail = () => reject(new Error('database down')))));
+    const second = cache.get('k', async () => 'never asked');
+    fail();
+    await expect(first).rejects.toThrow('database down');
+    await expect(second).rejects.toThrow('database down');
+    expect(await cache.get('k', async () => 'back')).toBe('back');
+  });
+
+  it('does not give a request after an invalidation the load that began before it', async () => {
+    const cache = new ReadCache<string>(1_000, 10, now);
+    let release!: () => void;
+    const before = cache.get('k', () => new Promise<string>((resolve) => (release = () => resolve('stale'))));
+    cache.invalidate('k');
+    const after = cache.get('k', async () => 'fresh');
+    release();
+    expect(await before).toBe('stale');
+    expect(await after).toBe('fresh');
+    expect(await cache.get('k', async () => 'reloaded')).toBe('fresh');
+  });
+
   it('invalidates by prefix and keeps other keys', async () => {
     const cache = new ReadCache<string>(1_000, 10, now);
     await cache.get('user:1:a', async () => 'a');

@@ -4,11 +4,15 @@
  * are dropped at once when this process writes the record, so within one API
  * process a change (a removed member, a suspended tenant) applies to the very
  * next request; another API replica sees it within `ttlMs`. A ttl of 0 turns
- * caching off.
+ * caching off. Loads are shared: while one is under way for a key, every
+ * other request for that key waits for it instead of loading again, so an
+ * entry that expires under load costs one load, not one per request waiting.
  */
 export class ReadCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
-  /** Bumped by every invalidation: a load that started before one is not stored. */
+  /** The load under way for a key, and the generation it began in. */
+  private readonly loading = new Map<string, { generation: number; value: Promise<V> }>();
+  /** Bumped by every invalidation: a load that started before one is not stored, nor shared after it. */
   private generation = 0;
 
   constructor(
@@ -22,13 +26,28 @@ export class ReadCache<V> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.value;
     const generation = this.generation;
-    const value = await load();
-    if (generation === this.generation) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-      this.entries.delete(key);
-      this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+    const pending = this.loading.get(key);
+    if (pending && pending.generation === generation) return pending.value;
+    // In the map before the load starts, so even a load that fails at once is taken out again.
+    const loading = { generation } as { generation: number; value: Promise<V> };
+    this.loading.set(key, loading);
+    loading.value = this.loadInto(key, load, loading);
+    return loading.value;
+  }
+
+  private async loadInto(key: string, load: () => Promise<V>, loading: { generation: number }): Promise<V> {
+    const { generation } = loading;
+    try {
+      const value = await load();
+      if (generation === this.generation) {
+        if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+        this.entries.delete(key);
+        this.entries.set(key, { value, expiresAt: this.now() + this.ttlMs });
+      }
+      return value;
+    } finally {
+      if (this.loading.get(key) === loading) this.loading.delete(key);
     }
-    return value;
   }
 
   invalidate(...keys: string[]): void {
