@@ -1,13 +1,14 @@
 import Docker from 'dockerode';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startTraefik, testEngineSocket, until, type RunningTraefik } from '@tessera/testing';
 import { WorkspaceSleep } from '../../src/edge/workspace-sleep.service';
 import { provisioned, startAppWithDevIdp } from '../support/app';
 import { removeTenantObjects } from '../support/engine';
+import { throughEdge } from '../support/through-edge';
 
 /**
  * The whole edge path: a real Traefik (built from the module proxy) watching
@@ -16,12 +17,6 @@ import { removeTenantObjects } from '../support/engine';
  * workspace receives (headers, a WebSocket).
  */
 jest.setTimeout(120_000);
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
 
 describe('the edge path through Traefik', () => {
   const run = randomBytes(3).toString('hex');
@@ -37,36 +32,10 @@ describe('the edge path through Traefik', () => {
   let cookie: string;
 
   /** A request through Traefik for `name`'s host. */
-  const get = (name: string, path = '/', headers: Record<string, string> = {}) =>
-    new Promise<Answer>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: traefik.port, path, headers: { host: `${slug(name)}.tessera.test:${traefik.port}`, accept: 'text/html', ...headers } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject).end();
-    });
+  const edge = throughEdge(() => traefik.port);
+  const get = (name: string, path = '/', headers: Record<string, string> = {}) => edge.get(`${slug(name)}.tessera.test`, path, headers);
   /** A WebSocket handshake through Traefik; the first text frame the upstream sends, or the refusal's status. */
-  const websocket = (name: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; message?: string }>((resolve, reject) => {
-      const req = request({
-        host: '127.0.0.1',
-        port: traefik.port,
-        path: '/socket',
-        headers: { host: `${slug(name)}.tessera.test`, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64'), ...headers },
-      });
-      req.on('upgrade', (res, socket, head: Buffer) => {
-        const read = (frame: Buffer) => {
-          socket.destroy();
-          resolve({ status: res.statusCode ?? 0, message: frame.subarray(2, 2 + (frame[1]! & 0x7f)).toString('utf8') });
-        };
-        // The first frame may arrive with the 101 answer itself.
-        if (head.length > 0) read(head);
-        else socket.once('data', read);
-      });
-      req.on('response', (res) => (res.resume(), resolve({ status: res.statusCode ?? 0 })));
-      req.on('error', reject).end();
-    });
+  const websocket = (name: string, headers: Record<string, string> = {}) => edge.websocket(`${slug(name)}.tessera.test`, '/socket', headers);
   beforeAll(async () => {
     docker = new Docker({ socketPath: testEngineSocket() });
     // The test upstream: answers with the headers it got, and greets a WebSocket with the identity the edge sent.

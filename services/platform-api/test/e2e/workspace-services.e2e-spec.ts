@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,6 +21,7 @@ import { TenantsRepository } from '../../src/tenants/tenants.repository';
 import { provisioned, startAppWithDevIdp } from '../support/app';
 import { edgeClient } from '../support/edge';
 import { removeTenantObjects } from '../support/engine';
+import { throughEdge } from '../support/through-edge';
 
 /**
  * Several services in one workspace, through the whole edge path: a real
@@ -32,12 +33,6 @@ import { removeTenantObjects } from '../support/engine';
  * ensureServicesWorkspaceImage), never pulled.
  */
 jest.setTimeout(120_000);
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
 
 interface RouteFile {
   http: {
@@ -63,45 +58,9 @@ describe('several services in one workspace, through Traefik', () => {
   /** `duo`'s (or another tenant's) host for a service: the default one at `<slug>.tessera.test`, another at `<service>--<slug>.tessera.test`. */
   const hostOf = (name: string, service?: string) => `${service ? `${service}--` : ''}${slug(name)}.tessera.test`;
 
-  /** A request through Traefik for `host`. */
-  const get = (host: string, path = '/', headers: Record<string, string> = {}) =>
-    new Promise<Answer>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: traefik.port, path, headers: { host: `${host}:${traefik.port}`, accept: 'text/html', ...headers } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on('error', reject).end();
-    });
-
-  /** A WebSocket handshake through Traefik: the first text frame the workspace sends (the accept key checked), or the refusal's status. */
-  const websocket = (host: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; message?: string }>((resolve, reject) => {
-      const key = randomBytes(16).toString('base64');
-      const req = request({
-        host: '127.0.0.1',
-        port: traefik.port,
-        path: '/live',
-        headers: { host, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': key, ...headers },
-      });
-      req.on('upgrade', (res, socket, head: Buffer) => {
-        const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-        if (res.headers['sec-websocket-accept'] !== accept) {
-          socket.destroy();
-          reject(new Error(`wrong Sec-WebSocket-Accept: ${String(res.headers['sec-websocket-accept'])}`));
-          return;
-        }
-        const read = (frame: Buffer) => {
-          socket.destroy();
-          resolve({ status: res.statusCode ?? 0, message: frame.subarray(2, 2 + (frame[1]! & 0x7f)).toString('utf8') });
-        };
-        // The first frame may arrive with the 101 answer itself.
-        if (head.length > 0) read(head);
-        else socket.once('data', read);
-      });
-      req.on('response', (res) => (res.resume(), resolve({ status: res.statusCode ?? 0 })));
-      req.on('error', reject).end();
-    });
+  const edge = throughEdge(() => traefik.port);
+  const get = edge.get;
+  const websocket = (host: string, headers: Record<string, string> = {}) => edge.websocket(host, '/live', headers);
 
   /** The sign-in round trip through the proxy on `host`, as a browser makes it: the edge session cookie it sets. */
   async function signInThrough(who: string, host: string): Promise<string> {
