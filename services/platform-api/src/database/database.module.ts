@@ -16,6 +16,7 @@ import { PartnerMembershipSchema } from '../partners/partner-membership.schema';
 import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
 import { PartnerSchema } from '../partners/partner.schema';
 import { PartnersRepository } from '../partners/partners.repository';
+import { LogSessionsRepository } from '../logs/log-sessions.repository';
 import { LeaseRepository } from '../provisioning/lease.repository';
 import { PlatformSettingsSchema } from '../settings/settings.schema';
 import { SettingsRepository } from '../settings/settings.repository';
@@ -37,6 +38,7 @@ const REPOSITORIES = [
   FlagsRepository,
   LeaseRepository,
   LiveEventsRepository,
+  LogSessionsRepository,
   MembershipsRepository,
   PartnerMembershipsRepository,
   PartnersRepository,

@@ -60,6 +60,8 @@ describe('the platform as a whole', () => {
       'POST /tenants/:slug/reconcile': 'tenant:tenant.reconcile+machine',
       'POST /reconcile': 'machine+operator',
       'GET /tenants/:slug/workspace': 'tenant:tenant.read',
+      'GET /tenants/:slug/workspace/logs': 'tenant:workspace.logs',
+      'GET /tenants/:slug/workspace/logs/stream': 'tenant:workspace.logs',
       'POST /tenants/:slug/workspace/start': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/stop': 'tenant:workspace.manage',
