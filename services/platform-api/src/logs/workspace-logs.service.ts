@@ -1,8 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { LOG_TAIL_MAX, ROLE_PERMISSIONS, type LogLine } from '@tessera/contracts';
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { AuditService } from '../audit/audit.service';
 import type { TenantAccess } from '../auth/access-records';
 import { AccessRepository } from '../auth/access.repository';
@@ -76,7 +75,8 @@ export class WorkspaceLogsService implements BeforeApplicationShutdown {
       tenant,
       waitingForClient: response.writableNeedDrain,
       heldLines: lines.readableLength,
-      heldBytes: lines.writableLength + response.writableLength,
+      // The adapter's lines are a Transform: what it took from the engine and has not made into lines yet counts too.
+      heldBytes: ((lines as Partial<Duplex>).writableLength ?? 0) + response.writableLength,
     }));
   }
 
@@ -239,9 +239,17 @@ export class WorkspaceLogsService implements BeforeApplicationShutdown {
 async function write(response: ServerResponse, text: string): Promise<boolean> {
   if (response.destroyed) return false;
   if (response.write(text)) return true;
-  const closed = once(response, 'close').then(() => false);
-  const drained = once(response, 'drain').then(() => true);
-  return Promise.race([closed, drained]);
+  return new Promise((resolve) => {
+    const settle = (drained: boolean) => {
+      response.off('drain', onDrain);
+      response.off('close', onClose);
+      resolve(drained);
+    };
+    const onDrain = () => settle(true);
+    const onClose = () => settle(false);
+    response.on('drain', onDrain);
+    response.on('close', onClose);
+  });
 }
 
 /** Event ids: the line's timestamp and its rank among the lines of that timestamp; skips what a resumed client has. */

@@ -6,7 +6,7 @@ import { workspaceNames } from '../../src/integrations/containers/container-runt
 import { WorkspaceLogsService } from '../../src/logs/workspace-logs.service';
 import { caller, provisioned, startAppWithDevIdp } from '../support/app';
 import { execIn, removeTenantObjects } from '../support/engine';
-import { SseClient } from '../support/sse';
+import { EventStreamReader } from '../support/sse';
 
 /**
  * A workspace's logs on the real engine: who may read them, how reading is
@@ -21,6 +21,7 @@ describe('workspace logs', () => {
   const run = randomBytes(3).toString('hex');
   const slug = `logs-${run}`;
   const defaultTenant = `default-${run}`;
+  const otherTenant = `logs-other-${run}`;
   const container = workspaceNames(slug).container;
   const bearer: Record<string, string> = {};
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
@@ -37,7 +38,8 @@ describe('workspace logs', () => {
     return { status: response.status, type: response.headers.get('content-type') ?? '', lines: response.ok ? text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogLine) : [], body: text };
   };
   const follow = (who: string, query = 'tail=0', headers: Record<string, string> = {}) =>
-    SseClient.open(`${origin}/tenants/${slug}/workspace/logs/stream?${query}`, { authorization: `Bearer ${bearer[who]}`, ...headers });
+    EventStreamReader.open(t, `/tenants/${slug}/workspace/logs/stream?${query}`, { authorization: `Bearer ${bearer[who]}`, ...headers });
+  const texts = (stream: EventStreamReader) => stream.data<LogLine>().map((line) => line.text);
   const reads = async () => (await call('get', `/audit?action=workspace.logs.read&tenant=${slug}&pageSize=100`, 'operator').expect(200)).body.items as { actor: { subject: string }; support: { grantId: string; approvedBy: string } | null }[];
   const grant = async () => {
     const id = (await call('post', `/tenants/${slug}/support-access`, 'operator', { reason: 'Ticket 42: the app prints errors' }).expect(201)).body.id as string;
@@ -65,14 +67,16 @@ describe('workspace logs', () => {
     await call('post', '/tenants', 'owner', { slug, name: 'Logs' }).expect(201);
     await call('post', `/tenants/${slug}/members`, 'owner', { email: 'ada@example.test', role: 'admin' }).expect(201);
     await call('post', `/tenants/${slug}/members`, 'owner', { email: 'mel@example.test', role: 'member' }).expect(201);
+    // Otto owns a tenant of his own.
+    await call('post', '/tenants', 'otto', { slug: otherTenant, name: 'Otto' }).expect(201);
     expect((await provisioned(t, slug, bearer['owner']!)).provisioning['workspace']?.state).toBe('ok');
   });
   afterAll(async () => {
     await t.close();
-    await removeTenantObjects(docker, [slug, defaultTenant]);
+    await removeTenantObjects(docker, [slug, otherTenant, defaultTenant]);
   });
 
-  it("lets the owner read the last lines, stdout and stderr, and refuses the tenant's admins and members and everyone else", async () => {
+  it("lets the owner read the last lines, stdout and stderr, and refuses the tenant's admins and members and another tenant's owner", async () => {
     await print(`echo "said ${run}" > /proc/1/fd/1; echo "oops ${run}" > /proc/1/fd/2`);
     const answer = await tail('owner', 'tail=2');
     expect(answer.status).toBe(200);
@@ -98,8 +102,13 @@ describe('workspace logs', () => {
     expect((await follow('operator')).status).toBe(403);
     const id = await grant();
     expect((await tail('operator')).status).toBe(200);
+    const followed = await follow('operator');
+    expect(followed.status).toBe(200);
+    followed.close();
+    await until('the stream is let go', () => streams().length === 0);
     await call('post', `/tenants/${slug}/support-access/${id}/revoke`, 'owner').expect(200);
     expect((await tail('operator')).status).toBe(403);
+    expect((await follow('operator')).status).toBe(403);
   });
 
   it('audits reading once per session: per person and grant, not per request, and again when a session has passed', async () => {
@@ -137,7 +146,7 @@ describe('workspace logs', () => {
     expect(stream.contentType).toContain('text/event-stream');
     await until('the stream is open', () => streams().some((s) => s.tenant === slug));
     await print(`echo "followed ${run}" > /proc/1/fd/1`);
-    await until('the new line arrives', () => stream.texts().includes(`followed ${run}`));
+    await until('the new line arrives', () => texts(stream).includes(`followed ${run}`));
     await until('a heartbeat arrives', () => stream.comments.includes('heartbeat'));
     stream.close();
     await until('the API let go of the stream and its engine stream', () => streams().length === 0);
@@ -146,14 +155,14 @@ describe('workspace logs', () => {
   it('resumes after a reconnect from Last-Event-ID with the lines printed meanwhile, none twice', async () => {
     await print(`echo "before ${run}" > /proc/1/fd/1`);
     const first = await follow('owner', 'tail=1');
-    await until('the last line arrives', () => first.texts().includes(`before ${run}`));
+    await until('the last line arrives', () => texts(first).includes(`before ${run}`));
     const lastId = first.events.at(-1)!.id!;
     first.close();
     await until('the first stream is let go', () => streams().length === 0);
     await print(`for i in 1 2 3; do echo "meanwhile $i ${run}" > /proc/1/fd/1; done`);
     const second = await follow('owner', 'tail=50', { 'last-event-id': lastId });
-    await until('the lines printed meanwhile arrive', () => second.texts().includes(`meanwhile 3 ${run}`));
-    expect(second.texts()).toEqual([`meanwhile 1 ${run}`, `meanwhile 2 ${run}`, `meanwhile 3 ${run}`]);
+    await until('the lines printed meanwhile arrive', () => texts(second).includes(`meanwhile 3 ${run}`));
+    expect(texts(second)).toEqual([`meanwhile 1 ${run}`, `meanwhile 2 ${run}`, `meanwhile 3 ${run}`]);
     second.close();
     await until('the second stream is let go', () => streams().length === 0);
   });
@@ -170,10 +179,10 @@ describe('workspace logs', () => {
     // At most a few hundred lines and a few hundred KB in the API, whatever the engine has.
     expect(held.heldLines).toBeLessThanOrEqual(64 + 128);
     expect(held.heldBytes).toBeLessThan(512 * 1024);
-    expect(stream.texts().length).toBeLessThan(count);
+    expect(texts(stream).length).toBeLessThan(count);
     stream.resume();
     await until('every line arrives once the client reads', () => stream.events.at(-1)?.data.includes(`done ${run}`) === true, { timeoutMs: 60_000 });
-    expect(stream.texts()).toHaveLength(count + 1);
+    expect(texts(stream)).toHaveLength(count + 1);
     stream.close();
     await until('the stream is let go', () => streams().length === 0);
   });

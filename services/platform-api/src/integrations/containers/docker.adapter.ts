@@ -179,20 +179,35 @@ export class DockerContainerRuntime extends ContainerRuntime {
       if (!container) throw new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`);
       const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow, tail: options.tail };
       if (options.since) query['since'] = Math.floor(options.since.getTime() / 1_000);
-      // dockerode answers a log that is not followed as one buffer: dial the endpoint as a stream either way.
-      const response = await new Promise<IncomingMessage>((resolve, reject) => {
-        this.streaming.modem.dial(
-          { path: `/containers/${container.Id}/logs?`, method: 'GET', isStream: true, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' }, options: query },
-          (error: unknown, stream: unknown) => (error ? reject(error) : resolve(stream as IncomingMessage)),
-        );
-      }).catch((error: unknown) => {
-        // Removed since the inspect.
-        if ((error as { statusCode?: number }).statusCode === 404) throw new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`);
-        throw error;
-      });
       const lines = new LogLines(!container.Config.Tty);
-      // Destroying the lines (the reader went away) destroys the engine's response and closes its socket.
-      pipeline(response, lines, () => undefined);
+      // Answered at once, not when the engine's headers come: Podman sends none for a followed log
+      // until the container prints. Destroying the lines (the reader went away) aborts the request
+      // or destroys the engine's response, which closes its socket.
+      const abort = new AbortController();
+      lines.once('close', () => abort.abort());
+      // dockerode answers a log that is not followed as one buffer: dial the endpoint as a stream either way.
+      this.streaming.modem.dial(
+        {
+          path: `/containers/${container.Id}/logs?`,
+          method: 'GET',
+          isStream: true,
+          abortSignal: abort.signal,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          options: query,
+        },
+        (error: unknown, stream: unknown) => {
+          if (error) {
+            if (lines.destroyed) return;
+            // Removed since the inspect.
+            const gone = (error as { statusCode?: number }).statusCode === 404;
+            lines.destroy(gone ? new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`) : (error as Error));
+            return;
+          }
+          const response = stream as IncomingMessage;
+          if (lines.destroyed) response.destroy();
+          else pipeline(response, lines, () => undefined);
+        },
+      );
       return lines;
     });
   }
