@@ -25,9 +25,9 @@ export interface UsagePoint {
   cpuPercentMax: number | null;
   memoryBytes: number;
   memoryBytesMax: number;
-  /** Network traffic into and out of the workspace, bytes per second over the period. */
-  rxBytesPerSecond: number;
-  txBytesPerSecond: number;
+  /** Network traffic into and out of the workspace, bytes per second over the period (null: no two samples of one run to tell). */
+  rxBytesPerSecond: number | null;
+  txBytesPerSecond: number | null;
   /** How often the workspace (re)started during the period. */
   restarts: number;
   /** How many samples the point is made of. */

@@ -27,6 +27,7 @@ import { TenantsModule } from './tenants/tenants.module';
 import { DomainsModule } from './domains/domains.module';
 import { MeModule } from './me/me.module';
 import { LogsModule } from './logs/logs.module';
+import { UsageModule } from './usage/usage.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -82,6 +83,7 @@ export class AppModule implements NestModule {
         SupportModule,
         EdgeModule,
         LogsModule,
+        UsageModule,
         HealthModule,
         SeedModule,
       ],

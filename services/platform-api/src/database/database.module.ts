@@ -28,6 +28,7 @@ import { TenantSchema } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { UserSchema } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
+import { UsageRepository } from '../usage/usage.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -46,6 +47,7 @@ const REPOSITORIES = [
   SubscriptionsRepository,
   SupportGrantsRepository,
   TenantsRepository,
+  UsageRepository,
   UsersRepository,
 ];
 
