@@ -62,6 +62,7 @@ describe('the platform as a whole', () => {
       'GET /tenants/:slug/workspace': 'tenant:tenant.read',
       'GET /tenants/:slug/workspace/logs': 'tenant:workspace.logs',
       'GET /tenants/:slug/workspace/logs/stream': 'tenant:workspace.logs',
+      'GET /tenants/:slug/workspace/usage': 'tenant:tenant.read',
       'POST /tenants/:slug/workspace/start': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/stop': 'tenant:workspace.manage',
