@@ -10,6 +10,7 @@ export const TENANT_PERMISSIONS = [
   'members.manage',
   'subscription.read',
   'workspace.manage',
+  'workspace.logs',
   'tenant.reconcile',
   'support.manage',
 ] as const;
@@ -23,13 +24,14 @@ export const ROLE_PERMISSIONS: Record<TenantRole, readonly TenantPermission[]> =
 };
 
 /**
- * What operators may not do on a tenant by their role alone: its people need
- * support access approved by one of its owners, and so does opening its
- * workspace (the edge checks that itself); deciding on support access is for
- * owners only. Starting, stopping and restarting the workspace are
- * operations on the platform, which operators may do as they may suspend.
+ * What operators may not do on a tenant by their role alone: its people and
+ * what its workspace prints (its logs) need support access approved by one of
+ * its owners, and so does opening its workspace (the edge checks that
+ * itself); deciding on support access is for owners only. Starting, stopping
+ * and restarting the workspace are operations on the platform, which
+ * operators may do as they may suspend.
  */
-export const SUPPORT_ACCESS_PERMISSIONS: readonly TenantPermission[] = ['members.read', 'members.manage'];
+export const SUPPORT_ACCESS_PERMISSIONS: readonly TenantPermission[] = ['members.read', 'members.manage', 'workspace.logs'];
 export const OWNER_ONLY_PERMISSIONS: readonly TenantPermission[] = ['support.manage'];
 
 /** Which kind of token a request came with, by its audience. */

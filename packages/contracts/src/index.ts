@@ -8,3 +8,4 @@ export * from './flags';
 export * from './partners';
 export * from './domains';
 export * from './events';
+export * from './workspace';

@@ -23,13 +23,16 @@ export async function newDesktopContext(browser: Browser): Promise<BrowserContex
   return context;
 }
 
-/** Requests under way, per page, except the live event stream (it stays open for as long as the page does). */
+/**
+ * Requests under way, per page, except event streams (the live event stream,
+ * a followed log read with fetch): they stay open for as long as the page does.
+ */
 const inflight = new WeakMap<Page, Set<Request>>();
 function track(page: Page): Set<Request> {
   const known = inflight.get(page);
   if (known) return known;
   const open = new Set<Request>();
-  page.on('request', (request) => request.resourceType() !== 'eventsource' && open.add(request));
+  page.on('request', (request) => request.resourceType() !== 'eventsource' && request.headers()['accept'] !== 'text/event-stream' && open.add(request));
   page.on('requestfinished', (request) => open.delete(request));
   page.on('requestfailed', (request) => open.delete(request));
   inflight.set(page, open);

@@ -95,3 +95,15 @@ export async function removeEngineObjects(socket: string, slugs: string[]): Prom
     for (const v of volumes ?? []) await engineCall(socket, 'DELETE', `/volumes/${encodeURIComponent(v.Name)}`);
   }
 }
+
+/**
+ * Runs a shell script inside a tenant's workspace container (named
+ * tessera-<slug>-app by platform-api), as the workspace itself would run it:
+ * what it writes to /proc/1/fd/1 or /proc/1/fd/2 shows in the workspace's log.
+ */
+export async function execInWorkspace(socket: string, slug: string, script: string): Promise<string> {
+  const { execInContainer } = await import('./docker-engine');
+  const { default: Docker } = await import('dockerode');
+  const { output } = await execInContainer(new Docker({ socketPath: socket }), `tessera-${slug}-app`, script);
+  return output;
+}

@@ -26,6 +26,8 @@ import { SeedModule } from './seed/seed.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { DomainsModule } from './domains/domains.module';
 import { MeModule } from './me/me.module';
+import { LogsModule } from './logs/logs.module';
+import { UsageModule } from './usage/usage.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -80,6 +82,8 @@ export class AppModule implements NestModule {
         OverviewModule,
         SupportModule,
         EdgeModule,
+        LogsModule,
+        UsageModule,
         HealthModule,
         SeedModule,
       ],

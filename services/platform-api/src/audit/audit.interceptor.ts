@@ -3,6 +3,7 @@ import { from, mergeMap, type Observable } from 'rxjs';
 import { Reflector } from '@nestjs/core';
 import { READ_ONLY, type AuthenticatedRequest } from '../auth/access.decorator';
 import { AuditService } from './audit.service';
+import { AUDITS_ITSELF } from './audits-itself.decorator';
 import { isMutation } from './mutation';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -22,8 +23,8 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (READ_METHODS.has(request.method) || this.reflector.get<boolean>(READ_ONLY, context.getHandler())) {
-      // What an operator reads under support access is recorded too.
-      if (!request.actor?.support) return next.handle();
+      // What an operator reads under support access is recorded too (by the route itself when it says so).
+      if (!request.actor?.support || this.reflector.get<boolean>(AUDITS_ITSELF, context.getHandler())) return next.handle();
       return next.handle().pipe(mergeMap((value: unknown) => from(this.recordSupportRead(request).then(() => value))));
     }
     return next.handle().pipe(

@@ -19,7 +19,10 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  /** Writes the one event of a mutating request. Called by the AuditInterceptor only. */
+  /**
+   * Writes the one event of a mutating request (the AuditInterceptor), or of
+   * a session of reading that audits itself (a workspace's logs, @AuditsItself).
+   */
   record(actor: Actor, requestId: string, draft: AuditDraft): Promise<void> {
     return this.append({ kind: actorKind(actor), subject: actor.subject, userId: actor.user?.id ?? null }, requestId, draft, actor.support ?? null);
   }

@@ -102,6 +102,14 @@ export class AppConfig {
   readonly seed!: { defaultTenantSlug: string; demo: boolean };
   /** How long approved support access lasts. */
   readonly support!: { ttlSeconds: number };
+  /**
+   * Workspace logs: the heartbeat of a followed stream (access is checked
+   * again at each), how long one audited session of reading lasts, and how
+   * many streams one process serves at once.
+   */
+  readonly logs!: { heartbeatMs: number; auditSessionMs: number; maxStreams: number };
+  /** Usage history: how often workspaces are sampled (0 = never), how long samples are kept, engine calls at once. */
+  readonly usage!: { sampleMs: number; retentionDays: number; concurrency: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -292,6 +300,16 @@ export function loadConfig(env: Env): AppConfig {
     http: { bodyLimitBytes: integer('HTTP_BODY_LIMIT_BYTES', 100 * 1_024, 1_024, 10 * 1_024 * 1_024) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
     support: { ttlSeconds: integer('SUPPORT_ACCESS_TTL_SECONDS', 3_600, 5, 7 * 24 * 3_600) },
+    logs: {
+      heartbeatMs: integer('LOGS_HEARTBEAT_SECONDS', 15, 1, 300) * 1_000,
+      auditSessionMs: integer('LOGS_AUDIT_SESSION_MINUTES', 240, 1, 7 * 24 * 60) * 60_000,
+      maxStreams: integer('LOGS_MAX_STREAMS', 100, 1, 10_000),
+    },
+    usage: {
+      sampleMs: integer('USAGE_SAMPLE_SECONDS', 60, 0, 3_600) * 1_000,
+      retentionDays: integer('USAGE_RETENTION_DAYS', 30, 1, 366),
+      concurrency: integer('USAGE_CONCURRENCY', 4, 1, 64),
+    },
     seed: {
       defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),
       demo: flag('SEED_DEMO'),

@@ -16,6 +16,7 @@ import { PartnerMembershipSchema } from '../partners/partner-membership.schema';
 import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
 import { PartnerSchema } from '../partners/partner.schema';
 import { PartnersRepository } from '../partners/partners.repository';
+import { LogSessionsRepository } from '../logs/log-sessions.repository';
 import { LeaseRepository } from '../provisioning/lease.repository';
 import { PlatformSettingsSchema } from '../settings/settings.schema';
 import { SettingsRepository } from '../settings/settings.repository';
@@ -27,6 +28,7 @@ import { TenantSchema } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { UserSchema } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
+import { UsageRepository } from '../usage/usage.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -37,6 +39,7 @@ const REPOSITORIES = [
   FlagsRepository,
   LeaseRepository,
   LiveEventsRepository,
+  LogSessionsRepository,
   MembershipsRepository,
   PartnerMembershipsRepository,
   PartnersRepository,
@@ -44,6 +47,7 @@ const REPOSITORIES = [
   SubscriptionsRepository,
   SupportGrantsRepository,
   TenantsRepository,
+  UsageRepository,
   UsersRepository,
 ];
 

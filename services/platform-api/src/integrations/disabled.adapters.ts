@@ -1,4 +1,5 @@
-import { ContainerRuntime, type WorkspaceEnsured, type WorkspaceState, type WorkspaceStatus } from './containers/container-runtime.port';
+import type { Readable } from 'node:stream';
+import { ContainerRuntime, type WorkspaceEnsured, type WorkspaceState, type WorkspaceStatus, type WorkspaceUsage } from './containers/container-runtime.port';
 import { EdgeRouter, type RouteEnsured } from './edge/edge-router.port';
 import { FileSpaces, type FileSpaceEnsured } from './files/file-spaces.port';
 import { IntegrationDisabled } from './integration-error';
@@ -35,6 +36,12 @@ export class DisabledContainerRuntime extends ContainerRuntime {
   /** No engine, no events. */
   watch(): () => void {
     return () => undefined;
+  }
+  logs(): Promise<Readable> {
+    return this.refuse();
+  }
+  usage(): Promise<WorkspaceUsage | null> {
+    return this.refuse();
   }
   private refuse(): Promise<never> {
     return Promise.reject(new IntegrationDisabled('containers', this.reason));

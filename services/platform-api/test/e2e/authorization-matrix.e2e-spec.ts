@@ -26,7 +26,7 @@ type Decision = 'allowed' | 401 | 403;
 const NEEDS_A_USER = new Set(['GET /users/me', 'GET /events/stream']);
 
 /** Routes that answer with a stream that stays open: their status is read from the headers, then the stream is dropped. */
-const STREAMS = new Set(['GET /events/stream']);
+const STREAMS = new Set(['GET /events/stream', 'GET /tenants/:slug/workspace/logs/stream']);
 
 function expected(route: Route, actor: ActorName): Decision {
   const rule = route.rule as AccessRule;

@@ -1,4 +1,5 @@
 import type { LiveEvent } from '@tessera/contracts';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { TestApp } from './app';
 
 /** The status a stream answers with (read from its headers; the stream itself is dropped at once). */
@@ -97,5 +98,87 @@ export class EventStreamClient {
     if (!data) return;
     this.received.push({ id, data: JSON.parse(data) as LiveEvent });
     for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+/** One server-sent event of any stream, as it arrived (data unparsed). */
+export interface RawEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/**
+ * A client of any server-sent-events route (the live event stream has its
+ * own, above), over a plain HTTP request: it keeps every event and comment
+ * it received, can stop reading (`pause`: the sockets' buffers fill and the
+ * server must wait, as behind a slow network) and can go away (`close`).
+ */
+export class EventStreamReader {
+  readonly events: RawEvent[] = [];
+  readonly comments: string[] = [];
+  status = 0;
+  contentType = '';
+  /** The server ended the stream (or the connection broke). */
+  ended = false;
+  private buffer = '';
+  private response: IncomingMessage | null = null;
+
+  private constructor(private readonly request: ClientRequest) {}
+
+  /** Opens `path` on the app with the given headers; resolves once the answer's headers arrived. */
+  static async open(app: TestApp, path: string, headers: Record<string, string>): Promise<EventStreamReader> {
+    const url = `${await app.app.getUrl()}${path}`;
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(url, { headers: { accept: 'text/event-stream', ...headers } });
+      const reader = new EventStreamReader(request);
+      request.on('response', (response) => {
+        reader.response = response;
+        reader.status = response.statusCode ?? 0;
+        reader.contentType = String(response.headers['content-type'] ?? '');
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => reader.take(chunk));
+        response.on('end', () => (reader.ended = true));
+        response.on('error', () => (reader.ended = true));
+        resolve(reader);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  /** The data of the events without a name (`event:` line), parsed as JSON, in order. */
+  data<T>(): T[] {
+    return this.events.filter((event) => !event.event).map((event) => JSON.parse(event.data) as T);
+  }
+
+  pause(): void {
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.response?.resume();
+  }
+
+  close(): void {
+    this.request.destroy();
+  }
+
+  private take(chunk: string): void {
+    this.buffer += chunk;
+    let end: number;
+    while ((end = this.buffer.indexOf('\n\n')) !== -1) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      const event: RawEvent = { data: '' };
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+        else if (line.startsWith('id: ')) event.id = line.slice(4);
+        else if (line.startsWith('event: ')) event.event = line.slice(7);
+        else if (line.startsWith('data: ')) data.push(line.slice(6));
+      }
+      if (data.length > 0) this.events.push({ ...event, data: data.join('\n') });
+    }
   }
 }

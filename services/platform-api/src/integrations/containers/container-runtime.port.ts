@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 export interface WorkspaceSpec {
   tenantId: string;
   slug: string;
@@ -25,6 +27,39 @@ export interface WorkspaceEnsured {
 }
 
 export type WorkspaceState = 'running' | 'stopped' | 'missing';
+
+/** One line of a workspace's log (see LogLine in @tessera/contracts). */
+export type { LogLine } from '@tessera/contracts';
+
+export interface LogOptions {
+  /** How many of the last lines to start with (0: none, only new ones when following). */
+  tail: number;
+  /** Keep the stream open and pass on new lines until the container stops or the reader goes away. */
+  follow: boolean;
+  /** Only lines the engine received at or after this time (whole seconds: engines differ below that). */
+  since?: Date | null;
+}
+
+/**
+ * What one sample of a running workspace reads from the engine: counters
+ * since the container started (CPU time, network bytes) and the memory in
+ * use now. The sampler turns two samples into rates.
+ */
+export interface WorkspaceUsage {
+  containerId: string;
+  /** When the container last started (RFC 3339); a new value means it restarted. */
+  startedAt: string;
+  /** Restarts the engine made by the restart policy, since the container was created. */
+  restartCount: number;
+  /** CPU time the container used, in ns, and the host's CPU time (all cores) at the same moment. */
+  cpuNs: number;
+  systemCpuNs: number;
+  onlineCpus: number;
+  memoryBytes: number;
+  memoryLimitBytes: number | null;
+  rxBytes: number;
+  txBytes: number;
+}
 
 export interface WorkspaceStatus {
   state: WorkspaceState;
@@ -64,6 +99,16 @@ export abstract class ContainerRuntime {
    * function is called, reconnecting when the engine goes away and comes back.
    */
   abstract watch(onEvent: (event: WorkspaceEngineEvent) => void): () => void;
+  /**
+   * The workspace's log as a readable stream of LogLine objects (object
+   * mode), read from the engine as it is consumed: a reader that stops
+   * reading stops the engine's stream (backpressure), and destroying the
+   * stream closes it. Lines longer than the adapter's cap are cut. Throws
+   * `not_found` when the workspace has no container.
+   */
+  abstract logs(slug: string, options: LogOptions): Promise<Readable>;
+  /** One usage sample of a running workspace; null when it is not running. */
+  abstract usage(slug: string): Promise<WorkspaceUsage | null>;
 }
 
 /** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */

@@ -1,6 +1,10 @@
 import Docker from 'dockerode';
+import type { IncomingMessage } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
 import {
   ContainerRuntime,
+  type LogOptions,
+  type WorkspaceUsage,
   SLUG_LABEL,
   TENANT_LABEL,
   workspaceNames,
@@ -11,6 +15,7 @@ import {
   type WorkspaceStatus,
 } from './container-runtime.port';
 import { IntegrationError, isIntegrationError } from '../integration-error';
+import { LogLines } from './log-lines';
 
 const MB = 1024 * 1024;
 
@@ -31,12 +36,15 @@ export interface DockerRuntimeOptions {
 
 export class DockerContainerRuntime extends ContainerRuntime {
   private readonly docker: Docker;
+  /** For streams that stay open (a followed log): no idle timeout, which would cut a quiet stream. */
+  private readonly streaming: Docker;
   /** Tenant networks the edge container was joined to by this process. */
   private readonly edgeAttached = new Set<string>();
 
   constructor(private readonly options: DockerRuntimeOptions) {
     super();
     this.docker = new Docker({ socketPath: options.socketPath, timeout: 30_000 });
+    this.streaming = new Docker({ socketPath: options.socketPath });
   }
 
   async ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured> {
@@ -165,6 +173,67 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
+  async logs(slug: string, options: LogOptions): Promise<Readable> {
+    return this.engine(async () => {
+      const container = await this.exists(() => this.docker.getContainer(workspaceNames(slug).container).inspect());
+      if (!container) throw new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`);
+      const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow, tail: options.tail };
+      if (options.since) query['since'] = Math.floor(options.since.getTime() / 1_000);
+      const lines = new LogLines(!container.Config.Tty);
+      // Answered at once, not when the engine's headers come: Podman sends none for a followed log
+      // until the container prints. Destroying the lines (the reader went away) aborts the request
+      // or destroys the engine's response, which closes its socket.
+      const abort = new AbortController();
+      lines.once('close', () => abort.abort());
+      // dockerode answers a log that is not followed as one buffer: dial the endpoint as a stream either way.
+      this.streaming.modem.dial(
+        {
+          path: `/containers/${container.Id}/logs?`,
+          method: 'GET',
+          isStream: true,
+          abortSignal: abort.signal,
+          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          options: query,
+        },
+        (error: unknown, stream: unknown) => {
+          if (error) {
+            if (lines.destroyed) return;
+            // Removed since the inspect.
+            const gone = (error as { statusCode?: number }).statusCode === 404;
+            lines.destroy(gone ? new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`) : (error as Error));
+            return;
+          }
+          const response = stream as IncomingMessage;
+          if (lines.destroyed) response.destroy();
+          else pipeline(response, lines, () => undefined);
+        },
+      );
+      return lines;
+    });
+  }
+
+  async usage(slug: string): Promise<WorkspaceUsage | null> {
+    return this.engine(async () => {
+      const container = await this.exists(() => this.docker.getContainer(workspaceNames(slug).container).inspect());
+      if (!container?.State.Running) return null;
+      // one-shot: Docker answers at once instead of waiting a second for a second reading; the sampler keeps the previous one.
+      const stats = (await this.docker.getContainer(container.Id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as DockerStats;
+      const networks = Object.values(stats.networks ?? {});
+      return {
+        containerId: container.Id,
+        startedAt: container.State.StartedAt,
+        restartCount: container.RestartCount ?? 0,
+        cpuNs: stats.cpu_stats?.cpu_usage?.total_usage ?? 0,
+        systemCpuNs: stats.cpu_stats?.system_cpu_usage ?? 0,
+        onlineCpus: stats.cpu_stats?.online_cpus ?? 1,
+        memoryBytes: stats.memory_stats?.usage ?? 0,
+        memoryLimitBytes: stats.memory_stats?.limit ?? null,
+        rxBytes: networks.reduce((sum, network) => sum + (network.rx_bytes ?? 0), 0),
+        txBytes: networks.reduce((sum, network) => sum + (network.tx_bytes ?? 0), 0),
+      };
+    });
+  }
+
   private containerOptions(spec: WorkspaceSpec, labels: Record<string, string>): Docker.ContainerCreateOptions {
     const names = workspaceNames(spec.slug);
     const ports = spec.ports.map((port) => `${port}/tcp`);
@@ -283,6 +352,7 @@ interface DockerStats {
   cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
   precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
   memory_stats?: { usage?: number; limit?: number };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
 }
 
 /** CPU % as `docker stats` computes it, from the two samples one stats call returns. */
