@@ -8,8 +8,10 @@ import { bucketStart, downsample, rangePlan, RESOLUTION_MS } from './usage-math'
 import { type ChunkKind, type StoredPoint, type UsageChunk, type UsagePass, UsageRepository } from './usage.repository';
 
 const DAY_MS = 86_400_000;
-/** Documents kept in memory once read: what is stored never changes, so a chart drawn again costs no lookup. */
+/** Chunks kept in memory once read: what is stored never changes, so a chart drawn again costs no lookup. A day's chunk is about 3 KB. */
 const CACHE_ENTRIES = 10_000;
+/** Passes kept: each holds every workspace's sample (about 100 KB at 500), and only the last few minutes' are read. */
+const PASS_ENTRIES = 32;
 
 /**
  * A workspace's usage over a range, at the resolution the range is drawn
@@ -21,6 +23,7 @@ const CACHE_ENTRIES = 10_000;
 @Injectable()
 export class UsageHistoryService {
   private readonly cache = new Map<string, unknown>();
+  private readonly passes = new Map<string, unknown>();
 
   constructor(
     private readonly usage: UsageRepository,
@@ -74,20 +77,20 @@ export class UsageHistoryService {
   }
 
   private async pass(at: number): Promise<UsagePass | null> {
-    return this.cached(`pass:${at}`, () => this.usage.findPass(at));
+    return this.cached(this.passes, PASS_ENTRIES, `pass:${at}`, () => this.usage.findPass(at));
   }
 
   private async chunks(kind: ChunkKind, tenantId: string, starts: number[]): Promise<UsageChunk[]> {
-    const found = await Promise.all(starts.map((at) => this.cached(`${kind}:${tenantId}:${at}`, () => this.usage.findChunk(kind, tenantId, at))));
+    const found = await Promise.all(starts.map((at) => this.cached(this.cache, CACHE_ENTRIES, `${kind}:${tenantId}:${at}`, () => this.usage.findChunk(kind, tenantId, at))));
     return found.filter((chunk): chunk is UsageChunk => chunk !== null);
   }
 
   /** What is stored never changes (a period is rolled up once), so answers are kept, absent ones too. */
-  private async cached<T>(key: string, read: () => Promise<T>): Promise<T> {
-    if (this.cache.has(key)) return this.cache.get(key) as T;
+  private async cached<T>(cache: Map<string, unknown>, size: number, key: string, read: () => Promise<T>): Promise<T> {
+    if (cache.has(key)) return cache.get(key) as T;
     const value = await read();
-    if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(key, value);
+    if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+    cache.set(key, value);
     return value;
   }
 }

@@ -14,7 +14,7 @@ const LEASE = 'usage-sampler';
 const DAY_MS = 86_400_000;
 /** Daily collections (raw samples, 5-minute and hourly points) are dropped once this old. */
 const PARTITION_KEEP_MS = 2 * DAY_MS;
-/** A previous sample older than this gives no rate (the workspace was not sampled in between). */
+/** A previous sample older than this (or than two and a half intervals) gives no rate: the workspace was not sampled in between. */
 const MAX_RATE_GAP_MS = 5 * 60_000;
 
 /** What one pass did, for logs, tests and the benchmark. */
@@ -176,7 +176,7 @@ export class UsageSampler implements OnApplicationBootstrap, OnApplicationShutdo
             const usage = await this.runtime.usage(tenant.slug);
             if (!usage) return;
             const before = previous.get(tenant.id) ?? null;
-            const usable = before && slot - before.at <= MAX_RATE_GAP_MS ? before : null;
+            const usable = before && slot - before.at <= Math.max(MAX_RATE_GAP_MS, 2.5 * this.config.usage.sampleMs) ? before : null;
             samples[tenant.id] = { point: { at: slot, ...pointOf(usage, slot, usable) }, counters: countersOf(usage, slot) };
             report.sampled += 1;
           } catch (error: unknown) {
