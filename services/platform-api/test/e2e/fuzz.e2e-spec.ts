@@ -1,6 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import { ERROR_CODES } from '@tessera/contracts';
 import fc from 'fast-check';
+import type { IncomingMessage } from 'node:http';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import { caller, startAppWithDevIdp } from '../support/app';
@@ -73,7 +74,29 @@ describe('fuzzing every route from the OpenAPI document', () => {
     const url = `${fuzzed.path}${fuzzed.query ? `?${fuzzed.query}` : ''}`;
     let req = request(t.app.getHttpServer())[fuzzed.method](url);
     for (const [name, value] of Object.entries(fuzzed.headers)) req = req.set(name, value as string);
-    return fuzzed.body === undefined ? req : req.send(fuzzed.body);
+    return (fuzzed.body === undefined ? req : req.send(fuzzed.body)).buffer(true).parse(readAnswer);
+  };
+
+  /**
+   * The body as JSON (or text); a stream that stays open (live events, a
+   * followed log) is judged by its status and headers, then closed.
+   */
+  const readAnswer = (res: IncomingMessage, done: (error: Error | null, body: unknown) => void) => {
+    if (String(res.headers['content-type'] ?? '').includes('text/event-stream')) {
+      done(null, {});
+      res.destroy();
+      return;
+    }
+    let text = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (text += chunk));
+    res.on('end', () => {
+      try {
+        done(null, text ? JSON.parse(text) : {});
+      } catch {
+        done(null, text);
+      }
+    });
   };
 
   it('reads every route from the OpenAPI document', () => {
