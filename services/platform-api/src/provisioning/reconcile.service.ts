@@ -73,9 +73,9 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     }
   }
 
-  /** Starts a reconcile and does not wait for it (a new tenant's first provisioning). */
-  start(tenant: TenantRecord): void {
-    const run = this.reconcile(tenant, { wait: true })
+  /** Starts a reconcile and does not wait for it (a new tenant's first provisioning, a plan change). */
+  start(tenant: TenantRecord, options: { expected?: boolean } = {}): void {
+    const run = this.reconcile(tenant, { wait: true, expected: options.expected })
       .catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'provisioning failed'))
       .finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);

@@ -7,8 +7,11 @@ import type { TenantRecord } from './tenant.schema';
  * folder never imports provisioning and provisioning may read tenants.
  */
 export abstract class TenantProvisioner {
-  /** Starts converging the tenant and does not wait (a new tenant's first provisioning). */
-  abstract start(tenant: TenantRecord): void;
+  /**
+   * Starts converging the tenant and does not wait (a new tenant's first
+   * provisioning, a plan change). `expected`: as for converge.
+   */
+  abstract start(tenant: TenantRecord, options?: { expected?: boolean }): void;
   /**
    * Converges the tenant now. `expected`: the caller has just changed what
    * the tenant should be and audits that itself, so it is not drift.

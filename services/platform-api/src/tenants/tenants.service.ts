@@ -142,8 +142,9 @@ export class TenantsService {
     }
     const updated = (await this.tenants.update(tenant.id, changes)) ?? tenant;
     if (changes.plan && changes.plan !== tenant.plan) await this.subscriptions.changePlan(updated);
-    // A new plan brings new workspace limits. (Custom domains have routes of their own: /tenants/:slug/domains.)
-    if (changes.plan && changes.plan !== tenant.plan) this.provisioning.start(updated);
+    // A new plan brings new workspace limits: an expected change, audited here, not drift.
+    // (Custom domains have routes of their own: /tenants/:slug/domains.)
+    if (changes.plan && changes.plan !== tenant.plan) this.provisioning.start(updated, { expected: true });
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.update',
       ...tenantTarget(tenant),

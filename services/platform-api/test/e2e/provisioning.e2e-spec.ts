@@ -51,6 +51,9 @@ describe('provisioning on a real engine', () => {
   };
   const inspect = (name: string) => docker.getContainer(workspaceNames(slug(name)).container).inspect();
   const reconcile = async (name: string) => (await t.http().post(`/tenants/${slug(name)}/reconcile`).set('authorization', `Bearer ${owner}`).expect(200)).body;
+  /** The drift the audit trail holds for a tenant. */
+  const driftAudited = async (name: string) =>
+    (await t.http().get(`/audit?tenant=${slug(name)}&action=tenant.drift`).set('authorization', `Bearer ${operator}`).expect(200)).body.items as unknown[];
 
   beforeAll(async () => {
     const socket = testEngineSocket();
@@ -210,7 +213,8 @@ describe('provisioning on a real engine', () => {
     expect(await execIn(docker, name, ['/bin/busybox', 'cat', '/data/limits.txt'])).toBe('kept\n');
   });
 
-  it('applies a plan change to the workspace limits', async () => {
+  it('applies a plan change to the workspace limits, which is not reported as drift', async () => {
+    const driftBefore = (await driftAudited('alpha')).length;
     await t.http().patch(`/tenants/${slug('alpha')}`).set('authorization', `Bearer ${owner}`).send({ plan: 'business' }).expect(200);
     // The plan change reconciles in the background, replacing the container: wait for it to finish.
     await t.app.get(ReconcileService).settled();
@@ -219,6 +223,7 @@ describe('provisioning on a real engine', () => {
     expect(container.HostConfig.Memory).toBe(256 * 1024 * 1024);
     expect(container.HostConfig.NanoCpus).toBe(1_000_000_000);
     expect(container.State.Running).toBe(true);
+    expect(await driftAudited('alpha')).toHaveLength(driftBefore);
   });
 
   it('routes a custom domain once its owner has proven it', async () => {
@@ -240,7 +245,7 @@ describe('provisioning on a real engine', () => {
     expect(readdirSync(dynamicDir).filter((f) => f.includes(slug('gamma')))).toEqual([`tenant-${slug('gamma')}.yml`]);
   });
 
-  it('suspends, resumes and terminates, keeping the data volume and its files', async () => {
+  it('suspends, resumes and terminates, keeping the data volume and its files, none of it reported as drift', async () => {
     const container = workspaceNames(slug('beta')).container;
     expect(await execIn(docker, container, ['/bin/sh', '-c', 'echo precious > /data/keep.txt && echo written'])).toBe('written\n');
 
@@ -259,6 +264,9 @@ describe('provisioning on a real engine', () => {
     expect(routeOf('beta')).toBeNull();
     const volume = await docker.getVolume(`tessera-${slug('beta')}-data`).inspect();
     expect(readFileSync(join(volume.Mountpoint, 'keep.txt'), 'utf8')).toBe('precious\n');
+    // What the engine reported meanwhile (the container stopping and starting) was expected too.
+    await t.app.get(ReconcileService).settled();
+    expect(await driftAudited('beta')).toEqual([]);
   });
 
   it('lets an owner stop, start and restart the workspace, refusing what does not apply, and reconcile keeps an owner’s stop', async () => {
