@@ -109,13 +109,11 @@ export class FlagsService {
    */
   async preview(dto: PreviewFlagDto): Promise<FlagEvaluation & { draft: FlagEvaluation['flags'][string] }> {
     const tenant = await this.tenants.findBySlug(dto.tenantSlug);
+    if (!tenant) throw DomainError.notFound(`Tenant ${dto.tenantSlug}`);
     const snapshot = await this.flags.snapshot();
     const draft = { key: dto.flag.key, enabled: dto.flag.enabled ?? true, defaultValue: dto.flag.defaultValue ?? false, rules: (dto.flag.rules ?? []).map((rule) => ({ ...rule })) };
     const flags = [...snapshot.flags.filter((flag) => flag.key !== draft.key), draft].sort((a, b) => a.key.localeCompare(b.key));
-    const subject = tenant
-      ? { tenantId: tenant.id, plan: tenant.plan, partnerId: tenant.partnerId }
-      : { tenantId: null, plan: null, partnerId: null };
-    const evaluation = evaluateAll(flags, subject, tenant?.slug ?? dto.tenantSlug);
+    const evaluation = evaluateAll(flags, { tenantId: tenant.id, plan: tenant.plan, partnerId: tenant.partnerId }, tenant.slug);
     return { ...evaluation, draft: evaluation.flags[draft.key]! };
   }
 

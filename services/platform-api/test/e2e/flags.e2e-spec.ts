@@ -129,6 +129,9 @@ describe('feature flags', () => {
     expect((await call('get', '/flags', 'operator').expect(200)).body.length).toBe(before);
     await call('post', '/flags/preview', 'alice', { tenantSlug: 'alpha', flag: { key: 'x-flag', description: 'x', owner: 'x' } }).expect(403);
     await call('post', '/flags/preview', 'operator', { tenantSlug: 'beta', flag: { key: 'Bad Key', description: 'x', owner: 'x' } }).expect(400);
+    // A tenant that does not exist has no truth map: an error, not the defaults.
+    const unknown = await call('post', '/flags/preview', 'operator', { tenantSlug: 'no-such-tenant', flag: { key: 'draft-flag', description: 'x', owner: 'x' } }).expect(404);
+    expect(unknown.body.message).toMatch(/no-such-tenant/);
     // Found by the fuzz suite: a preview without a drafted flag was a 500.
     for (const flag of [undefined, null, 'new-editor', ['new-editor']]) {
       const refused = await call('post', '/flags/preview', 'operator', { tenantSlug: 'beta', ...(flag === undefined ? {} : { flag }) }).expect(400);
