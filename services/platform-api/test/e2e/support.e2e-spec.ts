@@ -42,7 +42,8 @@ describe('support access', () => {
 
   it("keeps operators from a tenant's people and workspace without a grant, not from what operators always see", async () => {
     await call('get', '/tenants/helped/members', 'operator').expect(403);
-    await call('post', '/tenants/helped/workspace/stop', 'operator').expect(403);
+    // Reading what the workspace prints needs a grant; starting and stopping it does not (operators run the platform).
+    await call('get', '/tenants/helped/workspace/logs', 'operator').expect(403);
     await call('get', '/tenants/helped', 'operator').expect(200);
     await call('get', '/tenants/helped/subscription', 'operator').expect(200);
     await call('post', '/tenants/helped/reconcile', 'operator').expect(200);
