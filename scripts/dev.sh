@@ -57,6 +57,12 @@ log "starting FerretDB on 127.0.0.1:$DB_PORT (data in .data/ferretdb)"
 pids+=($!)
 
 ENGINE_SOCKET="${CONTAINER_ENGINE_SOCKET:-$DATA/podman/podman.sock}"
+# The first command's engine keeps its own storage, network definitions and
+# address pool under .data/podman: the tests' containers live in Podman's
+# default storage and carry the same slugs (default, northwind…) for other
+# tenants, and the two must never meet.
+PODMAN=(env CONTAINERS_CONF="$ROOT/scripts/podman/containers-dev.conf" podman
+  --root "$DATA/podman/storage" --runroot "$DATA/podman/run" --network-config-dir "$DATA/podman/networks")
 engine_note="Podman's Docker API on $ENGINE_SOCKET; workspace image $WORKSPACE_IMAGE"
 if ensure_podman && engine_pid="$(start_podman "$ENGINE_SOCKET" "$DATA/logs/podman.log")" && build_workspace_image; then
   [ -n "$engine_pid" ] && others+=("$engine_pid")

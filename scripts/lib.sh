@@ -269,12 +269,16 @@ ensure_dnsmasq() {
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dnsmasq-base >&2 || return 1
 }
 
+# The podman command the scripts run: plain podman (its default storage) for
+# the tests; scripts/dev.sh gives the first command's engine storage of its own.
+PODMAN=(podman)
+
 # Starts `podman system service` on $1 unless something answers there; prints its pid (empty if it was running).
 start_podman() {
   local socket="$1"
   if curl -fsS --unix-socket "$socket" http://engine/_ping >/dev/null 2>&1; then return 0; fi
   mkdir -p "$(dirname "$socket")"
-  podman system service --time=0 "unix://$socket" >"${2:-/dev/null}" 2>&1 &
+  "${PODMAN[@]}" system service --time=0 "unix://$socket" >"${2:-/dev/null}" 2>&1 &
   local pid=$!
   for _ in $(seq 1 50); do
     if curl -fsS --unix-socket "$socket" http://engine/_ping >/dev/null 2>&1; then echo "$pid"; return 0; fi
@@ -308,11 +312,11 @@ workspace_rootfs_tarball() { # output file
 
 # The workspace image in Podman, from workspace_rootfs_tarball.
 build_workspace_image() {
-  if podman image exists "$WORKSPACE_IMAGE" 2>/dev/null; then return 0; fi
+  if "${PODMAN[@]}" image exists "$WORKSPACE_IMAGE" 2>/dev/null; then return 0; fi
   log "building $WORKSPACE_IMAGE from Debian's busybox"
   local tarball status
   tarball="$(mktemp --suffix=.tar)"
-  workspace_rootfs_tarball "$tarball" && podman import --change 'USER 65534:65534' "$tarball" "$WORKSPACE_IMAGE" >/dev/null
+  workspace_rootfs_tarball "$tarball" && "${PODMAN[@]}" import --change 'USER 65534:65534' "$tarball" "$WORKSPACE_IMAGE" >/dev/null
   status=$?
   rm -f "$tarball"
   return $status
