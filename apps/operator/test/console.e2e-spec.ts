@@ -94,6 +94,29 @@ describe('the operator console', () => {
     await inspectPage(console_, 'operator', 'tenant-detail');
   });
 
+  it('repairs, behind a confirmation with a reason, a workspace whose container another tenant holds', async () => {
+    const container = `tessera-${T}-app`;
+    const ours = (await engineCall(stack.engineSocket!, 'GET', `/containers/${container}/json`)).body as { Config: { Image: string; Cmd: string[]; User: string; Labels: Record<string, string> } };
+    const tenantId = ours.Config.Labels['io.tessera.tenant-id'];
+    expect((await engineCall(stack.engineSocket!, 'DELETE', `/containers/${container}?force=true`)).status).toBe(204);
+    const foreign = { Image: ours.Config.Image, Cmd: ours.Config.Cmd, User: ours.Config.User, Labels: { 'io.tessera.tenant-id': 'another-tenant', 'io.tessera.tenant-slug': T } };
+    expect((await engineCall(stack.engineSocket!, 'POST', `/containers/create?name=${container}`, foreign)).status).toBe(201);
+    await stack.api(operator, 'POST', `/tenants/${T}/reconcile`);
+
+    await go(`/tenants/${T}`);
+    const held = console_.locator('[data-test=workspace-held]');
+    await expect(held.textContent()).resolves.toContain('belongs to another tenant');
+    await inspectPage(console_, 'operator', 'tenant-workspace-held');
+    await held.getByRole('button', { name: 'Repair workspace…' }).click();
+    await expect(console_.getByRole('dialog').textContent()).resolves.toContain('never touched');
+    await confirmDialog(console_, 'Left behind by a test run');
+    await toast(console_, 'The workspace is repaired');
+    await held.waitFor({ state: 'detached' });
+    const repaired = (await engineCall(stack.engineSocket!, 'GET', `/containers/${container}/json`)).body as { Config: { Labels: Record<string, string> } };
+    expect(repaired.Config.Labels['io.tessera.tenant-id']).toBe(tenantId);
+    await expect(console_.locator('[data-test=audit]').textContent()).resolves.toContain('Left behind by a test run');
+  });
+
   it('suspends and resumes a tenant behind a confirmation, with the reason in its audit trail', async () => {
     await go(`/tenants/${T}`);
     await console_.getByRole('button', { name: 'Suspend…' }).click();

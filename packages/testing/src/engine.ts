@@ -57,10 +57,11 @@ export class EngineProcess {
   }
 }
 
-/** One call to the engine's Docker API over its socket; answers the status and the parsed body. */
-export function engineCall(socket: string, method: string, path: string): Promise<{ status: number; body: unknown }> {
+/** One call to the engine's Docker API over its socket (with a JSON body when given); answers the status and the parsed body. */
+export function engineCall(socket: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, path, method, timeout: 10_000 }, (res) => {
+    const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+    const req = request({ socketPath: socket, path, method, headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
@@ -75,7 +76,7 @@ export function engineCall(socket: string, method: string, path: string): Promis
       });
     });
     req.on('error', reject);
-    req.end();
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
 

@@ -5,6 +5,7 @@ const SENTENCES: Record<string, string> = {
   'workspace.start': 'started the workspace',
   'workspace.stop': 'stopped the workspace',
   'workspace.restart': 'restarted the workspace',
+  'workspace.repair': 'repaired the workspace',
   'workspace.sleep': 'put the workspace to sleep after a quiet spell',
   'workspace.wake': 'woke the workspace for a visit',
   'tenant.create': 'created this workspace',

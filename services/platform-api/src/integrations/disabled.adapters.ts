@@ -27,6 +27,9 @@ export class DisabledContainerRuntime extends ContainerRuntime {
   stop(): Promise<void> {
     return this.refuse();
   }
+  displaceForeign(): Promise<string[]> {
+    return this.refuse();
+  }
   ping(): Promise<void> {
     return this.refuse();
   }

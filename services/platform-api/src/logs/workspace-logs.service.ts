@@ -172,7 +172,7 @@ export class WorkspaceLogsService implements BeforeApplicationShutdown {
   private async openLines(actor: Actor, tenant: TenantAccess, options: { tail: number; follow: boolean; since?: Date }, requestId: string): Promise<Readable> {
     let lines: Readable;
     try {
-      lines = await this.runtime.logs(tenant.slug, options);
+      lines = await this.runtime.logs({ tenantId: tenant.id, slug: tenant.slug }, options);
     } catch (error: unknown) {
       // No engine, no container and so no logs: not the platform failing (which would be a 503).
       if (error instanceof IntegrationDisabled) throw new DomainError('NOT_FOUND', `The workspace of ${tenant.slug} has no logs: ${error.reason}`);

@@ -1,9 +1,10 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { ReconcileResult } from '@tessera/contracts';
 import { mutation } from '../audit/mutation';
 import { Access } from '../auth/access.decorator';
 import { TenantBySlugPipe } from '../tenants/tenant-by-slug.pipe';
+import { LifecycleDto } from '../tenants/tenant.dto';
 import type { TenantRecord } from '../tenants/tenant.schema';
 import { ReconcileService } from './reconcile.service';
 import { WorkspaceService } from './workspace.service';
@@ -51,6 +52,13 @@ export class ProvisioningController {
   @Access.tenant('workspace.manage')
   restart(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     return this.workspaces.restart(tenant);
+  }
+
+  @Post('tenants/:slug/workspace/repair')
+  @HttpCode(200)
+  @Access.operatorOnTenant()
+  repair(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
+    return this.workspaces.repair(tenant, dto.reason);
   }
 
   @Post('tenants/:slug/workspace/stop')

@@ -39,7 +39,7 @@ export class WorkspaceService {
       services: this.config.workspace.services[tenant.plan].map((service) => ({ ...service })),
     };
     try {
-      return { ...(await this.runtime.status(tenant.slug, true)), ...about };
+      return { ...(await this.runtime.status({ tenantId: tenant.id, slug: tenant.slug }, true)), ...about };
     } catch (error: unknown) {
       if (!isIntegrationError(error, 'containers')) throw error;
       return { state: 'unknown', image: null, startedAt: null, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null, reason: error.message, ...about };
@@ -67,7 +67,7 @@ export class WorkspaceService {
     if (tenant.status === 'sleeping') throw DomainError.conflict(`The workspace of ${tenant.slug} is asleep: start it instead`);
     const updated = (await this.tenants.update(tenant.id, { workspaceStopped: false })) ?? tenant;
     await this.reconcile.reconcile(updated, { wait: true, only: ['workspace'], expected: true });
-    if (updated.status === 'active' && !tenant.workspaceStopped) await this.runtime.restart(tenant.slug).catch(() => undefined);
+    if (updated.status === 'active' && !tenant.workspaceStopped) await this.runtime.restart({ tenantId: tenant.id, slug: tenant.slug }).catch(() => undefined);
     return mutation(await this.status(updated), {
       action: 'workspace.restart',
       target: { type: 'workspace', id: tenant.slug },
@@ -87,6 +87,27 @@ export class WorkspaceService {
       target: { type: 'workspace', id: tenant.slug },
       tenantId: tenant.id,
       changes: { workspaceStopped: { from: false, to: true } },
+    });
+  }
+
+  /**
+   * An operator's repair of a workspace whose names another tenant's objects
+   * hold (an engine shared with a test run or another Tessera): removes that
+   * container and network, which hold no data, and converges the tenant's
+   * own. A container labelled as the tenant's is adopted as it is; a data
+   * volume of another tenant's is never touched (409, nothing changed).
+   */
+  async repair(tenant: TenantRecord, reason?: string): Promise<Mutation<WorkspaceStatus>> {
+    if (tenant.status === 'terminated') throw DomainError.conflict(`The workspace cannot be repaired: ${tenant.slug} is terminated`);
+    const removed = await this.runtime.displaceForeign({ tenantId: tenant.id, slug: tenant.slug });
+    await this.reconcile.reconcile(tenant, { wait: true, only: ['workspace', 'route'], expected: true });
+    const fresh = (await this.tenants.findById(tenant.id)) ?? tenant;
+    return mutation(await this.status(fresh), {
+      action: 'workspace.repair',
+      target: { type: 'workspace', id: tenant.slug },
+      tenantId: tenant.id,
+      changes: { removed: { from: removed, to: [] } },
+      reason: reason ?? null,
     });
   }
 

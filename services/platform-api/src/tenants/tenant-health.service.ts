@@ -29,7 +29,7 @@ export class TenantHealthService {
         tenantHealth({
           tenant,
           subscription: statuses.get(tenant.id) ?? null,
-          workspace: workspaces ? (workspaces.get(tenant.slug) ?? 'missing') : 'unknown',
+          workspace: workspaces ? (workspaces.get(tenant.id) ?? 'missing') : 'unknown',
         }),
       ),
     );
@@ -40,7 +40,7 @@ export class TenantHealthService {
     return described!;
   }
 
-  /** Every workspace's state by slug; null when no engine is configured (IntegrationDisabled) or it does not answer. */
+  /** Every workspace's state by tenant id; null when no engine is configured (IntegrationDisabled) or it does not answer. */
   private async workspaceStates(): Promise<Map<string, WorkspaceStatus['state']> | null> {
     try {
       return await this.runtime.workspaceStates();

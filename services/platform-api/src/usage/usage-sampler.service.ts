@@ -157,8 +157,8 @@ export class UsageSampler implements OnApplicationBootstrap, OnApplicationShutdo
         this.logger.warn({ err: error }, 'usage sampling: the engine did not list its workspaces');
         return done('the container engine did not answer');
       }
-      const running = new Set([...states].filter(([, state]) => state === 'running').map(([slug]) => slug));
-      const tenants = (await this.tenants.listAll()).filter((tenant) => running.has(tenant.slug) && tenant.status !== 'terminated');
+      const running = new Set([...states].filter(([, state]) => state === 'running').map(([tenantId]) => tenantId));
+      const tenants = (await this.tenants.listAll()).filter((tenant) => running.has(tenant.id) && tenant.status !== 'terminated');
       report.running = tenants.length;
       // Those left out last time go first.
       const first = new Set(this.leftOut);
@@ -173,7 +173,7 @@ export class UsageSampler implements OnApplicationBootstrap, OnApplicationShutdo
         () => this.clock.monotonic() < deadline,
         async (tenant) => {
           try {
-            const usage = await this.runtime.usage(tenant.slug);
+            const usage = await this.runtime.usage({ tenantId: tenant.id, slug: tenant.slug });
             if (!usage) return;
             const before = previous.get(tenant.id) ?? null;
             const usable = before && slot - before.at <= Math.max(MAX_RATE_GAP_MS, 2.5 * this.config.usage.sampleMs) ? before : null;

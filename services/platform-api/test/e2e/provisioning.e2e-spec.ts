@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DnsServer, testEngineSocket } from '@tessera/testing';
 import { parse } from 'yaml';
-import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
+import { TENANT_LABEL, SLUG_LABEL, workspaceNames } from '../../src/integrations/containers/container-runtime.port';
 import { provisioned, startAppWithDevIdp } from '../support/app';
 import { proveDomain } from '../support/domains';
 import { execIn, removeTenantObjects } from '../support/engine';
@@ -77,7 +77,7 @@ describe('provisioning on a real engine', () => {
   afterAll(async () => {
     await t.close();
     await dns.stop();
-    await removeTenantObjects(docker, [defaultTenant, ...['alpha', 'beta', 'gamma'].map(slug)]);
+    await removeTenantObjects(docker, [defaultTenant, ...['alpha', 'beta', 'gamma', 'delta'].map(slug)]);
     rmSync(dynamicDir, { recursive: true, force: true });
   });
 
@@ -306,5 +306,43 @@ describe('provisioning on a real engine', () => {
     } finally {
       events.close();
     }
+  });
+
+  it('never reads or touches another tenant’s container of the same name, and an operator repairs the workspace, refusing while the data volume is another’s', async () => {
+    const tenant = await create('delta', 'free');
+    const names = workspaceNames(slug('delta'));
+    const ours = await inspect('delta');
+    // Another tenant's container under the workspace's name (an engine shared with a test run).
+    await docker.getContainer(names.container).remove({ force: true });
+    const foreignLabels = { [TENANT_LABEL]: 'another-tenant-id', [SLUG_LABEL]: slug('delta') };
+    await (await docker.createContainer({ name: names.container, Image: ours.Config.Image, Cmd: ours.Config.Cmd, User: ours.Config.User, Labels: foreignLabels })).start();
+
+    const status = await t.http().get(`/tenants/${slug('delta')}/workspace`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect(status.body).toMatchObject({ state: 'unknown' });
+    expect(status.body.reason).toMatch(/belongs to another tenant/);
+    const listed = await t.http().get(`/tenants/${slug('delta')}`).set('authorization', `Bearer ${owner}`).expect(200);
+    expect(listed.body.health).toMatchObject({ status: 'down', reasons: ['The workspace container is missing'] });
+    const reconciled = await reconcile('delta');
+    expect(reconciled.steps.workspace).toMatchObject({ state: 'error', error: expect.stringMatching(/belongs to another tenant/) });
+    expect((await inspect('delta')).Config.Labels[TENANT_LABEL]).toBe('another-tenant-id');
+
+    const repair = (who: string) => t.http().post(`/tenants/${slug('delta')}/workspace/repair`).set('authorization', `Bearer ${who}`);
+    await repair(owner).send({}).expect(403);
+    const repaired = await repair(operator).send({ reason: 'Left behind by a test run' }).expect(200);
+    expect(repaired.body).toMatchObject({ state: 'running' });
+    expect((await inspect('delta')).Config.Labels[TENANT_LABEL]).toBe(tenant.id);
+    const audit = await t.http().get(`/audit?tenant=${slug('delta')}&action=workspace.repair`).set('authorization', `Bearer ${operator}`).expect(200);
+    expect(audit.body.items[0]).toMatchObject({ reason: 'Left behind by a test run' });
+    expect(audit.body.items[0].changes.removed.from).toEqual([expect.stringContaining(names.container)]);
+
+    // A data volume of another tenant's is never removed or mounted: the repair refuses and changes nothing.
+    await docker.getContainer(names.container).remove({ force: true });
+    await docker.getVolume(names.volume).remove();
+    await docker.createVolume({ Name: names.volume, Labels: foreignLabels });
+    const refused = await repair(operator).send({}).expect(409);
+    expect(refused.body.message).toMatch(/data volume .* belongs to another tenant/);
+    expect((await docker.getVolume(names.volume).inspect()).Labels[TENANT_LABEL]).toBe('another-tenant-id');
+    expect((await reconcile('delta')).steps.workspace.state).toBe('error');
+    expect(await docker.listContainers({ all: true, filters: { name: [names.container] } })).toEqual([]);
   });
 });

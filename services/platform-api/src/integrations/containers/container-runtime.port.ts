@@ -84,15 +84,34 @@ export interface WorkspaceEngineEvent {
   id: string;
 }
 
+/**
+ * A tenant's workspace as the engine knows it: objects are named after the
+ * slug and labelled with the tenant's id. An object with the workspace's name
+ * and another tenant's label (an engine shared with another Tessera, or one
+ * left from a test run) is never read or touched as this tenant's: every
+ * method below throws `conflict` for it, and `displaceForeign` repairs it.
+ */
+export interface WorkspaceRef {
+  tenantId: string;
+  slug: string;
+}
+
 export abstract class ContainerRuntime {
   /** Converges the tenant's network, data volume and container on the spec. Idempotent. */
   abstract ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured>;
-  abstract status(slug: string, withStats: boolean): Promise<WorkspaceStatus>;
-  abstract restart(slug: string): Promise<void>;
-  abstract stop(slug: string): Promise<void>;
+  abstract status(workspace: WorkspaceRef, withStats: boolean): Promise<WorkspaceStatus>;
+  abstract restart(workspace: WorkspaceRef): Promise<void>;
+  abstract stop(workspace: WorkspaceRef): Promise<void>;
+  /**
+   * Removes what holds the workspace's names for another tenant and holds no
+   * data — its container, and then its network — so the next ensure creates
+   * the tenant's own. Refuses (`conflict`) while the data volume of that name
+   * is another tenant's: data is never removed. Returns what it removed.
+   */
+  abstract displaceForeign(workspace: WorkspaceRef): Promise<string[]>;
   /** Throws when the engine does not answer. */
   abstract ping(): Promise<void>;
-  /** Every workspace container this engine holds, by tenant slug: one engine call for a whole list. */
+  /** Every workspace container this engine holds, by the tenant id of its label: one engine call for a whole list. */
   abstract workspaceStates(): Promise<Map<string, WorkspaceState>>;
   /**
    * Follows the engine's events for workspace containers until the returned
@@ -106,9 +125,9 @@ export abstract class ContainerRuntime {
    * stream closes it. Lines longer than the adapter's cap are cut. Throws
    * `not_found` when the workspace has no container.
    */
-  abstract logs(slug: string, options: LogOptions): Promise<Readable>;
+  abstract logs(workspace: WorkspaceRef, options: LogOptions): Promise<Readable>;
   /** One usage sample of a running workspace; null when it is not running. */
-  abstract usage(slug: string): Promise<WorkspaceUsage | null>;
+  abstract usage(workspace: WorkspaceRef): Promise<WorkspaceUsage | null>;
 }
 
 /** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */

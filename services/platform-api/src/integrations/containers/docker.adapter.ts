@@ -12,6 +12,7 @@ import {
   type WorkspaceEnsured,
   type WorkspaceSpec,
   type WorkspaceState,
+  type WorkspaceRef,
   type WorkspaceStatus,
 } from './container-runtime.port';
 import { IntegrationError, isIntegrationError } from '../integration-error';
@@ -61,22 +62,24 @@ export class DockerContainerRuntime extends ContainerRuntime {
         return { handle: found.Id, endpoints: this.endpointsOf(found, spec), drift };
       }
 
-      if (!(await this.exists(() => this.docker.getNetwork(names.network).inspect()))) {
+      // Nothing of another tenant's is joined, mounted or replaced: that needs an operator's repair.
+      if (found) this.mustOwn(spec, 'container', names.container, found.Config.Labels);
+      const network = await this.exists(() => this.docker.getNetwork(names.network).inspect());
+      if (network) this.mustOwn(spec, 'network', names.network, network.Labels);
+      const volume = await this.exists(() => this.docker.getVolume(names.volume).inspect());
+      if (volume) this.mustOwn(spec, 'data volume', names.volume, volume.Labels);
+      if (!network) {
         await this.ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'bridge', Options: { isolate: 'true' }, Labels: labels }));
         this.edgeAttached.delete(names.network);
         drift.push('network missing');
       }
       await this.attachEdge(names.network);
-      if (!(await this.exists(() => this.docker.getVolume(names.volume).inspect()))) {
+      if (!volume) {
         await this.ignoreConflict(() => this.docker.createVolume({ Name: names.volume, Labels: labels }));
         drift.push('data volume missing');
       }
 
       let container = found;
-      const owner = container?.Config.Labels?.[TENANT_LABEL];
-      if (container && owner !== spec.tenantId) {
-        throw new IntegrationError('containers', 'unavailable', `The container ${names.container} belongs to another tenant (${owner ?? 'unlabelled'}); not touching it`);
-      }
       if (container) {
         const wrong = this.differences(container, spec);
         if (wrong.length > 0) {
@@ -105,9 +108,9 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
-  async status(slug: string, withStats: boolean): Promise<WorkspaceStatus> {
+  async status(workspace: WorkspaceRef, withStats: boolean): Promise<WorkspaceStatus> {
     return this.engine(async () => {
-      const container = await this.exists(() => this.docker.getContainer(workspaceNames(slug).container).inspect());
+      const container = await this.ownContainer(workspace);
       if (!container) return { state: 'missing', image: null, startedAt: null, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null };
       const running = container.State.Running;
       const base = { state: running ? 'running' : 'stopped', image: container.Config.Image, startedAt: running ? container.State.StartedAt : null } as const;
@@ -117,12 +120,40 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
-  async restart(slug: string): Promise<void> {
-    await this.engine(() => this.docker.getContainer(workspaceNames(slug).container).restart({ t: 5 }));
+  async restart(workspace: WorkspaceRef): Promise<void> {
+    await this.engine(async () => {
+      const container = await this.ownContainer(workspace);
+      if (container) await this.docker.getContainer(container.Id).restart({ t: 5 });
+    });
   }
 
-  async stop(slug: string): Promise<void> {
-    await this.engine(() => this.ignoreNotModified(() => this.docker.getContainer(workspaceNames(slug).container).stop({ t: 5 })));
+  async stop(workspace: WorkspaceRef): Promise<void> {
+    await this.engine(async () => {
+      const container = await this.ownContainer(workspace);
+      if (container) await this.ignoreNotModified(() => this.docker.getContainer(container.Id).stop({ t: 5 }));
+    });
+  }
+
+  async displaceForeign(workspace: WorkspaceRef): Promise<string[]> {
+    return this.engine(async () => {
+      const names = workspaceNames(workspace.slug);
+      const foreign = (labels: Record<string, string> | undefined | null) => labels?.[TENANT_LABEL] !== workspace.tenantId;
+      const volume = await this.exists(() => this.docker.getVolume(names.volume).inspect());
+      if (volume && foreign(volume.Labels)) this.mustOwn(workspace, 'data volume', names.volume, volume.Labels);
+      const removed: string[] = [];
+      const container = await this.exists(() => this.docker.getContainer(names.container).inspect());
+      if (container && foreign(container.Config.Labels)) {
+        await this.docker.getContainer(container.Id).remove({ force: true });
+        removed.push(`container ${names.container} of ${ownerOf(container.Config.Labels)}`);
+      }
+      const network = await this.exists(() => this.docker.getNetwork(names.network).inspect());
+      if (network && foreign(network.Labels)) {
+        await this.docker.getNetwork(names.network).remove();
+        this.edgeAttached.delete(names.network);
+        removed.push(`network ${names.network} of ${ownerOf(network.Labels)}`);
+      }
+      return removed;
+    });
   }
 
   async ping(): Promise<void> {
@@ -168,14 +199,17 @@ export class DockerContainerRuntime extends ContainerRuntime {
 
   async workspaceStates(): Promise<Map<string, WorkspaceState>> {
     return this.engine(async () => {
-      const containers = await this.docker.listContainers({ all: true, filters: { label: [SLUG_LABEL] } });
-      return new Map(containers.map((c) => [c.Labels[SLUG_LABEL] ?? '', c.State === 'running' ? ('running' as const) : ('stopped' as const)]));
+      const containers = await this.docker.listContainers({ all: true, filters: { label: [TENANT_LABEL] } });
+      // By the label, not the name: a container named like a tenant's but labelled for another is not its workspace.
+      const own = containers.filter((c) => c.Names.some((name) => name.replace(/^\//, '') === workspaceNames(c.Labels[SLUG_LABEL] ?? '').container));
+      return new Map(own.map((c) => [c.Labels[TENANT_LABEL] ?? '', c.State === 'running' ? ('running' as const) : ('stopped' as const)]));
     });
   }
 
-  async logs(slug: string, options: LogOptions): Promise<Readable> {
+  async logs(workspace: WorkspaceRef, options: LogOptions): Promise<Readable> {
+    const slug = workspace.slug;
     return this.engine(async () => {
-      const container = await this.exists(() => this.docker.getContainer(workspaceNames(slug).container).inspect());
+      const container = await this.ownContainer(workspace);
       if (!container) throw new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`);
       const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow, tail: options.tail };
       if (options.since) query['since'] = Math.floor(options.since.getTime() / 1_000);
@@ -212,9 +246,9 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
-  async usage(slug: string): Promise<WorkspaceUsage | null> {
+  async usage(workspace: WorkspaceRef): Promise<WorkspaceUsage | null> {
     return this.engine(async () => {
-      const container = await this.exists(() => this.docker.getContainer(workspaceNames(slug).container).inspect());
+      const container = await this.ownContainer(workspace);
       if (!container?.State.Running) return null;
       // one-shot: Docker answers at once instead of waiting a second for a second reading; the sampler keeps the previous one.
       const stats = (await this.docker.getContainer(container.Id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as DockerStats;
@@ -320,6 +354,20 @@ export class DockerContainerRuntime extends ContainerRuntime {
     }
   }
 
+  /** The workspace's container, null when there is none; `conflict` when the one of that name is another tenant's. */
+  private async ownContainer(workspace: WorkspaceRef): Promise<Docker.ContainerInspectInfo | null> {
+    const name = workspaceNames(workspace.slug).container;
+    const container = await this.exists(() => this.docker.getContainer(name).inspect());
+    if (container) this.mustOwn(workspace, 'container', name, container.Config.Labels);
+    return container;
+  }
+
+  private mustOwn(workspace: WorkspaceRef, kind: string, name: string, labels: Record<string, string> | undefined | null): void {
+    if (labels?.[TENANT_LABEL] === workspace.tenantId) return;
+    const remedy = kind === 'data volume' ? 'an administrator of the engine moves it aside' : 'an operator repairs the workspace';
+    throw new IntegrationError('containers', 'conflict', `The ${kind} ${name} belongs to ${ownerOf(labels)}, not to ${workspace.slug}: Tessera does not touch it until ${remedy}`);
+  }
+
   private async exists<T>(inspect: () => Promise<T>): Promise<T | null> {
     try {
       return await inspect();
@@ -380,4 +428,10 @@ function parseEngineEvent(line: string, actions: Set<string>): WorkspaceEngineEv
   } catch {
     return null;
   }
+}
+
+/** Whose an engine object is, from its labels, in words. */
+function ownerOf(labels: Record<string, string> | undefined | null): string {
+  const tenant = labels?.[TENANT_LABEL];
+  return tenant ? `another tenant (${tenant})` : 'nobody Tessera knows (no tenant label)';
 }
