@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dropDatabase, testDatabaseUri } from './database';
 import { DEV_IDP_CLIENTS, DevIdpProcess } from './dev-idp';
+import { removeEngineObjects } from './engine';
 import { freePort } from './ferretdb';
 import { startTraefik, type RunningTraefik } from './traefik';
 
@@ -80,6 +81,8 @@ export async function startPlatformStack(
   });
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-stack-'));
   const engineSocket = options.engineSocket ?? null;
+  // The seeded tenant's slug is this stack's own, so stacks sharing an engine never share its objects; stop() removes them.
+  const defaultTenant = `default-${randomBytes(3).toString('hex')}`;
   // The edge as scripts/dev.sh runs it: Traefik on the route files, on a local port, over http.
   const edge = options.edge ? await startTraefik(dynamicDir) : null;
   const workspaceUrl = (slug: string) => (edge ? `http://${slug}.tessera.test:${edge.port}/` : `https://${slug}.tessera.test/`);
@@ -100,7 +103,7 @@ export async function startPlatformStack(
       CONTAINER_ENGINE_SOCKET: engineSocket ?? '',
       WORKSPACE_PUBLISH_PORTS: 'true',
       TRAEFIK_DYNAMIC_DIR: dynamicDir,
-      SEED_DEFAULT_TENANT: `default-${randomBytes(3).toString('hex')}`,
+      SEED_DEFAULT_TENANT: defaultTenant,
       BASE_DOMAIN: 'tessera.test',
       EDGE_SESSION_SECRET: randomBytes(32).toString('hex'),
       EDGE_LOGIN_URL: `${portalOrigin}/edge/start`,
@@ -176,6 +179,8 @@ export async function startPlatformStack(
       await edge?.stop();
       await dropDatabase(apiDatabase);
       await dropDatabase(idpDatabase);
+      // The tests remove the tenants they made; the stack removes the one it seeded.
+      if (engineSocket) await removeEngineObjects(engineSocket, [defaultTenant]).catch(() => undefined);
       rmSync(dynamicDir, { recursive: true, force: true });
     },
   };

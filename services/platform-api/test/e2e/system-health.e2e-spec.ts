@@ -1,4 +1,6 @@
+import Docker from 'dockerode';
 import { OcisTestServer, StalwartTestServer, startTraefik, testEngineSocket, type RunningTraefik } from '@tessera/testing';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeResult, SystemHealth } from '@tessera/contracts';
 import { caller, startAppWithDevIdp } from '../support/app';
+import { removeTenantObjects } from '../support/engine';
 
 type App = Awaited<ReturnType<typeof startAppWithDevIdp>>;
 
@@ -27,6 +30,8 @@ describe('GET /system/health with every dependency up', () => {
   const ocis = new OcisTestServer('health-token');
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-health-'));
   const bearer: Record<string, string> = {};
+  // The seeded tenant's slug is this run's own, and its engine objects are removed after: the engine is shared.
+  const defaultTenant = `default-${randomBytes(3).toString('hex')}`;
   let t: App;
 
   beforeAll(async () => {
@@ -34,6 +39,7 @@ describe('GET /system/health with every dependency up', () => {
     await ocis.start();
     t = await startAppWithDevIdp('system_health_up', {
       CONTAINER_ENGINE_SOCKET: testEngineSocket(),
+      SEED_DEFAULT_TENANT: defaultTenant,
       TRAEFIK_DYNAMIC_DIR: dynamicDir,
       MAIL_API_URL: stalwart.origin,
       MAIL_API_TOKEN: 'health-token',
@@ -46,6 +52,7 @@ describe('GET /system/health with every dependency up', () => {
     await t.close();
     await stalwart.stop();
     await ocis.stop();
+    await removeTenantObjects(new Docker({ socketPath: testEngineSocket() }), [defaultTenant]);
     rmSync(dynamicDir, { recursive: true, force: true });
   });
 

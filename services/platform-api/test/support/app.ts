@@ -98,8 +98,8 @@ export function tokens(issuer: TestIssuer) {
 }
 
 /** Waits until no provisioning step of the tenant is pending any more, and answers the tenant. */
-export async function provisioned(app: TestApp, slug: string, token: string): Promise<{ status: string; provisioning: Record<string, { state: string; error?: string }> }> {
-  let tenant: { status: string; provisioning: Record<string, { state: string; error?: string }> } | undefined;
+export async function provisioned(app: TestApp, slug: string, token: string): Promise<{ id: string; status: string; provisioning: Record<string, { state: string; error?: string }> }> {
+  let tenant: { id: string; status: string; provisioning: Record<string, { state: string; error?: string }> } | undefined;
   await until(`${slug} finishes provisioning`, async () => {
     const response = await app.http().get(`/tenants/${slug}`).set('authorization', `Bearer ${token}`);
     const steps = Object.values((response.body as { provisioning?: Record<string, { state: string }> }).provisioning ?? {});
