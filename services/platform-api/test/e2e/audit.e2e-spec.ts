@@ -49,7 +49,7 @@ describe('a readable audit log', () => {
     await call('patch', '/partners/resell/tenants/acme', 'partner', { name: 'Acme Limited' }).expect(200);
     await call('post', '/tenants/acme/suspend', 'operator', { reason: 'Chargeback' }).expect(200);
     await call('post', '/tenants/acme/reconcile', 'ci').expect(200);
-    await call('post', '/flags', 'operator', { key: 'new-billing', description: 'The new billing page' }).expect(201);
+    await call('post', '/flags', 'operator', { key: 'new-billing', description: 'The new billing page', owner: 'billing' }).expect(201);
   });
   afterAll(() => t.close());
 
