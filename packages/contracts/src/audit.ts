@@ -36,6 +36,8 @@ export interface AuditEvent {
   /** The tenant and partner the event belongs to, when there are. */
   tenant: AuditRef | null;
   partner: AuditRef | null;
+  /** Names for the ids the changes hold (a new owner, a partner attached or detached), by id. */
+  refs: Record<string, string>;
   tenantId: string | null;
   partnerId: string | null;
   /** Changed fields: for each, the value before and after. */

@@ -95,6 +95,10 @@ export class AuditService {
       if (event.partnerId) partnerIds.add(event.partnerId);
       if (event.target.type === 'tenant' && event.target.id) tenantIds.add(event.target.id);
       if (event.target.type === 'partner' && event.target.id) partnerIds.add(event.target.id);
+      for (const [field, change] of Object.entries(event.changes)) {
+        const into = ID_FIELDS[field] === 'person' ? userIds : ID_FIELDS[field] === 'partner' ? partnerIds : null;
+        for (const value of [change.from, change.to]) if (into && typeof value === 'string') into.add(value);
+      }
     }
     const actorIds = events.filter((event) => event.actor.kind === 'user' && event.actor.userId).map((event) => event.actor.userId!);
     const [people, tenants, partners, tenantRoles, partnerRoles] = await Promise.all([
@@ -114,6 +118,9 @@ export class AuditService {
     return events.map((event) => describeEvent(event, named, forMembers));
   }
 }
+
+/** Changed fields whose values are ids, and what of: their names are given with the event (`refs`). */
+const ID_FIELDS: Record<string, 'person' | 'partner'> = { owner: 'person', partnerId: 'partner' };
 
 /** How many people a person filter may match ("a" matches many; the page still shows their events). */
 const PEOPLE_PER_FILTER = 200;
@@ -150,7 +157,24 @@ function describeEvent(event: AuditEventRecord, named: Named, forMembers: boolea
     target: { ...event.target, ...targetName(event, named) },
     tenant: event.tenantId ? ref(named.tenants.get(event.tenantId)) : null,
     partner: event.partnerId ? ref(named.partners.get(event.partnerId)) : null,
+    refs: refsOf(event, named),
   };
+}
+
+/** Names for the ids in an event's changes (a person by name or email, a partner by name). */
+function refsOf(event: AuditEventRecord, named: Named): Record<string, string> {
+  const refs: Record<string, string> = {};
+  for (const [field, change] of Object.entries(event.changes)) {
+    const kind = ID_FIELDS[field];
+    if (!kind) continue;
+    for (const value of [change.from, change.to]) {
+      if (typeof value !== 'string') continue;
+      const person = kind === 'person' ? named.people.get(value) : undefined;
+      const name = person ? person.name || person.email : kind === 'partner' ? named.partners.get(value)?.name : undefined;
+      if (name) refs[value] = name;
+    }
+  }
+  return refs;
 }
 
 /** What the actor is to the event: their role on its tenant, else on its partner (a partner's team acting for a customer). */

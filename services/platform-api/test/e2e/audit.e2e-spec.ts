@@ -8,6 +8,8 @@ interface Event {
   target: { type: string; id: string | null; label: string | null; slug: string | null };
   tenant: { id: string; slug: string; name: string } | null;
   partner: { id: string; slug: string; name: string } | null;
+  changes: Record<string, { from: unknown; to: unknown }>;
+  refs: Record<string, string>;
 }
 
 /**
@@ -70,6 +72,11 @@ describe('a readable audit log', () => {
     expect(by('partner.create').target).toMatchObject({ type: 'partner', label: 'Resell Partners', slug: 'resell' });
     expect(by('flag.create').target).toMatchObject({ type: 'flag', label: 'new-billing', slug: 'new-billing' });
     expect(by('member.add').target).toMatchObject({ type: 'user', label: 'Mike Member', slug: null });
+    // Ids in the changes are named beside them: the new owner, the partner attached.
+    const created = all.find((event) => event.action === 'tenant.create' && event.tenant?.slug === 'acme')!;
+    expect(created.refs[created.changes['owner']!.to as string]).toBe('Olivia Owner');
+    const attached = by('tenant.attach-partner');
+    expect(attached.refs[attached.changes['partnerId']!.to as string]).toBe('Resell Partners');
   });
 
   it('filters by person: part of a name or an email, any case, and by a subject as it is', async () => {
