@@ -140,6 +140,9 @@ describe('ended tenants and the audit log', () => {
     await page.locator(`[data-tenant=${GONE}]`).waitFor();
     await page.locator(`[data-tenant=${NOPE}]`).waitFor();
     expect(await page.locator(`[data-tenant=${LIVE}]`).count()).toBe(0);
+    // A rejected sign-up says so; an ended tenant's health is not shown as an alarm.
+    await expect(page.getByRole('row').filter({ has: page.locator(`[data-tenant=${NOPE}]`) }).textContent()).resolves.toContain('Declined');
+    expect(await page.locator('[data-test=tenants] [data-status=down]').count()).toBe(0);
     await page.reload();
     await settle(page);
     await page.locator(`[data-tenant=${GONE}]`).waitFor();
@@ -153,6 +156,8 @@ describe('ended tenants and the audit log', () => {
     for (const name of ['Suspend…', 'Terminate…', 'Resume…', 'Change plan', 'Attach']) expect(await page.getByRole('button', { name }).count()).toBe(0);
     await page.locator('[data-test=plan-partner-read-only]').waitFor();
     await page.locator('[data-test=subscription-status][data-status=canceled]').waitFor();
+    // The owner a tenant was created with is named, not shown as an id.
+    await expect(page.locator('[data-test=audit]').textContent()).resolves.toContain('Owner: – → Tom Owner');
     await inspectPage(page, 'operator', 'tenant-terminated');
     const suspend = await fromPage(page, `/api/tenants/${GONE}/suspend`, 'POST');
     expect(suspend.status).toBe(409);
