@@ -179,6 +179,7 @@ describe('tenant routes', () => {
 
     it('answers 400 to a bad filter or page size', async () => {
       await call('get', '/tenants?status=asleep', 'operator').expect(400);
+      await call('get', '/tenants?lifecycle=dead', 'operator').expect(400);
       await call('get', '/tenants?pageSize=1000', 'operator').expect(400);
       await call('get', '/tenants?status[$ne]=active', 'operator').expect(400);
     });
@@ -318,6 +319,17 @@ describe('tenant routes', () => {
       // Those who may not change it at all are answered as before: a refusal tells an outsider nothing new.
       await call('patch', '/tenants/acme', 'outsider', { name: 'Mine' }).expect(403);
       await call('post', '/tenants/acme/workspace/restart', 'member').expect(403);
+    });
+
+    it('lists a terminated tenant apart: among the ended, not the live, and says so to its members', async () => {
+      const slugs = async (query: string) => (await call('get', `/tenants?pageSize=100&${query}`, 'operator').expect(200)).body.items.map((x: { slug: string }) => x.slug);
+      expect(await slugs('lifecycle=ended')).toEqual(['acme']);
+      expect(await slugs('lifecycle=live')).toEqual(expect.arrayContaining(['otto-works', 'default']));
+      expect(await slugs('lifecycle=live')).not.toContain('acme');
+      expect(await slugs('lifecycle=ended&status=active')).toEqual([]);
+      expect(await slugs('lifecycle=live&status=active')).toEqual(expect.arrayContaining(['otto-works']));
+      const me = await call('get', '/users/me', 'owner').expect(200);
+      expect(me.body.memberships).toEqual([expect.objectContaining({ tenantSlug: 'acme', tenantName: expect.any(String), tenantStatus: 'terminated', approval: null })]);
     });
 
     it('still lets a terminated tenant be reconciled to its end state and its kept data be reached under support access', async () => {
