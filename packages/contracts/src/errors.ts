@@ -13,6 +13,13 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * Why a 409 was answered, when the cause is a lasting state the caller can act
+ * on rather than a race: the apps say so in words and stop offering the action.
+ */
+export const ERROR_REASONS = ['TENANT_TERMINATED', 'PARTNER_TERMINATED'] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
 /** The body of every error response. */
 export interface ErrorBody {
   statusCode: number;
@@ -21,4 +28,6 @@ export interface ErrorBody {
   requestId: string;
   /** For VALIDATION_FAILED: the offending fields and what is wrong with each. */
   fields?: Record<string, string[]>;
+  /** For some CONFLICTs: the lasting state that refuses the change (a terminated tenant or partner is read-only). */
+  reason?: ErrorReason;
 }

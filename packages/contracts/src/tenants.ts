@@ -4,6 +4,14 @@ import type { TenantRole } from './access';
 export const TENANT_STATUSES = ['pending', 'active', 'sleeping', 'suspended', 'terminated'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
+/**
+ * Where a tenant is in its life, as lists split it: `live` is every status
+ * but terminated; `ended` is terminated (rejected sign-ups included), kept
+ * and readable, listed apart.
+ */
+export const TENANT_LIFECYCLES = ['live', 'ended'] as const;
+export type TenantLifecycle = (typeof TENANT_LIFECYCLES)[number];
+
 export const PLANS = ['free', 'starter', 'business', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
 

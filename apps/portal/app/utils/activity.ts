@@ -43,7 +43,19 @@ export const ACTIVITY_KINDS = [
   { label: 'Support access', value: 'support' },
 ];
 
+/** Sentences that name who or what was acted on, when the API names it (a person, a domain). */
+const NAMED: Record<string, (label: string) => string> = {
+  'member.add': (who) => `added ${who}`,
+  'member.remove': (who) => `removed ${who}`,
+  'member.change-role': (who) => `changed the role of ${who}`,
+  'domain.add': (domain) => `added the custom domain ${domain}`,
+  'domain.verify': (domain) => `checked the custom domain ${domain}`,
+  'domain.remove': (domain) => `removed the custom domain ${domain}`,
+};
+
 export function activitySentence(event: AuditEvent): string {
+  const named = NAMED[event.action];
+  if (named && event.target.label) return named(event.target.label);
   return SENTENCES[event.action] ?? words(event.action).toLowerCase();
 }
 

@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@tessera/contracts';
+import { ERROR_CODES, ERROR_REASONS, type ErrorBody, type ErrorCode, type ErrorReason } from '@tessera/contracts';
 
 /**
  * The one place where what went wrong becomes sentences for people.
@@ -22,7 +22,15 @@ export interface ExplainedError {
   status: number | null;
   /** The API's request id, for support; null when the API was not reached. */
   requestId: string | null;
+  /** For a refusal by a lasting state (a terminated tenant or partner): which one. */
+  reason: ErrorReason | null;
 }
+
+/** Headlines for refusals whose cause lasts: reloading will not help, the thing is read-only. */
+const REASON_TITLES: Record<ErrorReason, string> = {
+  TENANT_TERMINATED: 'Read-only: this tenant is terminated',
+  PARTNER_TERMINATED: 'Read-only: this partner is terminated',
+};
 
 const TITLES: Record<ErrorCode | 'NETWORK', string> = {
   VALIDATION_FAILED: 'Some details need a change',
@@ -201,5 +209,6 @@ export function explainError(error: unknown): ExplainedError {
   } else if (PEOPLE_CODES.has(code) && body.message) {
     message = sentence(plainText(body.message));
   }
-  return { title: TITLES[code], message, fields, code, status, requestId: body.requestId || null };
+  const reason = body.reason && (ERROR_REASONS as readonly string[]).includes(body.reason) ? body.reason : null;
+  return { title: reason ? REASON_TITLES[reason] : TITLES[code], message, fields, code, status, requestId: body.requestId || null, reason };
 }

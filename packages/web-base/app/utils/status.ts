@@ -114,6 +114,18 @@ export function words(value: string): string {
 /** Names for the platform's fixed lists: plans, roles, provisioning steps. */
 export const PLAN_LABELS: Record<string, string> = { free: 'Free', starter: 'Starter', business: 'Business', enterprise: 'Enterprise' };
 export const ROLE_LABELS: Record<string, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
+/** What the actor of an audit event is (AuditActorRole). */
+export const ACTOR_ROLE_LABELS: Record<string, string> = {
+  operator: 'Operator',
+  'partner-admin': 'Partner admin',
+  'partner-member': 'Partner team',
+  owner: 'Owner',
+  admin: 'Admin',
+  member: 'Member',
+  person: 'Person',
+  ci: 'CI',
+  system: 'Platform',
+};
 export const STEP_LABELS: Record<string, string> = { identity: 'Sign-in group', workspace: 'Workspace', route: 'Web address', mail: 'Mail domain', files: 'File space' };
 export const labelOf = (labels: Record<string, string>, value: string) => labels[value] ?? words(value);
 /** Items for a USelect from a fixed list. */

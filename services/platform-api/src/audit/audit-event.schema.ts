@@ -88,6 +88,8 @@ AuditEventSchema.pre(
 AuditEventSchema.index({ tenantId: 1, at: -1 });
 // Serves GET /audit?actor=…
 AuditEventSchema.index({ 'actor.subject': 1, at: -1 });
+// Serves GET /audit?actor=<name or email>: the events of the people whose name or email matched.
+AuditEventSchema.index({ 'actor.userId': 1, at: -1 });
 // Serves GET /audit?action=…
 AuditEventSchema.index({ action: 1, at: -1 });
 // Serves the unfiltered page and time ranges.

@@ -9,7 +9,7 @@ export class AuditQuery extends PageQuery {
   @MaxLength(32)
   tenant?: string;
 
-  @ApiPropertyOptional({ description: "Actor's token subject" })
+  @ApiPropertyOptional({ description: "A person: part of their name or email (case-insensitive), or an actor's token subject as it is (CI's client, a platform process)", example: 'opal' })
   @IsOptional()
   @IsString()
   @MaxLength(255)

@@ -6,7 +6,9 @@ import type { AuditEvent, AuditEventRecord } from './audit-event.schema';
 
 export interface AuditFilter {
   tenantId?: string;
+  /** Events whose actor had this token subject, or (with actorUserIds) was one of these people. */
   actorSubject?: string;
+  actorUserIds?: string[];
   action?: string;
   from?: Date;
   to?: Date;
@@ -46,7 +48,11 @@ export class AuditRepository {
   async list(filter: AuditFilter, skip: number, limit: number): Promise<{ items: AuditEventRecord[]; total: number }> {
     const query: Record<string, unknown> = {};
     if (filter.tenantId) query['tenantId'] = new Types.ObjectId(filter.tenantId);
-    if (filter.actorSubject) query['actor.subject'] = filter.actorSubject;
+    const byPerson: Record<string, unknown>[] = [];
+    if (filter.actorSubject) byPerson.push({ 'actor.subject': filter.actorSubject });
+    if (filter.actorUserIds?.length) byPerson.push({ 'actor.userId': { $in: filter.actorUserIds.map((id) => new Types.ObjectId(id)) } });
+    if (byPerson.length === 1) Object.assign(query, byPerson[0]);
+    else if (byPerson.length > 1) query['$or'] = byPerson;
     // A kind (`workspace`) stands for all its actions; the pattern only ever holds [a-z.-] (AuditQuery).
     if (filter.action) query['action'] = filter.action.includes('.') ? filter.action : { $regex: `^${filter.action}\\.` };
     if (filter.from || filter.to) {

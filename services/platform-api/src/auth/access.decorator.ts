@@ -44,6 +44,16 @@ export const Access = {
   operatorOnPartner: () => SetMetadata(ACCESS_RULE, { kind: 'partner', permission: null } satisfies AccessRule),
 };
 
+export const WHEN_TERMINATED = 'tessera:when-terminated';
+
+/**
+ * A change the AccessGuard lets through on a terminated tenant. Every other
+ * change of a terminated (or rejected) tenant, and every change of a
+ * terminated partner, is refused with 409 before the route runs: they are
+ * kept and readable, never changed. `why` says what the route does there.
+ */
+export const AllowedWhenTerminated = (why: string) => SetMetadata(WHEN_TERMINATED, why);
+
 export const READ_ONLY = 'tessera:read-only';
 
 /**

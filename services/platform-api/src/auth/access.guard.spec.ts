@@ -4,7 +4,7 @@ import type { Audience, PartnerRole, PartnerStatus, TenantRole } from '@tessera/
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import type { UserRecord } from '../users/user.schema';
-import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
+import { ACCESS_RULE, READ_ONLY, WHEN_TERMINATED, type AccessRule, type AuthenticatedRequest } from './access.decorator';
 import type { AccessRepository } from './access.repository';
 import { AccessGuard } from './access.guard';
 import type { Actor } from './actor';
@@ -24,6 +24,7 @@ function guardFor(caller: {
   partnerStatus?: PartnerStatus;
   tenantOfOtherPartner?: boolean;
   supportGrant?: boolean;
+  tenantStatus?: 'active' | 'terminated';
 }) {
   const user = caller.machine ? null : ({ id: 'u1', platformAdmin: caller.platformAdmin ?? false } as UserRecord);
   const actor: Actor = {
@@ -34,7 +35,7 @@ function guardFor(caller: {
     groups: [],
   };
   const partner = { id: 'p1', slug: 'resellers', status: caller.partnerStatus ?? 'active' };
-  const tenant = { id: 't1', slug: 'acme', status: 'active', partnerId: caller.tenantOfOtherPartner ? 'p2' : partner.id };
+  const tenant = { id: 't1', slug: 'acme', status: caller.tenantStatus ?? 'active', partnerId: caller.tenantOfOtherPartner ? 'p2' : partner.id };
   const verifier = { verify: async (token: string) => ({ subject: token }) as VerifiedToken } as TokenVerifier;
   const actors = { resolve: async () => actor } as unknown as ActorService;
   const access = {
@@ -47,10 +48,17 @@ function guardFor(caller: {
   return new AccessGuard(new Reflector(), verifier, actors, access, new Clock());
 }
 
-async function decide(guard: AccessGuard, rule: AccessRule | undefined, request: Partial<AuthenticatedRequest> = {}): Promise<'allowed' | string> {
+async function decide(
+  guard: AccessGuard,
+  rule: AccessRule | undefined,
+  request: Partial<AuthenticatedRequest> = {},
+  marks: { whenTerminated?: boolean; readOnly?: boolean } = {},
+): Promise<'allowed' | string> {
   const handler = () => undefined;
   if (rule) Reflect.defineMetadata(ACCESS_RULE, rule, handler);
-  const req = { headers: { authorization: 'Bearer abc.def.ghi' }, params: { slug: 'acme' }, ...request } as AuthenticatedRequest;
+  if (marks.whenTerminated) Reflect.defineMetadata(WHEN_TERMINATED, 'why', handler);
+  if (marks.readOnly) Reflect.defineMetadata(READ_ONLY, true, handler);
+  const req = { method: 'GET', headers: { authorization: 'Bearer abc.def.ghi' }, params: { slug: 'acme' }, ...request } as AuthenticatedRequest;
   const context = {
     getHandler: () => handler,
     getClass: () => class {},
@@ -60,7 +68,7 @@ async function decide(guard: AccessGuard, rule: AccessRule | undefined, request:
     await guard.canActivate(context);
     return 'allowed';
   } catch (error: unknown) {
-    if (error instanceof DomainError) return error.code;
+    if (error instanceof DomainError) return error.reason ? `${error.code} ${error.reason}` : error.code;
     throw error;
   }
 }
@@ -149,6 +157,43 @@ describe('AccessGuard', () => {
       expect(await decide(guardFor({ audiences: ['portal'], partnerRole: 'admin', partnerStatus: 'terminated' }), manage, onPartner)).toBe('FORBIDDEN');
       expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true, partnerStatus: 'terminated' }), manage, onPartner)).toBe('allowed');
       expect(await decide(guardFor({ audiences: ['operator'], platformAdmin: true }), manage, { params: { partner: 'nobody' } })).toBe('NOT_FOUND');
+    });
+
+    it('lets operators read a terminated partner and refuses every change to it, or to its customers through it, with 409', async () => {
+      const operator = guardFor({ audiences: ['operator'], platformAdmin: true, partnerStatus: 'terminated' });
+      expect(await decide(operator, manage, { ...onPartner, method: 'PATCH' })).toBe('CONFLICT PARTNER_TERMINATED');
+      expect(await decide(operator, { kind: 'partner', permission: null }, { ...onPartner, method: 'DELETE' })).toBe('CONFLICT PARTNER_TERMINATED');
+      expect(await decide(operator, manage, { ...onPartnerTenant, method: 'POST' })).toBe('CONFLICT PARTNER_TERMINATED');
+      expect(await decide(operator, manage, { ...onPartnerTenant, method: 'GET' })).toBe('allowed');
+    });
+  });
+
+  describe('a terminated tenant', () => {
+    const terminated = (caller: Parameters<typeof guardFor>[0]) => guardFor({ ...caller, tenantStatus: 'terminated' });
+    const update: AccessRule = { kind: 'tenant', permission: 'tenant.update' };
+
+    it('is read by those who may read it', async () => {
+      expect(await decide(terminated({ audiences: ['portal'], role: 'owner' }), { kind: 'tenant', permission: 'tenant.read' })).toBe('allowed');
+      expect(await decide(terminated({ audiences: ['operator'], platformAdmin: true }), { kind: 'tenant', permission: 'tenant.read' })).toBe('allowed');
+    });
+
+    it('refuses every change with 409 and a reason, to owners and operators alike', async () => {
+      for (const method of ['POST', 'PATCH', 'PUT', 'DELETE']) {
+        expect(await decide(terminated({ audiences: ['portal'], role: 'owner' }), update, { method })).toBe('CONFLICT TENANT_TERMINATED');
+        expect(await decide(terminated({ audiences: ['operator'], platformAdmin: true }), { kind: 'operator', tenant: true }, { method })).toBe('CONFLICT TENANT_TERMINATED');
+        expect(await decide(terminated({ audiences: ['operator'], platformAdmin: true }), { kind: 'tenant', permission: 'workspace.manage' }, { method })).toBe('CONFLICT TENANT_TERMINATED');
+      }
+    });
+
+    it('answers those who may not change it as before, so a refusal tells an outsider nothing', async () => {
+      expect(await decide(terminated({ audiences: ['portal'] }), update, { method: 'PATCH' })).toBe('FORBIDDEN');
+      expect(await decide(terminated({ audiences: ['portal'], role: 'member' }), update, { method: 'PATCH' })).toBe('FORBIDDEN');
+    });
+
+    it('lets through a change its route allows on what ended, and a POST that only evaluates', async () => {
+      const owner = terminated({ audiences: ['portal'], role: 'owner' });
+      expect(await decide(owner, update, { method: 'POST' }, { whenTerminated: true })).toBe('allowed');
+      expect(await decide(owner, update, { method: 'POST' }, { readOnly: true })).toBe('allowed');
     });
   });
 });

@@ -4,7 +4,7 @@ import { OWNER_ONLY_PERMISSIONS, PARTNER_ROLE_PERMISSIONS, ROLE_PERMISSIONS, SUP
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import type { TenantAccess } from './access-records';
-import { ACCESS_RULE, type AccessRule, type AuthenticatedRequest } from './access.decorator';
+import { ACCESS_RULE, READ_ONLY, WHEN_TERMINATED, type AccessRule, type AuthenticatedRequest } from './access.decorator';
 import { AccessRepository } from './access.repository';
 import type { Actor } from './actor';
 import { ActorService } from './actor.service';
@@ -35,6 +35,12 @@ export class AccessGuard implements CanActivate {
     const actor = await this.actors.resolve(await this.verifier.verify(token));
     request.actor = actor;
 
+    await this.checkRule(request, actor, rule);
+    if (this.changes(context, request)) this.refuseWhatEnded(request);
+    return true;
+  }
+
+  private async checkRule(request: AuthenticatedRequest, actor: Actor, rule: Exclude<AccessRule, { kind: 'public' }>): Promise<boolean> {
     switch (rule.kind) {
       case 'authenticated':
         return true;
@@ -54,6 +60,23 @@ export class AccessGuard implements CanActivate {
         return unreachable;
       }
     }
+  }
+
+  /** Whether the request would change something: not a read, not a POST that only evaluates, not one allowed on what ended. */
+  private changes(context: ExecutionContext, request: AuthenticatedRequest): boolean {
+    if (READ_METHODS.has(request.method)) return false;
+    const targets = [context.getHandler(), context.getClass()];
+    return !this.reflector.getAllAndOverride<boolean>(READ_ONLY, targets) && !this.reflector.getAllAndOverride<string>(WHEN_TERMINATED, targets);
+  }
+
+  /**
+   * A terminated (or rejected) tenant and a terminated partner are kept and
+   * readable; every change to them is refused here, once for every route,
+   * after the caller was found allowed (so an outsider learns nothing new).
+   */
+  private refuseWhatEnded(request: AuthenticatedRequest): void {
+    if (request.partner?.status === 'terminated') throw DomainError.partnerTerminated(request.partner);
+    if (request.tenant?.status === 'terminated') throw DomainError.tenantTerminated(request.tenant);
   }
 
   private async checkTenant(request: AuthenticatedRequest, actor: Actor, permission: TenantPermission, orMachine: boolean): Promise<boolean> {
@@ -111,6 +134,8 @@ export class AccessGuard implements CanActivate {
     return tenant;
   }
 }
+
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function bearerToken(header: string | undefined): string {
   const match = /^Bearer ([A-Za-z0-9\-_.]+)$/.exec(header ?? '');

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { AuditEventSchema } from '../audit/audit-event.schema';
+import { AuditNamesRepository } from '../audit/audit-names.repository';
 import { AuditRepository } from '../audit/audit.repository';
 import { TenantDomainClaimSchema } from '../domains/domain.schema';
 import { DomainsRepository } from '../domains/domains.repository';
@@ -33,6 +34,7 @@ import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
 const REPOSITORIES = [
+  AuditNamesRepository,
   AuditRepository,
   DomainsRepository,
   EdgeTicketUsesRepository,

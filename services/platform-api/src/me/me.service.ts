@@ -22,7 +22,7 @@ export class MeService {
     if (!user) throw DomainError.forbidden('A machine token has no user');
     const memberships = await this.memberships.listActiveForUser(user.id);
     const tenants = memberships.length > 0 ? await this.tenants.findByIds(memberships.map((m) => m.scopeId)) : [];
-    const slugs = new Map(tenants.map((t) => [t.id, t.slug]));
+    const byId = new Map(tenants.map((t) => [t.id, t]));
     const partnerMemberships = await this.partnerMemberships.listActiveForUser(user.id);
     const partners = await Promise.all(partnerMemberships.map(async (m) => ({ membership: m, partner: await this.partners.findById(m.scopeId) })));
     return {
@@ -33,8 +33,8 @@ export class MeService {
       platformAdmin: user.platformAdmin,
       audience: actor.audiences,
       memberships: memberships.flatMap((m) => {
-        const tenantSlug = slugs.get(m.scopeId);
-        return tenantSlug ? [{ tenantId: m.scopeId, tenantSlug, role: m.role }] : [];
+        const tenant = byId.get(m.scopeId);
+        return tenant ? [{ tenantId: m.scopeId, tenantSlug: tenant.slug, tenantName: tenant.name, tenantStatus: tenant.status, approval: tenant.approval, role: m.role }] : [];
       }),
       partners: partners.flatMap(({ membership, partner }) =>
         partner && partner.status === 'active' ? [{ partnerId: partner.id, partnerSlug: partner.slug, role: membership.role }] : [],

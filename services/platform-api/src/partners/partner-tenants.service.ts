@@ -34,7 +34,7 @@ export class PartnerTenantsService {
 
   async list(partner: PartnerRecord, query: PartnerTenantsQuery): Promise<Page<TenantShape>> {
     const { items, total } = await this.tenants.list(
-      { status: query.status, plan: query.plan, search: query.search, partnerId: partner.id },
+      { status: query.status, lifecycle: query.lifecycle, plan: query.plan, search: query.search, partnerId: partner.id },
       toSkip(query),
       query.pageSize,
     );

@@ -75,7 +75,7 @@ export class PartnersService {
   async attach(tenant: TenantRecord, partnerSlug: string): Promise<Mutation<TenantShape>> {
     const partner = await this.partners.findBySlug(partnerSlug);
     if (!partner) throw DomainError.notFound(`The partner "${partnerSlug}"`);
-    if (partner.status === 'terminated') throw DomainError.conflict(`${partner.slug} is terminated`);
+    if (partner.status === 'terminated') throw DomainError.partnerTerminated(partner);
     if (tenant.partnerId === partner.id) throw DomainError.conflict(`${tenant.slug} already belongs to ${partner.slug}`);
     return this.movePartner(tenant, partner, 'tenant.attach-partner');
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { ReconcileResult } from '@tessera/contracts';
 import { mutation } from '../audit/mutation';
-import { Access } from '../auth/access.decorator';
+import { Access, AllowedWhenTerminated } from '../auth/access.decorator';
 import { TenantBySlugPipe } from '../tenants/tenant-by-slug.pipe';
 import { LifecycleDto } from '../tenants/tenant.dto';
 import type { TenantRecord } from '../tenants/tenant.schema';
@@ -21,6 +21,7 @@ export class ProvisioningController {
   @Post('tenants/:slug/reconcile')
   @HttpCode(200)
   @Access.tenant('tenant.reconcile', { orMachine: true })
+  @AllowedWhenTerminated('converges a terminated tenant on its end state: no workspace running, no route; it changes nothing stored about the tenant')
   async reconcileTenant(@Param('slug', TenantBySlugPipe) tenant: TenantRecord) {
     const result = await this.reconcile.reconcile(tenant, { wait: true, checkDomains: true });
     return mutation(result, { action: 'tenant.reconcile', target: { type: 'tenant', id: tenant.id }, tenantId: tenant.id });

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentActor, CurrentMembership, CurrentTenant } from '../auth/access.decorator';
+import { Access, AllowedWhenTerminated, CurrentActor, CurrentMembership, CurrentTenant } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
 import type { TenantAccess, TenantRoleGrant } from '../auth/access-records';
 import { ObjectIdPipe } from '../common/http/object-id.pipe';
@@ -10,6 +10,9 @@ import { SupportService } from './support.service';
 @ApiTags('support')
 @ApiBearerAuth()
 @Controller('tenants/:slug/support-access')
+// A terminated tenant's data is kept so that it can still be read (a dispute, a request for a person's data):
+// asking for and deciding on support access changes who may read it, never the tenant itself.
+@AllowedWhenTerminated('support access decides who may read the kept data of a terminated tenant; it changes nothing of the tenant')
 export class SupportController {
   constructor(private readonly support: SupportService) {}
 

@@ -15,6 +15,6 @@ export class TenantActivityController {
   @Get()
   @Access.tenant('tenant.read')
   list(@CurrentTenant() tenant: TenantAccess, @Query() query: TenantActivityQuery) {
-    return this.audit.list(query, tenant.id);
+    return this.audit.list(query, { tenantId: tenant.id, forMembers: true });
   }
 }

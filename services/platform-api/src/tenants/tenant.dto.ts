@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, SLUG_RULE, TENANT_STATUSES, type Plan, type Tenant as TenantShape, type TenantStatus } from '@tessera/contracts';
+import { PLANS, RESERVED_SLUGS, SLUG_PATTERN, SLUG_RULE, TENANT_LIFECYCLES, TENANT_STATUSES, type Plan, type TenantLifecycle, type Tenant as TenantShape, type TenantStatus } from '@tessera/contracts';
 import {
   IsBoolean,
   IsHexColor,
@@ -74,6 +74,11 @@ export class ListTenantsQuery extends PageQuery {
   @IsOptional()
   @IsIn(TENANT_STATUSES)
   status?: TenantStatus;
+
+  @ApiPropertyOptional({ enum: TENANT_LIFECYCLES, description: '`live`: every status but terminated; `ended`: terminated (rejected sign-ups included)' })
+  @IsOptional()
+  @IsIn(TENANT_LIFECYCLES)
+  lifecycle?: TenantLifecycle;
 
   @ApiPropertyOptional({ enum: PLANS })
   @IsOptional()

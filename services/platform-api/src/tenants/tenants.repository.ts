@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { PROVISIONING_STEPS, type Plan, type TenantStatus } from '@tessera/contracts';
+import { PROVISIONING_STEPS, type Plan, type TenantLifecycle, type TenantStatus } from '@tessera/contracts';
 import { Types, type Model } from 'mongoose';
 import { CacheBus, cacheKeys } from '../common/cache-bus';
 import { Clock } from '../common/clock';
@@ -12,6 +12,8 @@ import type { StepRecord, Tenant, TenantRecord } from './tenant.schema';
 
 export interface TenantFilter {
   status?: TenantStatus;
+  /** live: not terminated; ended: terminated. Applies together with `status`. */
+  lifecycle?: TenantLifecycle;
   plan?: Plan;
   partnerId?: string;
   /** Matches the start of the slug or any part of the name, case-insensitively. */
@@ -123,7 +125,10 @@ export class TenantsRepository {
 
   async list(filter: TenantFilter, skip: number, limit: number): Promise<{ items: TenantRecord[]; total: number }> {
     const query: Record<string, unknown> = {};
-    if (filter.status) query['status'] = filter.status;
+    const lifecycle = filter.lifecycle === 'live' ? { status: { $ne: 'terminated' } } : filter.lifecycle === 'ended' ? { status: 'terminated' } : null;
+    if (filter.status && lifecycle) query['$and'] = [{ status: filter.status }, lifecycle];
+    else if (filter.status) query['status'] = filter.status;
+    else if (lifecycle) Object.assign(query, lifecycle);
     if (filter.plan) query['plan'] = filter.plan;
     if (filter.partnerId) query['partnerId'] = new Types.ObjectId(filter.partnerId);
     if (filter.onlyIds) query['_id'] = { $in: filter.onlyIds.map((id) => new Types.ObjectId(id)) };

@@ -119,6 +119,7 @@ export class TenantsService {
     const { items, total } = await this.tenants.list(
       {
         status: query.status,
+        lifecycle: query.lifecycle,
         plan: query.plan,
         partnerId: query.partner,
         search: query.search,

@@ -256,5 +256,34 @@ describe('partners', () => {
       expect((await call('get', '/partners?status=terminated', 'operator').expect(200)).body.items.map((p: Summary) => p.slug)).toEqual([Q]);
       expect((await audit('partner.terminate'))[0]).toMatchObject({ reason: 'Contract ended', changes: { status: { from: 'active', to: 'terminated' } } });
     });
+
+    it('keeps a terminated partner readable for operators and refuses every change to it with 409 PARTNER_TERMINATED, auditing none', async () => {
+      await call('get', `/partners/${Q}`, 'operator').expect(200);
+      await call('get', `/partners/${Q}/tenants`, 'operator').expect(200);
+      await call('get', `/partners/${Q}/team`, 'operator').expect(200);
+      const before = (await call('get', '/audit?pageSize=1', 'operator').expect(200)).body.total as number;
+      const team = (await call('get', `/partners/${Q}/team`, 'operator').expect(200)).body as { userId: string }[];
+      const refusals: [Parameters<typeof call>[0], string, object?][] = [
+        ['patch', `/partners/${Q}`, { name: 'Quartz Again' }],
+        ['patch', `/partners/${Q}/settings`, { notificationEmail: 'alerts@quartz.example' }],
+        ['patch', `/partners/${Q}/branding`, { displayName: 'Quartz' }],
+        ['post', `/partners/${Q}/team`, { email: 'new@quartz.example', role: 'member' }],
+        ['patch', `/partners/${Q}/team/${team[0]!.userId}`, { role: 'member' }],
+        ['delete', `/partners/${Q}/team/${team[0]!.userId}`],
+        ['post', `/partners/${Q}/tenants`, { slug: 'quartz-two', name: 'Quartz Two' }],
+        ['patch', `/partners/${Q}/tenants/quartz-shop`, { name: 'Renamed' }],
+        ['post', `/partners/${Q}/tenants/quartz-shop/suspend`, {}],
+        ['delete', `/partners/${Q}`, {}],
+        ['put', '/tenants/globex/partner', { partner: Q }],
+      ];
+      for (const [method, path, body] of refusals) {
+        const refused = await call(method, path, 'operator', body).expect(409);
+        expect({ route: `${method} ${path}`, ...refused.body }).toMatchObject({ route: `${method} ${path}`, code: 'CONFLICT', reason: 'PARTNER_TERMINATED', message: expect.stringContaining('terminated') });
+      }
+      expect((await call('get', `/partners/${Q}`, 'operator').expect(200)).body).toMatchObject({ name: 'Quartz Partners', status: 'terminated' });
+      expect((await call('get', '/audit?pageSize=1', 'operator').expect(200)).body.total).toBe(before);
+      // Its former customer is not terminated with it: an operator may still move it to direct sales.
+      await call('delete', '/tenants/quartz-shop/partner', 'operator').expect(200);
+    });
   });
 });

@@ -38,7 +38,7 @@ describe('tenant routes', () => {
       expect(done.provisioning['workspace']).toMatchObject({ state: 'skipped', error: expect.stringContaining('No container engine') });
       expect(done.provisioning['mail']).toMatchObject({ state: 'skipped', error: expect.stringContaining('not configured') });
       const me = await call('get', '/users/me', 'owner').expect(200);
-      expect(me.body.memberships).toEqual([{ tenantId: created.body.id, tenantSlug: 'acme', role: 'owner' }]);
+      expect(me.body.memberships).toEqual([{ tenantId: created.body.id, tenantSlug: 'acme', tenantName: 'Acme', tenantStatus: 'active', approval: null, role: 'owner' }]);
       const subscription = await call('get', '/tenants/acme/subscription', 'owner').expect(200);
       expect(subscription.body).toMatchObject({ plan: 'starter', status: 'trialing', monthlyPrice: 1900, currency: 'EUR' });
     });
@@ -179,6 +179,7 @@ describe('tenant routes', () => {
 
     it('answers 400 to a bad filter or page size', async () => {
       await call('get', '/tenants?status=asleep', 'operator').expect(400);
+      await call('get', '/tenants?lifecycle=dead', 'operator').expect(400);
       await call('get', '/tenants?pageSize=1000', 'operator').expect(400);
       await call('get', '/tenants?status[$ne]=active', 'operator').expect(400);
     });
@@ -273,6 +274,71 @@ describe('tenant routes', () => {
     it('keeps a terminated tenant readable and refuses changes to it', async () => {
       expect((await call('get', '/tenants/acme', 'owner').expect(200)).body.status).toBe('terminated');
       await call('patch', '/tenants/acme', 'owner', { name: 'Back' }).expect(409);
+    });
+
+    it('refuses every change of a terminated tenant with 409 TENANT_TERMINATED and a sentence, to owners and operators, and audits none', async () => {
+      const members = (await call('get', '/tenants/acme/members', 'owner').expect(200)).body as { userId: string; role: string }[];
+      const someone = members.find((m) => m.role !== 'owner')!.userId;
+      await call('post', '/partners', 'operator', { slug: 'lifecycle-partner', name: 'Lifecycle Partner' }).expect(201);
+      const before = (await call('get', '/audit?tenant=acme&pageSize=1', 'operator').expect(200)).body.total as number;
+      const refusals: [Parameters<typeof call>[0], string, string, object?][] = [
+        ['patch', '/tenants/acme', 'owner', { name: 'Back' }],
+        ['patch', '/tenants/acme', 'operator', { plan: 'business' }],
+        ['patch', '/tenants/acme', 'owner', { keepAwake: true }],
+        ['post', '/tenants/acme/workspace/start', 'owner'],
+        ['post', '/tenants/acme/workspace/restart', 'owner'],
+        ['post', '/tenants/acme/workspace/stop', 'owner'],
+        ['post', '/tenants/acme/workspace/restart', 'operator'],
+        ['post', '/tenants/acme/members', 'owner', { email: 'otto@example.test', role: 'member' }],
+        ['patch', `/tenants/acme/members/${someone}`, 'owner', { role: 'member' }],
+        ['delete', `/tenants/acme/members/${someone}`, 'owner'],
+        ['post', '/tenants/acme/domains', 'owner', { name: 'work.acme.example' }],
+        ['post', '/tenants/acme/domains/work.acme.example/verify', 'owner'],
+        ['delete', '/tenants/acme/domains/work.acme.example', 'owner'],
+        ['patch', '/tenants/acme/subscription', 'operator', { status: 'active' }],
+        ['put', '/tenants/acme/partner', 'operator', { partner: 'lifecycle-partner' }],
+        ['delete', '/tenants/acme/partner', 'operator'],
+        ['post', '/tenants/acme/suspend', 'operator', { reason: 'Chargeback' }],
+        ['post', '/tenants/acme/resume', 'operator'],
+        ['post', '/tenants/acme/terminate', 'operator'],
+        ['post', '/tenants/acme/approve', 'operator'],
+        ['post', '/tenants/acme/reject', 'operator'],
+      ];
+      for (const [method, path, who, body] of refusals) {
+        const refused = await call(method, path, who, body).expect(409);
+        expect({ route: `${method} ${path}`, ...refused.body }).toMatchObject({
+          route: `${method} ${path}`,
+          code: 'CONFLICT',
+          reason: 'TENANT_TERMINATED',
+          message: 'acme is terminated: it is kept and can be read, but nothing about it can be changed',
+        });
+      }
+      // Nothing changed and nothing was recorded as if it had.
+      expect((await call('get', '/tenants/acme', 'owner').expect(200)).body).toMatchObject({ status: 'terminated', partnerId: null, keepAwake: false });
+      expect((await call('get', '/audit?tenant=acme&pageSize=1', 'operator').expect(200)).body.total).toBe(before);
+      // Those who may not change it at all are answered as before: a refusal tells an outsider nothing new.
+      await call('patch', '/tenants/acme', 'outsider', { name: 'Mine' }).expect(403);
+      await call('post', '/tenants/acme/workspace/restart', 'member').expect(403);
+    });
+
+    it('lists a terminated tenant apart: among the ended, not the live, and says so to its members', async () => {
+      const slugs = async (query: string) => (await call('get', `/tenants?pageSize=100&${query}`, 'operator').expect(200)).body.items.map((x: { slug: string }) => x.slug);
+      expect(await slugs('lifecycle=ended')).toEqual(['acme']);
+      expect(await slugs('lifecycle=live')).toEqual(expect.arrayContaining(['otto-works', 'default']));
+      expect(await slugs('lifecycle=live')).not.toContain('acme');
+      expect(await slugs('lifecycle=ended&status=active')).toEqual([]);
+      expect(await slugs('lifecycle=live&status=active')).toEqual(expect.arrayContaining(['otto-works']));
+      const me = await call('get', '/users/me', 'owner').expect(200);
+      expect(me.body.memberships).toEqual([expect.objectContaining({ tenantSlug: 'acme', tenantName: expect.any(String), tenantStatus: 'terminated', approval: null })]);
+    });
+
+    it('still lets a terminated tenant be reconciled to its end state and its kept data be reached under support access', async () => {
+      const result = await call('post', '/tenants/acme/reconcile', 'operator').expect(200);
+      expect(result.body).toMatchObject({ slug: 'acme', ran: true });
+      await call('post', '/tenants/acme/reconcile', 'ci').expect(200);
+      expect((await call('get', '/tenants/acme', 'owner').expect(200)).body.status).toBe('terminated');
+      const requested = await call('post', '/tenants/acme/support-access', 'operator', { reason: 'A data request from the owner' }).expect(201);
+      await call('post', `/tenants/acme/support-access/${requested.body.id}/deny`, 'owner').expect(200);
     });
   });
 

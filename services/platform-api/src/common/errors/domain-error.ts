@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@tessera/contracts';
+import type { ErrorCode, ErrorReason } from '@tessera/contracts';
 
 /** The only kind of error services throw. The global filter turns it into a status. */
 export class DomainError extends Error {
@@ -6,6 +6,7 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly fields?: Record<string, string[]>,
+    readonly reason?: ErrorReason,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -16,6 +17,14 @@ export class DomainError extends Error {
   }
   static conflict(message: string): DomainError {
     return new DomainError('CONFLICT', message);
+  }
+  /** A terminated (or rejected) tenant is kept and readable, never changed. */
+  static tenantTerminated(tenant: { slug: string; name?: string }): DomainError {
+    return new DomainError('CONFLICT', `${tenant.name ?? tenant.slug} is terminated: it is kept and can be read, but nothing about it can be changed`, undefined, 'TENANT_TERMINATED');
+  }
+  /** A terminated partner is kept and readable: no settings, team or customers change any more. */
+  static partnerTerminated(partner: { slug: string; name?: string }): DomainError {
+    return new DomainError('CONFLICT', `${partner.name ?? partner.slug} is terminated: it is kept and can be read, but nothing about it can be changed`, undefined, 'PARTNER_TERMINATED');
   }
   static forbidden(message = 'You may not do this'): DomainError {
     return new DomainError('FORBIDDEN', message);

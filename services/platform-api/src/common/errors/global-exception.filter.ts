@@ -28,6 +28,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       const body: ErrorBody = { statusCode: statusOf(exception.code), code: exception.code, message: exception.message, requestId };
       if (exception.fields) body.fields = exception.fields;
+      if (exception.reason) body.reason = exception.reason;
       return body;
     }
     if (exception instanceof HttpException) {
