@@ -105,7 +105,8 @@ describe('the operator console', () => {
 
     await go(`/tenants/${T}`);
     const held = console_.locator('[data-test=workspace-held]');
-    await expect(held.textContent()).resolves.toContain('belongs to another tenant');
+    await expect(held.textContent()).resolves.toContain('Someone else holds this workspace’s names');
+    await expect(console_.locator('[data-test=provisioning]').textContent()).resolves.toContain('belongs to another tenant');
     await inspectPage(console_, 'operator', 'tenant-workspace-held');
     await held.getByRole('button', { name: 'Repair workspace…' }).click();
     await expect(console_.getByRole('dialog').textContent()).resolves.toContain('never touched');
