@@ -38,6 +38,12 @@ export interface PlanOffer {
   sleeps: boolean;
   idleSeconds: number;
   services: WorkspaceService[];
+  /**
+   * Stands for the plan's limits and workspace template: moving between two
+   * plans whose fingerprints differ recreates the workspace's container (a
+   * restart of a few seconds).
+   */
+  workspaceFingerprint: string;
   /** Archived: kept by the tenants on it, never offered for a new tenant or a change. */
   archived: boolean;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PLANS, SERVICE_NAME_PATTERN, type CatalogPlan as CatalogPlanShape, type Plan, type PlanOffer } from '@tessera/contracts';
 import { Type } from 'class-transformer';
+import { createHash } from 'node:crypto';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -160,6 +161,11 @@ export class ArchivePlanDto {
   reason?: string;
 }
 
+/** What the workspace step builds from a plan, hashed: equal on two plans, a move between them keeps the container. */
+export function workspaceFingerprint(plan: Pick<PlanRecord, 'limits' | 'template'>): string {
+  return createHash('sha256').update(JSON.stringify({ limits: plan.limits, template: plan.template })).digest('hex').slice(0, 16);
+}
+
 export function mapOffer(plan: PlanRecord): PlanOffer {
   return {
     key: plan.key,
@@ -170,6 +176,7 @@ export function mapOffer(plan: PlanRecord): PlanOffer {
     sleeps: plan.sleeps,
     idleSeconds: plan.idleSeconds,
     services: plan.template.services.map((service) => ({ ...service })),
+    workspaceFingerprint: workspaceFingerprint(plan),
     archived: plan.archived,
   };
 }

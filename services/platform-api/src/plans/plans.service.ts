@@ -4,15 +4,13 @@ import { changesBetween, mutation, type Mutation } from '../audit/mutation';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { PlanCatalog } from './plan-catalog.service';
-import { mapCatalogPlan, mapOffer, type UpdatePlanDto } from './plan.dto';
+import { mapCatalogPlan, mapOffer, workspaceFingerprint, type UpdatePlanDto } from './plan.dto';
 import type { PlanFields, PlanRecord } from './plan.schema';
 import { PlansRepository } from './plans.repository';
 import { PlanTenants } from './plan-tenants';
 
 const AUDITED_FIELDS = ['name', 'description', 'limits', 'prices', 'sleeps', 'idleSeconds', 'template', 'archived'] as const;
 
-/** What makes the workspaces of a plan's tenants differ: changing it reprovisions them. */
-const workspaceOf = (plan: PlanRecord) => JSON.stringify({ limits: plan.limits, template: plan.template });
 
 /**
  * The operators' side of the catalogue: every plan with its tenants, edits,
@@ -72,7 +70,7 @@ export class PlansService {
 
   private async write(before: PlanRecord, changes: Partial<PlanFields & { archived: boolean }>, action: string, reason?: string): Promise<Mutation<PlanChangeResult>> {
     const after = (await this.plans.update(before.key, changes, this.clock.now())) ?? before;
-    const reprovisioning = workspaceOf(before) !== workspaceOf(after) ? await this.tenants.reprovision(after.key) : 0;
+    const reprovisioning = workspaceFingerprint(before) !== workspaceFingerprint(after) ? await this.tenants.reprovision(after.key) : 0;
     const counts = await this.tenants.countByPlan();
     return mutation(
       { plan: mapCatalogPlan(after, counts[after.key] ?? 0), reprovisioning },

@@ -77,8 +77,10 @@ describe('the plan catalogue', () => {
     expect(offers).toHaveLength(4);
     expect(offers[2]).toEqual({
       key: 'business', name: 'Business', description: expect.any(String), limits: { cpus: 1, memoryMb: 256, pids: 256 },
-      prices: [{ currency: 'EUR', monthlyPrice: 4_900 }], sleeps: true, idleSeconds: 900, services: [{ name: 'app', port: 8080, default: true }], archived: false,
+      prices: [{ currency: 'EUR', monthlyPrice: 4_900 }], sleeps: true, idleSeconds: 900, services: [{ name: 'app', port: 8080, default: true }], workspaceFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), archived: false,
     });
+    // Starter and business differ in limits: a move between them restarts the workspace.
+    expect(offers[1].workspaceFingerprint).not.toBe(offers[2].workspaceFingerprint);
     await call('get', '/plans').expect(401);
     await call('get', '/system/plans', 'dana').expect(403);
     await call('patch', '/system/plans/free', 'dana', { name: 'Gratis' }).expect(403);
