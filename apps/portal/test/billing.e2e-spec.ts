@@ -64,7 +64,7 @@ describe('plans and billing in the portal', () => {
     await expect(cards.count()).resolves.toBe(4);
     const starter = page.getByRole('radio', { name: /Starter/ });
     await expect(starter.textContent()).resolves.toMatch(/€19\.00 \/ month.*0\.5 CPU.*128 MB memory.*Up to 128 processes/s);
-    await expect(page.getByRole('radio', { name: /Free/ }).textContent()).resolves.toContain('Free');
+    await expect(page.getByRole('radio', { name: /Free/ }).textContent()).resolves.toContain('€0.00 / month');
     // Arrow keys move the choice, as in any radio group.
     await page.getByRole('radio', { name: /Free/ }).focus();
     await page.keyboard.press('ArrowRight');

@@ -5,10 +5,9 @@ export function planPrice(plan: Pick<PlanOffer, 'prices'>, currency?: string | n
   return plan.prices.find((price) => price.currency === currency) ?? plan.prices[0] ?? null;
 }
 
-/** "€19.00 / month", "Free". */
+/** "€19.00 / month", "€0.00 / month". */
 export function formatPlanPrice(price: PlanPrice | null): string {
-  if (!price) return '–';
-  return price.monthlyPrice === 0 ? 'Free' : `${formatMoney(price.monthlyPrice, price.currency)} / month`;
+  return price ? `${formatMoney(price.monthlyPrice, price.currency)} / month` : '–';
 }
 
 /** "0.5 CPU", "2 CPUs". */
