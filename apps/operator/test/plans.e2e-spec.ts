@@ -99,7 +99,7 @@ describe('plans and MRR in the operator console', () => {
     await expect(dialog.textContent()).resolves.toContain('The workspaces of the 2 tenants on Starter are recreated');
     await confirmDialog(page);
     await toast(page, 'Starter saved');
-    await page.getByText('2 workspaces are being recreated with the new settings.').waitFor();
+    await page.locator('[data-slot=viewport] [data-slot=description]', { hasText: '2 workspaces are being recreated with the new settings.' }).first().waitFor();
     const plans = await stack.api<{ key: string; limits: { memoryMb: number } }[]>(await stack.token('opal', 'operator'), 'GET', '/system/plans');
     expect(plans.find((plan) => plan.key === 'starter')?.limits.memoryMb).toBe(192);
 
