@@ -12,6 +12,8 @@ export default defineNuxtConfig({
       /** How the browser reaches the edge: https on 443 in production; scripts/dev.sh sets http and Traefik's local port. */
       workspaceScheme: 'https',
       workspacePort: '',
+      /** Whom a customer sold directly contacts about billing (NUXT_PUBLIC_SUPPORT_CONTACT): a URL or mailto:. */
+      supportContact: 'mailto:support@localhost',
     },
   },
   oidc: {

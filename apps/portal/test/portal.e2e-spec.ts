@@ -88,7 +88,8 @@ describe('the portal', () => {
     expect(new URL(page.url()).pathname).toBe('/onboarding');
     await slug.fill(W);
     await page.getByLabel('Organisation name').fill('Nina Works');
-    await choose(page, 'Plan', 'Starter');
+    // Plans are cards from the catalogue, with their price and limits.
+    await page.getByRole('radio', { name: /Starter/ }).click();
     await Promise.all([page.waitForURL(`**/t/${W}`), page.getByRole('button', { name: 'Create workspace' }).click()]);
     await page.locator('[data-test=tenant-status][data-status=active]').waitFor({ timeout: 60_000 });
     const steps = await page.locator('[data-test=provisioning] [data-step]').evaluateAll((cells) =>

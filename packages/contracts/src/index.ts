@@ -9,3 +9,4 @@ export * from './partners';
 export * from './domains';
 export * from './events';
 export * from './workspace';
+export * from './plans';

@@ -1,4 +1,5 @@
 import type { Page, Tenant, TenantStatus } from './tenants';
+import type { MrrBreakdown } from './plans';
 
 export const PARTNER_STATUSES = ['active', 'terminated'] as const;
 export type PartnerStatus = (typeof PARTNER_STATUSES)[number];
@@ -57,7 +58,7 @@ export interface Partner {
 /** Monthly recurring revenue in one currency, in minor units (docs/partners.md). */
 export interface Mrr {
   currency: string;
-  /** Sum of the monthly prices of the partner's active subscriptions. */
+  /** Sum of the monthly prices of the partner's subscriptions that count towards MRR (MRR_STATUSES, tenant not suspended). */
   gross: number;
   /** gross × marginPct / 100, rounded to a minor unit: what the partner earns. */
   margin: number;
@@ -104,9 +105,10 @@ export type PartnerTenantPage = Page<Tenant>;
 export interface PlatformOverview {
   tenantsByStatus: Record<TenantStatus, number>;
   mrr: {
-    /** Every active subscription, direct and through partners, per currency. */
+    /** Every subscription that counts (MRR_STATUSES, tenant not suspended), direct and through partners, per currency. */
     total: { currency: string; gross: number }[];
     partners: { partnerId: string; partnerSlug: string; partnerName: string; mrr: Mrr[] }[];
+    breakdown: MrrBreakdown;
   };
   /** Live tenants with a provisioning step in error (the 50 most recently changed). */
   inError: Tenant[];

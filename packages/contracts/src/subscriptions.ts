@@ -11,6 +11,8 @@ export interface Subscription {
   /** Monthly price in minor units (cents) of `currency`. */
   monthlyPrice: number;
   currency: string;
+  /** When the trial ends (paid plans open on a trial); null: no trial. */
+  trialEndsAt: string | null;
   externalCustomerId: string | null;
   externalSubscriptionId: string | null;
   updatedAt: string;

@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module';
 import { DatabaseModule } from './database/database.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { PartnersModule } from './partners/partners.module';
+import { PlansModule } from './plans/plans.module';
 import { SettingsModule } from './settings/settings.module';
 import { OverviewModule } from './overview/overview.module';
 import { SupportModule } from './support/support.module';
@@ -68,6 +69,7 @@ export class AppModule implements NestModule {
         }),
         MongooseModule.forRoot(config.mongodbUri, { serverSelectionTimeoutMS: 5_000 }),
         DatabaseModule,
+        PlansModule,
         IntegrationsModule,
         LiveEventsModule,
         ProvisioningModule,

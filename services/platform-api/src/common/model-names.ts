@@ -17,4 +17,5 @@ export const MODEL = {
   edgeTicketUse: 'EdgeTicketUse',
   domainClaim: 'TenantDomainClaim',
   liveEvent: 'LiveEvent',
+  plan: 'CatalogPlan',
 } as const;

@@ -19,6 +19,8 @@ import { PartnerSchema } from '../partners/partner.schema';
 import { PartnersRepository } from '../partners/partners.repository';
 import { LogSessionsRepository } from '../logs/log-sessions.repository';
 import { LeaseRepository } from '../provisioning/lease.repository';
+import { CatalogPlanSchema } from '../plans/plan.schema';
+import { PlansRepository } from '../plans/plans.repository';
 import { PlatformSettingsSchema } from '../settings/settings.schema';
 import { SettingsRepository } from '../settings/settings.repository';
 import { SubscriptionSchema } from '../subscriptions/subscription.schema';
@@ -45,6 +47,7 @@ const REPOSITORIES = [
   MembershipsRepository,
   PartnerMembershipsRepository,
   PartnersRepository,
+  PlansRepository,
   SettingsRepository,
   SubscriptionsRepository,
   SupportGrantsRepository,
@@ -70,6 +73,7 @@ const REPOSITORIES = [
       { name: MODEL.membership, schema: MembershipSchema },
       { name: MODEL.partnerMembership, schema: PartnerMembershipSchema },
       { name: MODEL.partner, schema: PartnerSchema },
+      { name: MODEL.plan, schema: CatalogPlanSchema },
       { name: MODEL.settings, schema: PlatformSettingsSchema },
       { name: MODEL.subscription, schema: SubscriptionSchema },
       { name: MODEL.supportGrant, schema: SupportGrantSchema },

@@ -16,6 +16,7 @@ import { cookiesWithout, hostTarget, isPlainPath, parseCookies, readForwarded, s
 import { EdgeTicketUsesRepository } from './edge-ticket-uses.repository';
 import { EdgeTokens } from './edge-token';
 import { WorkspaceSleep } from './workspace-sleep.service';
+import { PlanCatalog } from '../plans/plan-catalog.service';
 
 export const EDGE_COOKIE = 'tessera_edge';
 /** The path on every workspace host where a sign-in ticket is exchanged for the edge session. */
@@ -48,6 +49,7 @@ export class EdgeService {
     private readonly sleep: WorkspaceSleep,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly catalog: PlanCatalog,
     private readonly clock: Clock,
   ) {
     this.tokens = new EdgeTokens(config.edge.sessionSecret);
@@ -133,7 +135,7 @@ export class EdgeService {
     const tenant = 'slug' in target ? await this.tenants.findBySlug(target.slug) : await this.tenants.findByDomain(target.domain);
     if (!tenant || tenant.status === 'terminated') return null;
     if ('service' in target && target.service !== null) {
-      const services = this.config.workspace.services[tenant.plan];
+      const services = (await this.catalog.get(tenant.plan)).template.services;
       if (!services.some((service) => !service.default && service.name === target.service)) return null;
     }
     return tenant;

@@ -7,6 +7,7 @@ import { ReconcileService } from '../provisioning/reconcile.service';
 import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { EdgeActivity } from './edge-activity';
+import { PlanCatalog } from '../plans/plan-catalog.service';
 
 /** How long a woken workspace may take to answer before the wake gives up waiting (the page keeps retrying). */
 const ANSWER_WAIT_MS = 15_000;
@@ -31,6 +32,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     private readonly activity: EdgeActivity,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly catalog: PlanCatalog,
     private readonly clock: Clock,
   ) {}
 
@@ -55,7 +57,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     await this.activity.flush();
     const slept: string[] = [];
     for (const plan of PLANS) {
-      const idleSeconds = this.config.workspace.idleSeconds[plan];
+      const idleSeconds = await this.catalog.idleSeconds(plan);
       if (idleSeconds <= 0) continue;
       const before = new Date(this.clock.now().getTime() - idleSeconds * 1_000);
       for (const tenant of await this.tenants.listIdle(plan, before)) {
@@ -111,7 +113,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
     const fresh = (await this.tenants.findById(tenant.id)) ?? awake;
     // The default service answering stands for the workspace: the others start in the same container.
-    const [main] = this.config.workspace.services[fresh.plan];
+    const [main] = (await this.catalog.get(fresh.plan)).template.services;
     const target = main ? fresh.edgeTargets[String(main.port)] : undefined;
     if (target) await this.untilAnswering(target, ANSWER_WAIT_MS);
     await this.audit.recordSystem('edge', {

@@ -1,8 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CustomDomains } from '../domains/custom-domains.service';
+import { PlanTenants } from '../plans/plan-tenants';
 import { TenantProvisioner } from '../tenants/tenant-provisioner';
 import { PROVISIONING_STEP_LIST, type ProvisioningStep } from './provisioning-step';
+import { PlanReprovisioner } from './plan-reprovisioner';
 import { ProvisioningController } from './provisioning.controller';
 import { ReconcileService } from './reconcile.service';
 import { IdentityStep } from './steps/identity.step';
@@ -30,10 +32,11 @@ const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
     { provide: PROVISIONING_STEP_LIST, useFactory: (...steps: ProvisioningStep[]) => steps, inject: STEPS },
     ReconcileService,
     { provide: TenantProvisioner, useExisting: ReconcileService },
+    { provide: PlanTenants, useClass: PlanReprovisioner },
     WorkspaceService,
     WorkspaceWatcher,
     CustomDomains,
   ],
-  exports: [ReconcileService, TenantProvisioner, WorkspaceService, CustomDomains],
+  exports: [ReconcileService, TenantProvisioner, PlanTenants, WorkspaceService, CustomDomains],
 })
 export class ProvisioningModule {}

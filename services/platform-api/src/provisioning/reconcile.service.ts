@@ -81,6 +81,23 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     this.inFlight.add(run);
   }
 
+  /**
+   * Converges these tenants in the background, a few at a time, as expected
+   * changes (a plan's new limits or template, audited by whoever changed it).
+   */
+  startAll(tenants: TenantRecord[], only: ProvisioningStepName[]): void {
+    let next = 0;
+    const worker = async () => {
+      while (next < tenants.length) {
+        const tenant = tenants[next++]!;
+        await this.reconcile(tenant, { wait: true, only, expected: true }).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'reprovisioning failed'));
+      }
+    };
+    const runs = Array.from({ length: Math.min(this.config.provisioning.concurrency, tenants.length) }, worker);
+    const run = Promise.all(runs).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
   /** Resolves once no background provisioning is running (tests wait on it instead of sleeping). */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

@@ -8,6 +8,7 @@ import { isIntegrationError } from '../integrations/integration-error';
 import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
 import { ReconcileService } from './reconcile.service';
+import { PlanCatalog } from '../plans/plan-catalog.service';
 
 /** Why a tenant in this status has no workspace to control, in a sentence. */
 const NOT_CONTROLLABLE: Partial<Record<TenantStatus, string>> = {
@@ -29,14 +30,16 @@ export class WorkspaceService {
     private readonly tenants: TenantsRepository,
     private readonly reconcile: ReconcileService,
     private readonly config: AppConfig,
+    private readonly catalog: PlanCatalog,
   ) {}
 
   async status(tenant: TenantRecord): Promise<WorkspaceStatus> {
-    const idle = this.config.workspace.idleSeconds[tenant.plan];
+    const plan = await this.catalog.get(tenant.plan);
+    const idle = plan.sleeps ? plan.idleSeconds : 0;
     const about = {
       stoppedByOwner: tenant.workspaceStopped,
       sleepsAfterSeconds: idle > 0 ? idle : null,
-      services: this.config.workspace.services[tenant.plan].map((service) => ({ ...service })),
+      services: plan.template.services.map((service) => ({ ...service })),
     };
     try {
       return { ...(await this.runtime.status({ tenantId: tenant.id, slug: tenant.slug }, true)), ...about };

@@ -32,7 +32,8 @@ const DEMO_TENANTS: SeedTenant[] = [
 
 /**
  * At every start, idempotently: the default tenant and its subscription, and,
- * when SEED_DEMO is on, the demo tenants. Existing records are left as they are.
+ * when SEED_DEMO is on, the demo tenants; and each subscription learns
+ * whether its tenant is suspended. (The plan catalogue seeds itself: PlanCatalog.) Existing records are left as they are.
  */
 @Injectable()
 export class SeedService implements OnApplicationBootstrap {
@@ -54,6 +55,8 @@ export class SeedService implements OnApplicationBootstrap {
     ];
     const partner = this.config.seed.demo ? await this.ensurePartner() : null;
     for (const seed of wanted) this.provisioning.start(await this.ensure(seed, seed.viaPartner ? partner : null));
+    // Subscriptions from before they carried their tenant's suspension learn it here, so MRR leaves them out.
+    await this.subscriptions.markSuspended((await this.tenants.listAll()).filter((tenant) => tenant.status === 'suspended').map((tenant) => tenant.id));
   }
 
   private async ensurePartner(): Promise<PartnerRecord> {

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { SUBSCRIPTION_STATUSES, type Subscription as SubscriptionShape, type SubscriptionStatus } from '@tessera/contracts';
-import { IsIn, IsInt, IsISO4217CurrencyCode, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO4217CurrencyCode, IsISO8601, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import type { SubscriptionRecord } from './subscription.schema';
 import { HasText } from '../common/http/has-text';
 
@@ -22,6 +22,12 @@ export class UpdateSubscriptionDto {
   @IsOptional()
   @IsISO4217CurrencyCode()
   currency?: string;
+
+  @ApiPropertyOptional({ example: '2026-12-31T00:00:00.000Z', nullable: true, description: 'When the trial ends; null: no trial' })
+  @ValidateIf((dto: UpdateSubscriptionDto) => dto.trialEndsAt !== null)
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  trialEndsAt?: string | null;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -46,6 +52,7 @@ export function mapSubscription(subscription: SubscriptionRecord): SubscriptionS
     status: subscription.status,
     monthlyPrice: subscription.monthlyPrice,
     currency: subscription.currency,
+    trialEndsAt: subscription.trialEndsAt ? subscription.trialEndsAt.toISOString() : null,
     externalCustomerId: subscription.externalCustomerId,
     externalSubscriptionId: subscription.externalSubscriptionId,
     updatedAt: subscription.updatedAt.toISOString(),

@@ -25,6 +25,14 @@ export class Subscription {
   @Prop({ required: true })
   currency: string;
 
+  /** When a trial ends (set when a paid plan opens on trial); null: no trial. */
+  @Prop({ type: Date, default: null })
+  trialEndsAt: Date | null;
+
+  /** Whether the tenant is suspended, copied here (as the partner is) so MRR leaves it out in one query. */
+  @Prop({ type: Boolean, default: false })
+  tenantSuspended: boolean;
+
   @Prop({ type: String, default: null })
   externalCustomerId: string | null;
 
@@ -47,6 +55,8 @@ export interface SubscriptionRecord {
   status: SubscriptionStatus;
   monthlyPrice: number;
   currency: string;
+  trialEndsAt: Date | null;
+  tenantSuspended: boolean;
   externalCustomerId: string | null;
   externalSubscriptionId: string | null;
   createdAt: Date;
@@ -58,4 +68,5 @@ SubscriptionSchema.index({ tenantId: 1 }, { unique: true });
 // Serves MRR and past-due lists: subscriptions.find({ status }).
 SubscriptionSchema.index({ status: 1 });
 // Serves partners' MRR and past-due alerts: subscriptions.aggregate([{ $match: { partnerId: { $in }, status } }, ...]).
+// (The MRR breakdown groups every subscription: a scan of one small document per tenant.)
 SubscriptionSchema.index({ partnerId: 1, status: 1 });

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Plan, Subscription as SubscriptionShape, SubscriptionStatus } from '@tessera/contracts';
 import { changesBetween, mutation, type Mutation } from '../audit/mutation';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
-import { PLAN_PRICES } from './plan-catalog';
+import { PlanCatalog } from '../plans/plan-catalog.service';
 import type { SubscriptionRecord } from './subscription.schema';
 import { mapSubscription, type UpdateSubscriptionDto } from './subscription.dto';
 import { SubscriptionsRepository } from './subscriptions.repository';
@@ -15,29 +16,57 @@ export interface SubscribedTenant {
   partnerId: string | null;
 }
 
-const UPDATABLE_FIELDS = ['status', 'monthlyPrice', 'currency', 'externalCustomerId', 'externalSubscriptionId'] as const;
+const UPDATABLE_FIELDS = ['status', 'monthlyPrice', 'currency', 'trialEndsAt', 'externalCustomerId', 'externalSubscriptionId'] as const;
+
+/** How long a paid plan's trial lasts from sign-up. */
+export const TRIAL_DAYS = 14;
 
 @Injectable()
 export class SubscriptionsService {
-  constructor(private readonly subscriptions: SubscriptionsRepository) {}
+  constructor(
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly catalog: PlanCatalog,
+    private readonly clock: Clock,
+  ) {}
 
-  /** Opens the tenant's subscription at its plan's list price; a paid plan starts on trial. Idempotent. */
-  open(tenant: SubscribedTenant): Promise<SubscriptionRecord> {
+  /** Opens the tenant's subscription at its plan's list price (the catalogue's first currency); a paid plan starts on trial. Idempotent. */
+  async open(tenant: SubscribedTenant): Promise<SubscriptionRecord> {
+    const price = await this.catalog.priceOf(tenant.plan);
+    const trial = price.monthlyPrice > 0;
     return this.subscriptions.ensure(tenant.id, {
       plan: tenant.plan,
       partnerId: tenant.partnerId,
-      status: tenant.plan === 'free' ? 'active' : 'trialing',
-      ...PLAN_PRICES[tenant.plan],
+      status: trial ? 'trialing' : 'active',
+      trialEndsAt: trial ? new Date(this.clock.now().getTime() + TRIAL_DAYS * 86_400_000) : null,
+      ...price,
     });
   }
 
-  /** Follows a tenant's plan change with the new plan's list price. */
+  /**
+   * Follows a tenant's plan change with the new plan's price in the
+   * subscription's currency when the plan has one, else its list price.
+   */
   async changePlan(tenant: SubscribedTenant): Promise<void> {
-    await this.subscriptions.update(tenant.id, { plan: tenant.plan, ...PLAN_PRICES[tenant.plan] });
+    const current = await this.subscriptions.findByTenant(tenant.id);
+    await this.subscriptions.update(tenant.id, { plan: tenant.plan, ...(await this.catalog.priceOf(tenant.plan, current?.currency)) });
   }
 
   async setStatus(tenant: SubscribedTenant, status: SubscriptionStatus): Promise<void> {
     await this.subscriptions.update(tenant.id, { status });
+  }
+
+  /** Follows a tenant's suspension or resumption: a suspended tenant's subscription counts for no MRR. */
+  async followSuspension(tenant: SubscribedTenant, suspended: boolean): Promise<void> {
+    await this.subscriptions.update(tenant.id, { tenantSuspended: suspended });
+  }
+
+  /** At start: the suspension of every tenant copied to its subscription (records from before the copy). */
+  markSuspended(tenantIds: string[]): Promise<void> {
+    return this.subscriptions.markSuspended(tenantIds);
+  }
+
+  mrrGroups() {
+    return this.subscriptions.mrrGroups();
   }
 
   /** Follows a tenant's move to another partner, or away from one. */
@@ -68,7 +97,9 @@ export class SubscriptionsService {
 
   async update(tenant: Pick<SubscribedTenant, 'id' | 'slug'>, dto: UpdateSubscriptionDto): Promise<Mutation<SubscriptionShape>> {
     const before = await this.find(tenant);
-    const updated = (await this.subscriptions.update(tenant.id, { ...dto })) ?? before;
+    const { trialEndsAt, ...rest } = dto;
+    const changes = { ...rest, ...(trialEndsAt !== undefined ? { trialEndsAt: trialEndsAt === null ? null : new Date(trialEndsAt) } : {}) };
+    const updated = (await this.subscriptions.update(tenant.id, changes)) ?? before;
     return mutation(mapSubscription(updated), {
       action: 'subscription.update',
       target: { type: 'subscription', id: updated.id },

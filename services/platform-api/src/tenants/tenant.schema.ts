@@ -121,6 +121,8 @@ TenantSchema.index({ slug: 1 }, { unique: true });
 TenantSchema.index({ domains: 1 });
 // Serves the operator list filtered by status and/or plan, newest first.
 TenantSchema.index({ status: 1, plan: 1, createdAt: -1 });
+// Serves a plan's tenants (counted and reprovisioned when the plan changes): tenants.find({ plan, status: { $ne: 'terminated' } }).
+TenantSchema.index({ plan: 1, status: 1 });
 // Serves the operators' approval queue: tenants.find({ approval: 'pending' }).
 TenantSchema.index({ approval: 1, createdAt: 1 });
 // Serves a partner's tenants: tenants.find({ partnerId }).

@@ -219,6 +219,18 @@ export class TenantsRepository {
     return rows.map(toRecord);
   }
 
+  /** Tenants that are not terminated, by plan. */
+  async countLiveByPlan(): Promise<Partial<Record<Plan, number>>> {
+    const rows = await this.tenants.aggregate<{ _id: Plan; count: number }>([{ $match: { status: { $ne: 'terminated' } } }, { $group: { _id: '$plan', count: { $sum: 1 } } }]).exec();
+    return Object.fromEntries(rows.map((row) => [row._id, row.count]));
+  }
+
+  /** The tenants on a plan that are not terminated, oldest first: what a change of the plan reprovisions. */
+  async listLiveOnPlan(plan: Plan): Promise<TenantRecord[]> {
+    const rows = await this.tenants.find({ plan, status: { $ne: 'terminated' } }).sort({ createdAt: 1, _id: 1 }).lean<TenantRow[]>().exec();
+    return rows.map(toRecord);
+  }
+
   /** How many tenants there are in each status. */
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.tenants.aggregate<{ _id: string; count: number }>([{ $group: { _id: '$status', count: { $sum: 1 } } }]).exec();

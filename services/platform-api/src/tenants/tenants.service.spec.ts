@@ -1,6 +1,7 @@
 import type { Tenant as TenantShape } from '@tessera/contracts';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
+import type { PlanCatalog } from '../plans/plan-catalog.service';
 import type { MembershipsRepository } from '../memberships/memberships.repository';
 import type { SettingsService } from '../settings/settings.service';
 import type { SubscriptionsService } from '../subscriptions/subscriptions.service';
@@ -20,7 +21,7 @@ function tenantRecord(fields: Partial<TenantRecord> = {}): TenantRecord {
   };
 }
 
-function setup(options: { approval?: boolean; transition?: TenantRecord | null } = {}) {
+function setup(options: { approval?: boolean; transition?: TenantRecord | null; archived?: string[] } = {}) {
   const created: Partial<TenantRecord>[] = [];
   const started: string[] = [];
   const converged: string[] = [];
@@ -34,7 +35,7 @@ function setup(options: { approval?: boolean; transition?: TenantRecord | null }
     findById: async () => null,
   } as unknown as TenantsRepository;
   const memberships = { upsert: async () => undefined } as unknown as MembershipsRepository;
-  const subscriptions = { open: async () => undefined, changePlan: async () => undefined, setStatus: async (_t: unknown, status: string) => void statuses.push(status) } as unknown as SubscriptionsService;
+  const subscriptions = { open: async () => undefined, changePlan: async () => undefined, setStatus: async (_t: unknown, status: string) => void statuses.push(status), followSuspension: async () => undefined } as unknown as SubscriptionsService;
   const provisioner = {
     start: (tenant: TenantRecord) => void started.push(tenant.slug),
     converge: async (tenant: TenantRecord) => (converged.push(tenant.status), { slug: tenant.slug, status: tenant.status, ran: true, steps: {} }),
@@ -42,7 +43,12 @@ function setup(options: { approval?: boolean; transition?: TenantRecord | null }
   } as unknown as TenantProvisioner;
   const health = { describeOne: async (tenant: TenantRecord) => ({ slug: tenant.slug, status: tenant.status }) as unknown as TenantShape } as unknown as TenantHealthService;
   const settings = { signupApproval: async () => options.approval ?? false } as unknown as SettingsService;
-  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings);
+  const catalog = {
+    assertChoosable: async (plan: string) => {
+      if (options.archived?.includes(plan)) throw DomainError.conflict(`The ${plan} plan is no longer offered`);
+    },
+  } as unknown as PlanCatalog;
+  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings, catalog);
   return { service, created, started, converged, released, statuses, updates };
 }
 
@@ -76,6 +82,16 @@ describe('TenantsService', () => {
     expect(started).toEqual([]);
     await service.update(tenantRecord(), { plan: 'business' });
     expect(started).toEqual(['acme']);
+  });
+
+  it('refuses an archived plan for a new tenant and a change of plan, but leaves a tenant on it alone', async () => {
+    const { service, created, updates } = setup({ archived: ['starter'] });
+    await expect(service.create(person(), { slug: 'acme', name: 'Acme', plan: 'starter' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(created).toEqual([]);
+    await expect(service.update(tenantRecord({ plan: 'free' }), { plan: 'starter' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(updates).toEqual([]);
+    await service.update(tenantRecord({ plan: 'starter' }), { plan: 'starter', name: 'Acme 2' });
+    expect(updates).toEqual([{ plan: 'starter', name: 'Acme 2' }]);
   });
 
   it('answers 409 when the status moved meanwhile, and converges on a change as expected, not drift', async () => {

@@ -13,6 +13,7 @@ import { TenantProvisioner } from './tenant-provisioner';
 import { type CreateTenantDto, type ListTenantsQuery, type UpdateTenantDto } from './tenant.dto';
 import type { TenantRecord } from './tenant.schema';
 import { TenantsRepository, type TenantChanges } from './tenants.repository';
+import { PlanCatalog } from '../plans/plan-catalog.service';
 
 const UPDATABLE_FIELDS = ['name', 'plan', 'industry', 'brandColor', 'keepAwake'] as const;
 
@@ -32,6 +33,7 @@ export class TenantsService {
     private readonly provisioning: TenantProvisioner,
     private readonly health: TenantHealthService,
     private readonly settings: SettingsService,
+    private readonly catalog: PlanCatalog,
   ) {}
 
   /**
@@ -84,6 +86,7 @@ export class TenantsService {
    * provisioning in the background: the answer shows every step pending.
    */
   async open(dto: CreateTenantDto, options: { owner: UserRecord | null; partnerId: string | null; awaitApproval?: boolean }): Promise<Mutation<TenantShape>> {
+    await this.catalog.assertChoosable(dto.plan ?? 'free');
     const tenant = await this.tenants.create({
       slug: dto.slug,
       name: dto.name,
@@ -137,6 +140,8 @@ export class TenantsService {
 
   async update(tenant: TenantRecord, dto: UpdateTenantDto): Promise<Mutation<TenantShape>> {
     if (tenant.status === 'terminated') throw DomainError.conflict('A terminated tenant cannot be changed');
+    // An archived plan stays with the tenants on it, but no one moves to it.
+    if (dto.plan !== undefined && dto.plan !== tenant.plan) await this.catalog.assertChoosable(dto.plan);
     const changes: TenantChanges = {};
     for (const field of UPDATABLE_FIELDS) {
       if (dto[field] !== undefined) Object.assign(changes, { [field]: dto[field] });
@@ -159,6 +164,8 @@ export class TenantsService {
     if (!updated) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
     // Stop or start the workspace and swap the route now; step errors are recorded, not thrown.
     await this.provisioning.converge(updated, { expected: true });
+    // A suspended tenant counts for no MRR, whatever its subscription's status.
+    if (to === 'suspended' || tenant.status === 'suspended') await this.subscriptions.followSuspension(updated, to === 'suspended');
     // A terminated tenant is no longer billed, and its custom domains are free for others.
     if (to === 'terminated') {
       await this.subscriptions.setStatus(updated, 'canceled');

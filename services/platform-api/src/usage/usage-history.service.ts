@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { UsageHistory, UsagePoint, UsageRange } from '@tessera/contracts';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
-import { WORKSPACE_LIMITS } from '../provisioning/workspace-templates';
+import { PlanCatalog } from '../plans/plan-catalog.service';
 import type { TenantRecord } from '../tenants/tenant.schema';
 import { bucketStart, downsample, rangePlan, RESOLUTION_MS } from './usage-math';
 import { type ChunkKind, type StoredPoint, type UsageChunk, type UsagePass, UsageRepository } from './usage.repository';
@@ -28,6 +28,7 @@ export class UsageHistoryService {
   constructor(
     private readonly usage: UsageRepository,
     private readonly config: AppConfig,
+    private readonly catalog: PlanCatalog,
     private readonly clock: Clock,
   ) {}
 
@@ -58,7 +59,7 @@ export class UsageHistoryService {
       const finer = [...hours.flatMap((chunk) => (chunk.point ? [chunk.point] : [])), ...fives.flatMap((chunk) => (chunk.point ? [chunk.point] : [])), ...open];
       points = [...days.flatMap((chunk) => chunk.points), ...downsample(finer, '1h')];
     }
-    const limits = WORKSPACE_LIMITS[tenant.plan];
+    const { limits } = await this.catalog.get(tenant.plan);
     return {
       range,
       resolution: plan.resolution,

@@ -4,6 +4,7 @@ import { workspaceNames } from '../../integrations/containers/container-runtime.
 import { EdgeRouter } from '../../integrations/edge/edge-router.port';
 import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 import { serviceHost } from '../workspace-templates';
+import { PlanCatalog } from '../../plans/plan-catalog.service';
 
 /**
  * The tenant's edge routes, one per service of its plan's workspace: to the
@@ -18,6 +19,7 @@ export class RouteStep extends ProvisioningStep {
   constructor(
     private readonly router: EdgeRouter,
     private readonly config: AppConfig,
+    private readonly catalog: PlanCatalog,
   ) {
     super();
   }
@@ -34,7 +36,7 @@ export class RouteStep extends ProvisioningStep {
     const targets = context.workspaceEndpoints ?? tenant.edgeTargets;
     const ensured = await this.router.ensureRoute({
       slug: tenant.slug,
-      services: this.config.workspace.services[tenant.plan].map((service) => ({
+      services: (await this.catalog.get(tenant.plan)).template.services.map((service) => ({
         name: service.name,
         hosts: service.default ? [serviceHost(service, tenant.slug, baseDomain), ...tenant.domains] : [serviceHost(service, tenant.slug, baseDomain)],
         target: targets[String(service.port)] ?? (service.default ? targets['default'] : undefined) ?? `http://${workspaceNames(tenant.slug).container}:${service.port}`,

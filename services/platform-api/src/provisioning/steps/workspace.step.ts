@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
 import { ContainerRuntime } from '../../integrations/containers/container-runtime.port';
 import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
-import { WORKSPACE_LIMITS, WORKSPACE_USER } from '../workspace-templates';
+import { PlanCatalog } from '../../plans/plan-catalog.service';
+import { WORKSPACE_USER } from '../workspace-templates';
 
-/** The tenant's container stack: running while active, stopped (data kept) otherwise; one port per service of its plan. */
+/** The tenant's container stack: running while active, stopped (data kept) otherwise; image, command, ports and limits from its plan in the catalogue. */
 @Injectable()
 export class WorkspaceStep extends ProvisioningStep {
   readonly name = 'workspace' as const;
 
   constructor(
     private readonly runtime: ContainerRuntime,
-    private readonly config: AppConfig,
+    private readonly catalog: PlanCatalog,
   ) {
     super();
   }
@@ -19,15 +19,18 @@ export class WorkspaceStep extends ProvisioningStep {
   async ensure(context: StepContext): Promise<StepResult> {
     const { tenant } = context;
     const firstRun = !tenant.provisioning['workspace']?.handle;
+    const { template, limits } = await this.catalog.get(tenant.plan);
     const ensured = await this.runtime.ensureWorkspace({
       tenantId: tenant.id,
       slug: tenant.slug,
-      image: this.config.workspace.image,
-      command: this.config.workspace.command,
+      image: template.image,
+      command: template.command,
       env: { TESSERA_TENANT: tenant.slug },
-      ports: this.config.workspace.services[tenant.plan].map((service) => service.port),
+      ports: template.services.map((service) => service.port),
       user: WORKSPACE_USER,
-      ...WORKSPACE_LIMITS[tenant.plan],
+      cpus: limits.cpus,
+      memoryMb: limits.memoryMb,
+      pids: limits.pids,
       running: (tenant.status === 'active' || tenant.status === 'pending') && !tenant.workspaceStopped,
     });
     context.workspaceEndpoints = Object.fromEntries(Object.entries(ensured.endpoints).map(([port, url]) => [String(port), url]));
