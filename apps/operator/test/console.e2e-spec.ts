@@ -195,6 +195,20 @@ describe('the operator console', () => {
     await expect(console_.locator('[data-test=customers]').textContent()).resolves.toContain(T);
   });
 
+  it('invites a new partner’s first admin, who is then on its team', async () => {
+    await go(`/partners/${P}`);
+    await console_.getByText('Nobody can sign in for this partner yet').waitFor();
+    const form = console_.locator('[data-test=partner-invite]');
+    await form.getByLabel('Email').fill(`first-admin-${sfx}@example.test`);
+    await form.getByLabel('Name').fill('First Admin');
+    await form.getByRole('button', { name: 'Add to the team' }).click();
+    await toast(console_, /is on Console Partner’s team/);
+    await console_.locator('[data-test=partner-team]').getByText('First Admin').waitFor();
+    await inspectPage(console_, 'operator', 'partner-team');
+    const team = await stack.api<{ email: string; role: string }[]>(operator, 'GET', `/partners/${P}/team`);
+    expect(team).toEqual([expect.objectContaining({ email: `first-admin-${sfx}@example.test`, role: 'admin' })]);
+  });
+
   it('requests support access, has it approved by the owner in the portal, uses it, and loses it when the owner ends it', async () => {
     await go(`/tenants/${T}`);
     await console_.locator('[data-test=members-hidden]').waitFor();
