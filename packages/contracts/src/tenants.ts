@@ -167,6 +167,8 @@ export interface Member {
   name: string;
   role: TenantRole;
   createdAt: string;
+  /** Invited and not signed in yet. */
+  invited: boolean;
 }
 
 export interface AddMemberRequest {

@@ -28,5 +28,7 @@ export function mapMember(membership: MembershipRecord<TenantRole>, user: UserRe
     name: user?.name ?? '',
     role: membership.role,
     createdAt: membership.createdAt.toISOString(),
+    // Invited and never signed in yet: the identity provider has the person, Tessera has not seen them.
+    invited: !user?.lastSeenAt,
   };
 }

@@ -95,9 +95,12 @@ describe('tenant routes', () => {
       ]);
     });
 
-    it('invites an email nobody has signed in with: created in the identity provider, a member once they sign in', async () => {
+    it('invites an email nobody has signed in with: created in the identity provider, invited until they sign in, then a member', async () => {
       const invited = await call('post', '/tenants/acme/members', 'owner', { email: 'Gina@Example.test', role: 'member' }).expect(201);
-      expect(invited.body).toMatchObject({ email: 'gina@example.test', role: 'member' });
+      expect(invited.body).toMatchObject({ email: 'gina@example.test', role: 'member', invited: true });
+      const invitedOf = async (email: string) => ((await call('get', '/tenants/acme/members', 'owner').expect(200)).body as { email: string; invited: boolean }[]).find((m) => m.email === email)?.invited;
+      expect(await invitedOf('gina@example.test')).toBe(true);
+      expect(await invitedOf('olivia@example.test')).toBe(false);
       const { body: found } = await t.idp.admin('GET', '/core/users/?email=gina%40example.test');
       const [person] = (found as { results: { pk: number; username: string }[] }).results;
       expect(person).toBeDefined();
@@ -105,6 +108,7 @@ describe('tenant routes', () => {
       const gina = await t.idp.accessToken(person!.username, 'portal');
       const me = await t.http().get('/users/me').set('authorization', `Bearer ${gina}`).expect(200);
       expect(me.body.memberships).toEqual([expect.objectContaining({ tenantSlug: 'acme', role: 'member' })]);
+      expect(await invitedOf('gina@example.test')).toBe(false);
     });
 
     it('answers 409 when the user is already a member', () =>
