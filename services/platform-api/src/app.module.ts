@@ -16,6 +16,7 @@ import { HealthModule } from './health/health.module';
 import { DatabaseModule } from './database/database.module';
 import { IntegrationsModule } from './integrations/integrations.module';
 import { PartnersModule } from './partners/partners.module';
+import { PlanCatalogModule } from './plans/plan-catalog.module';
 import { PlansModule } from './plans/plans.module';
 import { SettingsModule } from './settings/settings.module';
 import { OverviewModule } from './overview/overview.module';
@@ -69,6 +70,7 @@ export class AppModule implements NestModule {
         }),
         MongooseModule.forRoot(config.mongodbUri, { serverSelectionTimeoutMS: 5_000 }),
         DatabaseModule,
+        PlanCatalogModule,
         PlansModule,
         IntegrationsModule,
         LiveEventsModule,

@@ -1,17 +1,16 @@
-import { Global, Module } from '@nestjs/common';
-import { PlanCatalog } from './plan-catalog.service';
+import { Module } from '@nestjs/common';
+import { PlanCatalogModule } from './plan-catalog.module';
 import { PlanOffersController, PlansController } from './plans.controller';
 import { PlansService } from './plans.service';
 
 /**
- * The plan catalogue, for every module (global): provisioning, the edge,
- * subscriptions and tenants read it. Its PlanTenants port is bound by the
+ * The plan routes: the offers and the operators' catalogue. The catalogue
+ * itself is PlanCatalogModule's; the PlanTenants port is bound by the
  * provisioning module.
  */
-@Global()
 @Module({
+  imports: [PlanCatalogModule],
   controllers: [PlanOffersController, PlansController],
-  providers: [PlanCatalog, PlansService],
-  exports: [PlanCatalog],
+  providers: [PlansService],
 })
 export class PlansModule {}

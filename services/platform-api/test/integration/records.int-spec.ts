@@ -1,5 +1,6 @@
 import { getModelToken } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
+import { PlanCatalogModule } from '../../src/plans/plan-catalog.module';
 import type { AuditEvent } from '../../src/audit/audit-event.schema';
 import { AuditRepository } from '../../src/audit/audit.repository';
 import type { VerifiedToken } from '../../src/auth/token-verifier';
@@ -15,7 +16,7 @@ describe('users, memberships, subscriptions and audit on the real database', () 
   let data: DataModule;
 
   beforeAll(async () => {
-    data = await openDataModule('records', [UsersModule, SubscriptionsModule]);
+    data = await openDataModule('records', [PlanCatalogModule, UsersModule, SubscriptionsModule]);
   });
   afterAll(() => data.close());
 

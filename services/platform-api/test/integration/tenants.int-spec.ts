@@ -1,3 +1,4 @@
+import { PlanCatalogModule } from '../../src/plans/plan-catalog.module';
 import type { Actor } from '../../src/auth/actor';
 import { DomainError } from '../../src/common/errors/domain-error';
 import { MembershipsRepository } from '../../src/memberships/memberships.repository';
@@ -23,7 +24,7 @@ describe('tenants on the real database', () => {
     (await users.insert({ subject, email: `${subject}@example.test`, name: subject, username: subject, platformAdmin: false, lastSeenAt: null })).user;
 
   beforeAll(async () => {
-    data = await openDataModule('tenants', [TenantsModule, UsersModule, LiveEventsModule, ProvisioningModule]);
+    data = await openDataModule('tenants', [PlanCatalogModule, TenantsModule, UsersModule, LiveEventsModule, ProvisioningModule]);
     service = data.module.get(TenantsService);
     repository = data.module.get(TenantsRepository);
     memberships = data.module.get(MembershipsRepository);
