@@ -82,6 +82,13 @@ try {
   const cookie = exchanged.headers['set-cookie'][0].split(';')[0];
   const route = readFileSync(join(stack.dynamicDir, `tenant-${slugs.busy}.yml`), 'utf8');
   const direct = route.match(/url: (http:\/\/127\.0\.0\.1:\d+)/)[1];
+  // A container just started may not listen yet: wait until it answers before timing anything.
+  for (let tries = 0; ; tries += 1) {
+    const answered = await fetch(direct).then((r) => r.arrayBuffer().then(() => true), () => false);
+    if (answered) break;
+    if (tries >= 100) throw new Error(`the workspace at ${direct} never answered`);
+    await sleep(100);
+  }
 
   const measure = async (name, once) => {
     const times = [];
