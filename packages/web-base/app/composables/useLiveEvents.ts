@@ -9,8 +9,9 @@ import type { LiveEvent } from '@tessera/contracts';
  * Reconnects lose nothing: the browser's EventSource sends the last event's id
  * as Last-Event-ID when it reconnects, and the API resends what came after it.
  * An event seen twice (a resend racing a live one) is handled once. When the
- * stream had to be opened afresh (after a sign-in renewal or a long outage),
- * listeners get a `resync` so they read everything again once.
+ * stream opens (the first time, after a sign-in renewal or a long outage), and
+ * when a page starts listening after an event it may not have read, listeners
+ * get a `resync` so they read everything again once.
  */
 export type LiveListener = (event: LiveEvent | { type: 'resync' }) => void;
 
@@ -19,7 +20,8 @@ const seen: string[] = [];
 const seenSet = new Set<string>();
 let source: EventSource | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
-let everOpen = false;
+/** Events handed to listeners in this tab so far: a page that read its data before it listened knows whether it missed some. */
+let delivered = 0;
 const connection = ref<'connecting' | 'live' | 'offline'>('connecting');
 
 function remember(id: string): boolean {
@@ -31,6 +33,7 @@ function remember(id: string): boolean {
 }
 
 function emit(event: LiveEvent | { type: 'resync' }) {
+  if (event.type !== 'resync') delivered += 1;
   for (const listener of [...listeners]) listener(event);
 }
 
@@ -40,9 +43,9 @@ function open() {
   source = new EventSource('/api/events');
   source.onopen = () => {
     connection.value = 'live';
-    // Opened afresh (not a browser-driven resume): what happened meanwhile is read again.
-    if (everOpen) emit({ type: 'resync' });
-    everOpen = true;
+    // Opened afresh (not a browser-driven resume), or for the first time: the stream starts now, so what
+    // happened since the pages read their data (a tenant provisioned in that second) is read again.
+    emit({ type: 'resync' });
   };
   source.onmessage = (message) => {
     if (message.lastEventId && !remember(message.lastEventId)) return;
@@ -75,8 +78,11 @@ function closeWhenUnused() {
  * last). Answers the connection's state, for a "live" indicator.
  */
 export function useLiveEvents(listener: LiveListener) {
+  // The page reads its data in setup and listens once mounted: an event in between would be lost.
+  const deliveredAtSetup = delivered;
   onMounted(() => {
     listeners.add(listener);
+    if (delivered > deliveredAtSetup) listener({ type: 'resync' });
     open();
   });
   onBeforeUnmount(() => {
