@@ -47,8 +47,9 @@ export class AuditService {
       reason: draft.reason ?? null,
       support,
     });
-    // Every audited change of a tenant is also a live event: the pages showing it read it again.
-    if (draft.tenantId) await this.feed.publish({ tenantId: draft.tenantId, ...liveChangeOf(draft) });
+    // Every audited change of a tenant is also a live event: the pages showing it read it again. An audited
+    // read changes nothing: as an event it would make the page that read read again, and audit that, for ever.
+    if (draft.tenantId && !AUDITED_READS.has(draft.action)) await this.feed.publish({ tenantId: draft.tenantId, ...liveChangeOf(draft) });
   }
 
   /**
@@ -230,6 +231,9 @@ function targetName(event: AuditEventRecord, named: Named): { label: string | nu
 }
 
 /** What an audited action is, as a live event: its part of the tenant and the state it left, where one word says it. */
+/** Actions that record a read (under support access, of a workspace's logs), not a change. */
+const AUDITED_READS = new Set(['support.read', 'workspace.logs.read']);
+
 export function liveChangeOf(draft: AuditDraft): { type: 'tenant' | 'provisioning' | 'workspace'; change: string; state?: string } {
   const status = draft.changes?.['status']?.to;
   if (draft.action.startsWith('workspace.')) {
