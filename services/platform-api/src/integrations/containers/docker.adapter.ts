@@ -137,7 +137,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   async displaceForeign(workspace: WorkspaceRef): Promise<string[]> {
     return this.engine(async () => {
       const names = workspaceNames(workspace.slug);
-      const foreign = (labels: Record<string, string> | undefined | null) => labels?.[TENANT_LABEL] !== workspace.tenantId;
+      const foreign = (labels: Record<string, string> | undefined | null) => !owns(workspace, labels);
       const volume = await this.exists(() => this.docker.getVolume(names.volume).inspect());
       if (volume && foreign(volume.Labels)) this.mustOwn(workspace, 'data volume', names.volume, volume.Labels);
       const removed: string[] = [];
@@ -363,7 +363,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   private mustOwn(workspace: WorkspaceRef, kind: string, name: string, labels: Record<string, string> | undefined | null): void {
-    if (labels?.[TENANT_LABEL] === workspace.tenantId) return;
+    if (owns(workspace, labels)) return;
     const remedy = kind === 'data volume' ? 'an administrator of the engine moves it aside' : 'an operator repairs the workspace';
     throw new IntegrationError('containers', 'conflict', `The ${kind} ${name} belongs to ${ownerOf(labels)}, not to ${workspace.slug}: Tessera does not touch it until ${remedy}`);
   }
@@ -428,6 +428,11 @@ function parseEngineEvent(line: string, actions: Set<string>): WorkspaceEngineEv
   } catch {
     return null;
   }
+}
+
+/** Whether an engine object is the workspace's tenant's, by its label (names can be shared). */
+function owns(workspace: WorkspaceRef, labels: Record<string, string> | undefined | null): boolean {
+  return labels?.[TENANT_LABEL] === workspace.tenantId;
 }
 
 /** Whose an engine object is, from its labels, in words. */
