@@ -10,3 +10,4 @@ export * from './domains';
 export * from './events';
 export * from './workspace';
 export * from './plans';
+export * from './notifications';
