@@ -11,3 +11,4 @@ export * from './events';
 export * from './workspace';
 export * from './plans';
 export * from './notifications';
+export * from './incidents';

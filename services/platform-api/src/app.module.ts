@@ -30,6 +30,7 @@ import { DomainsModule } from './domains/domains.module';
 import { MeModule } from './me/me.module';
 import { LogsModule } from './logs/logs.module';
 import { UsageModule } from './usage/usage.module';
+import { IncidentsModule } from './incidents/incidents.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -88,6 +89,7 @@ export class AppModule implements NestModule {
         EdgeModule,
         LogsModule,
         UsageModule,
+        IncidentsModule,
         HealthModule,
         SeedModule,
       ],

@@ -18,4 +18,6 @@ export const MODEL = {
   domainClaim: 'TenantDomainClaim',
   liveEvent: 'LiveEvent',
   plan: 'CatalogPlan',
+  incident: 'Incident',
+  incidentWatch: 'IncidentWatch',
 } as const;

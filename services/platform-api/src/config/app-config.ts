@@ -110,6 +110,12 @@ export class AppConfig {
   readonly logs!: { heartbeatMs: number; auditSessionMs: number; maxStreams: number };
   /** Usage history: how often workspaces are sampled (0 = never), how long samples are kept, engine calls at once. */
   readonly usage!: { sampleMs: number; retentionDays: number; concurrency: number };
+  /**
+   * Incidents: how often the pass looks at the probes and the tenants' health
+   * (0 = never; tests run it), and how long a probe must fail, or a tenant stay
+   * down, before an incident opens.
+   */
+  readonly incidents!: { checkMs: number; probeThresholdMs: number; tenantThresholdMs: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -309,6 +315,11 @@ export function loadConfig(env: Env): AppConfig {
       sampleMs: integer('USAGE_SAMPLE_SECONDS', 60, 0, 3_600) * 1_000,
       retentionDays: integer('USAGE_RETENTION_DAYS', 30, 1, 366),
       concurrency: integer('USAGE_CONCURRENCY', 4, 1, 64),
+    },
+    incidents: {
+      checkMs: integer('INCIDENTS_CHECK_SECONDS', 60, 0, 3_600) * 1_000,
+      probeThresholdMs: integer('INCIDENTS_PROBE_THRESHOLD_SECONDS', 180, 0, 86_400) * 1_000,
+      tenantThresholdMs: integer('INCIDENTS_TENANT_THRESHOLD_SECONDS', 300, 0, 86_400) * 1_000,
     },
     seed: {
       defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),

@@ -32,6 +32,8 @@ import { TenantsRepository } from '../tenants/tenants.repository';
 import { UserSchema } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { UsageRepository } from '../usage/usage.repository';
+import { IncidentSchema, IncidentWatchSchema } from '../incidents/incident.schema';
+import { IncidentsRepository } from '../incidents/incidents.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -41,6 +43,7 @@ const REPOSITORIES = [
   DomainsRepository,
   EdgeTicketUsesRepository,
   FlagsRepository,
+  IncidentsRepository,
   LeaseRepository,
   LiveEventsRepository,
   LogSessionsRepository,
@@ -69,6 +72,8 @@ const REPOSITORIES = [
       { name: MODEL.domainClaim, schema: TenantDomainClaimSchema },
       { name: MODEL.edgeTicketUse, schema: EdgeTicketUseSchema },
       { name: MODEL.flag, schema: FeatureFlagSchema },
+      { name: MODEL.incident, schema: IncidentSchema },
+      { name: MODEL.incidentWatch, schema: IncidentWatchSchema },
       { name: MODEL.liveEvent, schema: LiveEventSchema },
       { name: MODEL.membership, schema: MembershipSchema },
       { name: MODEL.partnerMembership, schema: PartnerMembershipSchema },

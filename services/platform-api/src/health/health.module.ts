@@ -8,5 +8,6 @@ import { SystemHealthService } from './system-health.service';
   imports: [TerminusModule],
   controllers: [HealthController, SystemHealthController],
   providers: [SystemHealthService],
+  exports: [SystemHealthService],
 })
 export class HealthModule {}

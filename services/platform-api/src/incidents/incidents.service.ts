@@ -1,0 +1,271 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Incident, IncidentAction, IncidentEntry, IncidentSummary, Page } from '@tessera/contracts';
+import { mutation, type Mutation } from '../audit/mutation';
+import type { Actor } from '../auth/actor';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import { Notifier } from '../common/notifier';
+import { ReconcileService } from '../provisioning/reconcile.service';
+import { WorkspaceService } from '../provisioning/workspace.service';
+import { TenantHealthService } from '../tenants/tenant-health.service';
+import type { TenantRecord } from '../tenants/tenant.schema';
+import { TenantsRepository } from '../tenants/tenants.repository';
+import { UsersRepository } from '../users/users.repository';
+import type { IncidentEntryRecord, IncidentRecord } from './incident.schema';
+import { IncidentsRepository, type NewIncident } from './incidents.repository';
+
+/** What the pass saw of one cause. */
+export interface Observation {
+  cause: string;
+  kind: 'probe' | 'tenant';
+  failing: boolean;
+  title: string;
+  /** What is wrong (failing), or how it is now (cleared): a sentence. */
+  detail: string;
+  probe: string | null;
+  tenantId: string | null;
+}
+
+const ACTION_WORDS: Record<IncidentAction, { doing: string; done: string }> = {
+  reconcile: { doing: 'reconcile the tenant', done: 'Reconciled the tenant' },
+  'restart-workspace': { doing: 'restart the workspace', done: 'Restarted the workspace' },
+};
+
+const system = (): IncidentEntryRecord['by'] => ({ kind: 'system', userId: null });
+
+/**
+ * Incidents as operators work them: opened and resolved by the pass
+ * (IncidentMonitor), acknowledged, resolved with a note, and remedied
+ * (reconcile, restart the workspace) by operators. Opening and resolving tell
+ * people through the Notifier port, and the timeline says so. Every change
+ * by an operator is audited; nothing is ever removed.
+ */
+@Injectable()
+export class IncidentsService {
+  private readonly logger = new Logger(IncidentsService.name);
+
+  constructor(
+    private readonly incidents: IncidentsRepository,
+    private readonly tenants: TenantsRepository,
+    private readonly users: UsersRepository,
+    private readonly health: TenantHealthService,
+    private readonly reconciler: ReconcileService,
+    private readonly workspaces: WorkspaceService,
+    private readonly notifier: Notifier,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- reads -------------------------------------------------------------
+
+  async list(filter: { state?: 'open' | 'resolved'; tenant?: string }, page: number, pageSize: number): Promise<Page<IncidentSummary>> {
+    let tenantId: string | undefined;
+    if (filter.tenant) {
+      const tenant = await this.tenants.findBySlug(filter.tenant);
+      if (!tenant) return { items: [], total: 0, page, pageSize };
+      tenantId = tenant.id;
+    }
+    const { items, total } = await this.incidents.list({ state: filter.state, tenantId }, (page - 1) * pageSize, pageSize);
+    const described = await this.describe(items, true);
+    return { items: described.map(({ timeline: _timeline, ...summary }) => summary), total, page, pageSize };
+  }
+
+  /** A tenant's incidents, for its page: operators see who acted, a tenant's people see "an operator". */
+  async listForTenant(actor: Actor, tenant: { id: string }, page: number, pageSize: number): Promise<Page<Incident>> {
+    const { items, total } = await this.incidents.list({ tenantId: tenant.id }, (page - 1) * pageSize, pageSize);
+    return { items: await this.describe(items, actor.isOperator), total, page, pageSize };
+  }
+
+  async get(id: string): Promise<Incident> {
+    const [described] = await this.describe([await this.find(id)], true);
+    return described!;
+  }
+
+  // ---- operators ---------------------------------------------------------
+
+  async acknowledge(actor: Actor, id: string): Promise<Mutation<Incident>> {
+    const incident = await this.find(id);
+    if (incident.state !== 'open') throw DomainError.conflict('That incident is resolved already: there is nothing to acknowledge');
+    if (incident.acknowledgedAt) throw DomainError.conflict('That incident is acknowledged already');
+    const now = this.clock.now();
+    const updated = await this.incidents.append(incident.id, { at: now, type: 'acknowledged', by: this.operator(actor), text: 'Acknowledged: an operator is looking into it.' }, { acknowledgedAt: now }, { acknowledgedAt: null });
+    if (!updated) throw DomainError.conflict('That incident changed meanwhile: read it again');
+    return mutation(await this.get(updated.id), { ...this.target(updated), action: 'incident.acknowledge', changes: { acknowledgedAt: { from: null, to: now.toISOString() } } });
+  }
+
+  async resolve(actor: Actor, id: string, note: string): Promise<Mutation<Incident>> {
+    const incident = await this.find(id);
+    if (incident.state !== 'open') throw DomainError.conflict('That incident is resolved already');
+    const now = this.clock.now();
+    const resolved = await this.incidents.resolve(incident, { at: now, type: 'resolved', by: this.operator(actor), text: `Resolved by an operator: ${note}` }, 'operator');
+    if (!resolved) throw DomainError.conflict('That incident is resolved already');
+    // The cause starts counting again: if it still fails, a new incident opens after a whole threshold.
+    await this.incidents.watch(incident.cause, now, now);
+    await this.tell(resolved, 'incident.resolved');
+    return mutation(await this.get(resolved.id), { ...this.target(resolved), action: 'incident.resolve', changes: { state: { from: 'open', to: 'resolved' } }, reason: note });
+  }
+
+  /**
+   * Runs a remediation on the incident's tenant, writes what came of it on
+   * the timeline, and resolves the incident at once if the tenant is no
+   * longer down. Refused (409, nothing done) on a resolved incident, a
+   * platform incident, or a tenant whose workspace cannot be controlled.
+   */
+  async act(actor: Actor, id: string, action: IncidentAction): Promise<Mutation<Incident>> {
+    const incident = await this.find(id);
+    if (incident.state !== 'open') throw DomainError.conflict('That incident is resolved: nothing is run for it any more');
+    if (!incident.tenantId) throw DomainError.conflict('That incident is about the platform, not a tenant: it has no remediation actions');
+    const tenant = await this.tenants.findById(incident.tenantId);
+    if (!tenant) throw DomainError.notFound('The incident\'s tenant');
+    if (tenant.status === 'terminated') throw DomainError.tenantTerminated(tenant);
+
+    const outcome = await this.run(tenant, action);
+    const at = this.clock.now();
+    const entry: IncidentEntryRecord = { at, type: 'action', by: this.operator(actor), action, outcome: outcome.ok ? 'succeeded' : 'failed', text: outcome.text };
+    const updated = (await this.incidents.append(incident.id, entry)) ?? (await this.incidents.note(incident.id, entry)) ?? incident;
+    const after = await this.recheck(updated);
+    return mutation(await this.get(after.id), {
+      action: action === 'reconcile' ? 'tenant.reconcile' : 'workspace.restart',
+      target: action === 'reconcile' ? { type: 'tenant', id: tenant.id } : { type: 'workspace', id: tenant.slug },
+      tenantId: tenant.id,
+      partnerId: tenant.partnerId,
+      changes: { incident: { from: null, to: incident.id }, outcome: { from: null, to: entry.outcome } },
+      reason: `Remediation of the incident "${incident.title}"`,
+    });
+  }
+
+  // ---- the pass ----------------------------------------------------------
+
+  /** Opens an incident for a cause failing since `since`; null when one is open for it already. */
+  async open(observation: Observation, since: Date): Promise<IncidentRecord | null> {
+    const now = this.clock.now();
+    const minutes = describeDuration(now.getTime() - since.getTime());
+    const draft: NewIncident = {
+      kind: observation.kind,
+      cause: observation.cause,
+      title: observation.title,
+      detail: observation.detail,
+      probe: observation.probe,
+      tenantId: observation.tenantId,
+      failingSince: since,
+      openedAt: now,
+      opened: { at: now, type: 'opened', by: system(), text: `Opened: ${observation.detail} (failing for ${minutes}).` },
+    };
+    const opened = await this.incidents.open(draft);
+    if (opened) await this.tell(opened, 'incident.opened');
+    return opened;
+  }
+
+  /** Resolves an open incident whose cause has cleared. */
+  async resolveAutomatically(incident: IncidentRecord, how: string): Promise<IncidentRecord | null> {
+    const resolved = await this.incidents.resolve(incident, { at: this.clock.now(), type: 'resolved', by: system(), text: `Resolved automatically: ${how}` }, 'automatic');
+    if (resolved) await this.tell(resolved, 'incident.resolved');
+    return resolved;
+  }
+
+  // ---- helpers -----------------------------------------------------------
+
+  private async run(tenant: TenantRecord, action: IncidentAction): Promise<{ ok: boolean; text: string }> {
+    const words = ACTION_WORDS[action];
+    try {
+      if (action === 'reconcile') {
+        const result = await this.reconciler.reconcile(tenant, { wait: true, checkDomains: true });
+        if (!result.ran) return { ok: false, text: `Tried to ${words.doing}, but another reconcile held it too long: nothing was run.` };
+        const failed = Object.entries(result.steps).filter(([, step]) => step.state === 'error');
+        if (failed.length > 0) return { ok: false, text: `${words.done}; still in error: ${failed.map(([name, step]) => `the ${name} step (${step.error ?? 'no detail'})`).join(', ')}.` };
+        return { ok: true, text: `${words.done}: every step is in order.` };
+      }
+      const status = (await this.workspaces.restart(tenant)).result;
+      if (status.state === 'running') return { ok: true, text: `${words.done}: it is running.` };
+      return { ok: false, text: `${words.done}; it is ${status.state}${status.reason ? ` (${status.reason})` : ''}.` };
+    } catch (error: unknown) {
+      // A refusal (the workspace cannot be controlled now) changes nothing: answered as it is, and not written down.
+      if (error instanceof DomainError) throw error;
+      return { ok: false, text: `Tried to ${words.doing}, and it failed: ${error instanceof Error ? error.message : String(error)}.` };
+    }
+  }
+
+  /** After an action: resolves the incident at once when its tenant is no longer down. */
+  private async recheck(incident: IncidentRecord): Promise<IncidentRecord> {
+    if (!incident.tenantId || incident.state !== 'open') return incident;
+    const tenant = await this.tenants.fresh(incident.tenantId);
+    if (!tenant) return incident;
+    const { health } = await this.health.describeOne(tenant);
+    if (health.status === 'down') return incident;
+    const resolved = await this.resolveAutomatically(incident, `the tenant is ${health.status} again.`);
+    if (resolved) await this.incidents.watch(incident.cause, null, this.clock.now());
+    return resolved ?? incident;
+  }
+
+  /** Tells people (the Notifier never throws), and writes that it did on the timeline. */
+  private async tell(incident: IncidentRecord, kind: 'incident.opened' | 'incident.resolved'): Promise<void> {
+    const tenant = incident.tenantId ? await this.tenants.findById(incident.tenantId) : null;
+    const opened = kind === 'incident.opened';
+    const subject = `${opened ? 'Incident' : 'Resolved'}: ${incident.title}`;
+    const text = opened
+      ? `${incident.detail} It has been failing since ${incident.failingSince.toISOString()}. Operators can follow it on the Incidents page of the console.`
+      : `${incident.title}: this incident is resolved. ${incident.timeline.at(-1)?.text ?? ''}`.trim();
+    await this.notifier.notify({ kind, tenantId: tenant?.id ?? null, partnerId: tenant?.partnerId ?? null, subject, text, key: `${kind}:${incident.id}` });
+    const who = tenant ? "Operators and the tenant's owners were told" : 'Operators were told';
+    await this.incidents.note(incident.id, { at: this.clock.now(), type: 'notified', by: system(), text: `${who} that it ${opened ? 'opened' : 'is resolved'}.` });
+  }
+
+  private async find(id: string): Promise<IncidentRecord> {
+    const incident = await this.incidents.findById(id);
+    if (!incident) throw DomainError.notFound('That incident');
+    return incident;
+  }
+
+  private operator(actor: Actor): IncidentEntryRecord['by'] {
+    return { kind: 'operator', userId: actor.user?.id ?? null };
+  }
+
+  private target(incident: IncidentRecord) {
+    return { target: { type: 'incident', id: incident.id }, tenantId: incident.tenantId };
+  }
+
+  private async describe(records: IncidentRecord[], showOperators: boolean): Promise<Incident[]> {
+    const tenantIds = [...new Set(records.map((r) => r.tenantId).filter((id): id is string => id !== null))];
+    const userIds = showOperators ? [...new Set(records.flatMap((r) => r.timeline.map((e) => e.by.userId)).filter((id): id is string => id !== null))] : [];
+    const [tenants, users] = await Promise.all([this.tenants.findByIds(tenantIds), userIds.length > 0 ? this.users.findByIds(userIds) : Promise.resolve([])]);
+    const tenantById = new Map(tenants.map((t) => [t.id, t]));
+    const nameOf = new Map(users.map((u) => [u.id, u.name || u.email]));
+    return records.map((record) => {
+      const tenant = record.tenantId ? tenantById.get(record.tenantId) : undefined;
+      const timeline: IncidentEntry[] = record.timeline.map((entry) => ({
+        at: entry.at.toISOString(),
+        type: entry.type,
+        by: { kind: entry.by.kind, name: entry.by.kind === 'operator' && showOperators && entry.by.userId ? (nameOf.get(entry.by.userId) ?? null) : null },
+        text: entry.text,
+        ...(entry.action ? { action: entry.action } : {}),
+        ...(entry.outcome ? { outcome: entry.outcome } : {}),
+      }));
+      return {
+        id: record.id,
+        kind: record.kind,
+        cause: record.cause,
+        state: record.state,
+        title: record.title,
+        detail: record.detail,
+        probe: record.probe,
+        tenant: record.tenantId ? { id: record.tenantId, slug: tenant?.slug ?? '', name: tenant?.name ?? '' } : null,
+        failingSince: record.failingSince.toISOString(),
+        openedAt: record.openedAt.toISOString(),
+        acknowledgedAt: record.acknowledgedAt?.toISOString() ?? null,
+        resolvedAt: record.resolvedAt?.toISOString() ?? null,
+        resolution: record.resolution,
+        timeline,
+      };
+    });
+  }
+}
+
+/** "3 minutes", "1 hour 5 minutes", "40 seconds". */
+export function describeDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1_000));
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return `${hours} hour${hours === 1 ? '' : 's'}${rest > 0 ? ` ${rest} minute${rest === 1 ? '' : 's'}` : ''}`;
+}
