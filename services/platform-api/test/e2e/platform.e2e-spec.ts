@@ -107,6 +107,12 @@ describe('the platform as a whole', () => {
       'POST /tenants/:slug/support-access/:id/approve': 'tenant:support.manage',
       'POST /tenants/:slug/support-access/:id/deny': 'tenant:support.manage',
       'POST /tenants/:slug/support-access/:id/revoke': 'tenant:support.manage',
+      'GET /incidents': 'operator',
+      'GET /incidents/:id': 'operator',
+      'POST /incidents/:id/acknowledge': 'operator',
+      'POST /incidents/:id/resolve': 'operator',
+      'POST /incidents/:id/actions': 'operator',
+      'GET /tenants/:slug/incidents': 'tenant:tenant.read',
     });
   });
 
