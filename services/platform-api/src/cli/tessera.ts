@@ -6,6 +6,9 @@
  * (2 when it could not ask at all).
  */
 import type { ReconcileResult } from '@tessera/contracts';
+import { MongoClient } from 'mongodb';
+import { PlatformDatabaseRepository } from '../platform-backup/platform-backup.repository';
+import { BackupRefused, PlatformBackupService, type BackupSettings } from '../platform-backup/platform-backup.service';
 
 interface CliEnv {
   apiUrl: string;
@@ -15,12 +18,73 @@ interface CliEnv {
 }
 
 const USAGE = `usage: tessera reconcile (--tenant <slug> | --all)
+       tessera backup
+       tessera restore [--backup <name>] --yes
 
 environment:
   TESSERA_API_URL        platform-api, e.g. https://api.example.com
   TESSERA_ISSUER         the CI application's issuer, e.g. https://id.example.com/application/o/ci/
   TESSERA_CLIENT_ID      the CI client id (default tessera-ci)
-  TESSERA_CLIENT_SECRET  its secret`;
+  TESSERA_CLIENT_SECRET  its secret
+  MONGODB_URI            backup, restore: the platform database
+  PLATFORM_BACKUP_DIR    backup, restore: where backups go (default .data/backups/platform)
+  PLATFORM_BACKUP_KEEP   backup: how many are kept (default 14)`;
+
+export type BackupCommand = { command: 'backup' } | { command: 'restore'; backup: string | null; yes: boolean };
+
+/** `backup`, or `restore [--backup <name>] [--yes]` (a restore without --yes is parsed, and refused when run). */
+export function parseBackupArgs(argv: string[]): BackupCommand | null {
+  const [command, ...rest] = argv;
+  if (command === 'backup') return rest.length === 0 ? { command: 'backup' } : null;
+  if (command !== 'restore') return null;
+  let backup: string | null = null;
+  let yes = false;
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    if (flag === '--yes' && !yes) yes = true;
+    else if (flag === '--backup' && backup === null && /^[\w.-]{1,200}$/.test(rest[i + 1] ?? '')) backup = rest[++i]!;
+    else return null;
+  }
+  return { command: 'restore', backup, yes };
+}
+
+/** The backup settings from the environment: MONGODB_URI is required. */
+export function backupEnvOf(env: NodeJS.ProcessEnv): { uri: string } & BackupSettings {
+  const uri = env['MONGODB_URI']?.trim();
+  if (!uri) throw new CliError(`missing MONGODB_URI\n\n${USAGE}`);
+  const keep = Number(env['PLATFORM_BACKUP_KEEP']?.trim() || '14');
+  if (!Number.isInteger(keep) || keep < 1 || keep > 1_000) throw new CliError('PLATFORM_BACKUP_KEEP must be a whole number from 1 to 1000');
+  return { uri, dir: env['PLATFORM_BACKUP_DIR']?.trim() || '.data/backups/platform', keep };
+}
+
+async function runBackupCommand(command: BackupCommand, env: NodeJS.ProcessEnv, out: (text: string) => void): Promise<number> {
+  if (command.command === 'restore' && !command.yes) {
+    out('tessera: a restore replaces the platform database (each collection in the backup is dropped and restored); stop platform-api, then run it again with --yes');
+    return 2;
+  }
+  const settings = backupEnvOf(env);
+  const client = await new MongoClient(settings.uri, { serverSelectionTimeoutMS: 10_000 }).connect();
+  try {
+    const service = new PlatformBackupService(new PlatformDatabaseRepository(client.db()), settings, () => new Date());
+    if (command.command === 'backup') {
+      const m = await service.backup('command');
+      const documents = m.collections.reduce((sum, c) => sum + c.documents, 0);
+      out(`backup ${m.name}: ${m.collections.length} collections, ${documents} documents, ${m.sizeBytes} bytes in ${m.durationMs} ms\n  ${settings.dir}/${m.archive}\n  sha256 ${m.sha256}`);
+      return 0;
+    }
+    const result = await service.restore(command.backup, { confirmed: true });
+    out(`restored ${result.manifest.name} (${result.manifest.createdAt}): ${result.collections} collections, ${result.documents} documents\n  the database as it was before is in the backup ${result.safetyBackup}`);
+    return 0;
+  } catch (error: unknown) {
+    if (error instanceof BackupRefused) {
+      out(`tessera: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await client.close();
+  }
+}
 
 export function parseArgs(argv: string[]): { tenant: string } | { all: true } | null {
   const [command, flag, value, ...rest] = argv;
@@ -74,6 +138,15 @@ export function render(results: ReconcileResult[]): string {
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv, out: (text: string) => void): Promise<number> {
+  const backupCommand = parseBackupArgs(argv);
+  if (backupCommand) {
+    try {
+      return await runBackupCommand(backupCommand, env, out);
+    } catch (error: unknown) {
+      out(`tessera: ${error instanceof Error ? error.message : String(error)}`);
+      return 2;
+    }
+  }
   const target = parseArgs(argv);
   if (!target) {
     out(USAGE);
