@@ -16,8 +16,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /**
  * Why a 409 was answered, when the cause is a lasting state the caller can act
  * on rather than a race: the apps say so in words and stop offering the action.
+ * `ACCOUNT_DISABLED` comes with a 403 on any route: an operator disabled the
+ * person behind the token, and the apps sign them out to a page that says so.
  */
-export const ERROR_REASONS = ['TENANT_TERMINATED', 'PARTNER_TERMINATED'] as const;
+export const ERROR_REASONS = ['TENANT_TERMINATED', 'PARTNER_TERMINATED', 'ACCOUNT_DISABLED'] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /** The body of every error response. */

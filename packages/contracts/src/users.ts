@@ -24,3 +24,29 @@ export interface Me {
   /** Partners whose team the user is on. */
   partners: { partnerId: string; partnerSlug: string; role: PartnerRole }[];
 }
+
+/** A person as the operators' People list shows them. */
+export interface PersonSummary {
+  id: string;
+  email: string;
+  name: string;
+  username: string | null;
+  platformAdmin: boolean;
+  /** When an operator disabled the account; null while it may sign in. */
+  disabledAt: string | null;
+  /**
+   * The last time the person used Tessera: refreshed by any request at most
+   * hourly, and within a minute whenever an app opens (GET /users/me).
+   */
+  lastSeenAt: string | null;
+  createdAt: string;
+  /** Tenants the person is a member of, with their role. */
+  tenants: { id: string; slug: string; name: string; role: TenantRole }[];
+  /** Partners whose team the person is on, with their access level. */
+  partners: { id: string; slug: string; name: string; role: PartnerRole }[];
+}
+
+/** One person, for the console's person page. */
+export interface PersonDetail extends PersonSummary {
+  subject: string;
+}

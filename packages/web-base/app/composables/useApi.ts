@@ -9,7 +9,9 @@ export async function api<T>(path: string, options: { method?: 'GET' | 'POST' | 
     return answer as T;
   } catch (error: unknown) {
     const status = (error as { statusCode?: number }).statusCode;
-    if (status === 401) await navigateTo('/session-expired');
+    // An operator disabled the account: the page signs the person out and says so (not an expired session).
+    if (status === 403 && explainError(error).reason === 'ACCOUNT_DISABLED') await navigateTo('/account-disabled');
+    else if (status === 401) await navigateTo('/session-expired');
     throw error;
   }
 }

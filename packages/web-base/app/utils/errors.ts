@@ -30,6 +30,7 @@ export interface ExplainedError {
 const REASON_TITLES: Record<ErrorReason, string> = {
   TENANT_TERMINATED: 'Read-only: this tenant is terminated',
   PARTNER_TERMINATED: 'Read-only: this partner is terminated',
+  ACCOUNT_DISABLED: 'Your account is disabled',
 };
 
 const TITLES: Record<ErrorCode | 'NETWORK', string> = {

@@ -1,5 +1,8 @@
 import { PARTNER_ROLES, TENANT_ROLES } from '@tessera/contracts';
-import { parseRoleGroups } from './actor.service';
+import type { AppConfig } from '../config/app-config';
+import type { UsersService } from '../users/users.service';
+import type { AccessRepository } from './access.repository';
+import { ActorService, parseRoleGroups } from './actor.service';
 
 describe('parseRoleGroups', () => {
   it('reads `<prefix><slug>[:<role>]` groups and ignores everything else', () => {
@@ -20,5 +23,22 @@ describe('parseRoleGroups', () => {
       { slug: 'resellers', role: 'admin' },
       { slug: 'others', role: 'member' },
     ]);
+  });
+});
+
+describe('ActorService.resolve', () => {
+  const token = { subject: 'ada', issuer: 'https://id/', audiences: ['operator' as const], email: 'ada@example.test', name: 'Ada', username: 'ada', groups: [] };
+  const userOf = (disabledAt: Date | null) => ({
+    id: '0123456789abcdef01234567', subject: 'ada', email: 'ada@example.test', name: 'Ada', username: 'ada', platformAdmin: true, lastSeenAt: null, disabledAt, createdAt: new Date(0),
+  });
+  const actors = (disabledAt: Date | null) =>
+    new ActorService({ syncFromToken: async () => ({ user: userOf(disabledAt), created: false }) } as unknown as UsersService, {} as AccessRepository, {} as AppConfig);
+
+  it("refuses a disabled person's valid token with the ACCOUNT_DISABLED reason, whatever their role", async () => {
+    await expect(actors(new Date('2026-12-01T00:00:00Z')).resolve(token)).rejects.toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_DISABLED' });
+  });
+
+  it('lets a re-enabled person in again', async () => {
+    await expect(actors(null).resolve(token)).resolves.toMatchObject({ isOperator: true, user: { disabledAt: null } });
   });
 });

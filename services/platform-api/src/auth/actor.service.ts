@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PARTNER_ROLES, TENANT_ROLES } from '@tessera/contracts';
+import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import type { UserRecord } from '../users/user.schema';
 import { UsersService } from '../users/users.service';
@@ -29,6 +30,9 @@ export class ActorService {
     if (forPerson) {
       const synced = await this.users.syncFromToken(token);
       user = synced.user;
+      // Read through the users cache, which every write of a user drops in this process: a person disabled here
+      // is refused from the very next request; another API process sees it within READ_CACHE_TTL_MS (docs/auth.md).
+      if (user.disabledAt) throw DomainError.accountDisabled();
       if (synced.created) await this.bootstrapMemberships(user, token.groups);
     }
     return {

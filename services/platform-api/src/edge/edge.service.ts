@@ -72,6 +72,9 @@ export class EdgeService {
       return { kind: 'redirect', location: `${this.config.edge.loginUrl}?return=${encodeURIComponent(back)}` };
     }
 
+    // Read through the users cache that disabling drops: the next request after it is refused (docs/auth.md).
+    if (user.disabledAt) return page(403, 'Account disabled', `The account ${user.email} is disabled. Ask a platform operator if you think this is a mistake.`);
+
     const role = await this.roleOf(user, tenant);
     if (!role) return page(403, 'Not allowed', `You are signed in as ${user.email}, who is not a member of ${tenant.name}.`);
 

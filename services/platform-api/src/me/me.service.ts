@@ -6,6 +6,7 @@ import { MembershipsRepository } from '../memberships/memberships.repository';
 import { PartnerMembershipsRepository } from '../partners/partner-memberships.repository';
 import { PartnersRepository } from '../partners/partners.repository';
 import { TenantsRepository } from '../tenants/tenants.repository';
+import { UsersService } from '../users/users.service';
 
 /** GET /users/me: the caller, with their tenants and partners. */
 @Injectable()
@@ -15,11 +16,12 @@ export class MeService {
     private readonly tenants: TenantsRepository,
     private readonly partnerMemberships: PartnerMembershipsRepository,
     private readonly partners: PartnersRepository,
+    private readonly users: UsersService,
   ) {}
 
   async describe(actor: Actor): Promise<Me> {
-    const user = actor.user;
-    if (!user) throw DomainError.forbidden('A machine token has no user');
+    if (!actor.user) throw DomainError.forbidden('A machine token has no user');
+    const user = await this.users.recordAppOpened(actor.user);
     const memberships = await this.memberships.listActiveForUser(user.id);
     const tenants = memberships.length > 0 ? await this.tenants.findByIds(memberships.map((m) => m.scopeId)) : [];
     const byId = new Map(tenants.map((t) => [t.id, t]));

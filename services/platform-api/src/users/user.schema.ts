@@ -23,6 +23,13 @@ export class User {
   @Prop({ type: Date, default: null })
   lastSeenAt: Date | null;
 
+  /**
+   * Set when an operator disabled the account: from then on the API refuses
+   * its tokens and the edge its workspace cookie. Null while it may sign in.
+   */
+  @Prop({ type: Date, default: null })
+  disabledAt: Date | null;
+
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,6 +46,7 @@ export interface UserRecord {
   username: string | null;
   platformAdmin: boolean;
   lastSeenAt: Date | null;
+  disabledAt: Date | null;
   createdAt: Date;
 }
 
@@ -46,3 +54,7 @@ export interface UserRecord {
 UserSchema.index({ subject: 1 }, { unique: true });
 // Serves adding a member by email: users.findOne({ email }).
 UserSchema.index({ email: 1 });
+// Serves the People list's admin filter and the count of platform admins: users.find({ platformAdmin: true }).
+UserSchema.index({ platformAdmin: 1 });
+// Serves the People list, newest first: users.find(…).sort({ createdAt: -1 }).
+UserSchema.index({ createdAt: -1 });

@@ -8,6 +8,13 @@ import { MODEL } from '../common/model-names';
 import type { User, UserRecord } from './user.schema';
 
 export type UserProfile = Pick<User, 'email' | 'name' | 'username'>;
+
+/** The People list's filters: part of a name or email, disabled or not, platform admin or not. */
+export interface PeopleFilter {
+  search?: string;
+  disabled?: boolean;
+  platformAdmin?: boolean;
+}
 type UserRow = User & { _id: Types.ObjectId };
 
 const toRecord = (row: UserRow): UserRecord => ({
@@ -18,6 +25,7 @@ const toRecord = (row: UserRow): UserRecord => ({
   username: row.username ?? null,
   platformAdmin: row.platformAdmin,
   lastSeenAt: row.lastSeenAt ?? null,
+  disabledAt: row.disabledAt ?? null,
   createdAt: row.createdAt,
 });
 
@@ -69,6 +77,50 @@ export class UsersRepository {
 
   async updateProfile(id: string, profile: UserProfile & { lastSeenAt: Date }): Promise<UserRecord | null> {
     const row = await this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).lean<UserRow>().exec();
+    const updated = row ? toRecord(row) : null;
+    if (updated) this.bus.invalidate(...cacheKeys.user(updated));
+    return updated;
+  }
+
+  /** A page of people, newest first. The search text is matched literally (escaped), case-insensitively. */
+  async list(filter: PeopleFilter, skip: number, limit: number): Promise<{ items: UserRecord[]; total: number }> {
+    const query: Record<string, unknown> = {};
+    const search = filter.search?.trim();
+    if (search) {
+      const escaped = search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      query['$or'] = [{ name: { $regex: escaped, $options: 'i' } }, { email: { $regex: escaped, $options: 'i' } }, { username: { $regex: escaped, $options: 'i' } }];
+    }
+    if (filter.disabled !== undefined) query['disabledAt'] = filter.disabled ? { $ne: null } : null;
+    if (filter.platformAdmin !== undefined) query['platformAdmin'] = filter.platformAdmin;
+    const [rows, total] = await Promise.all([
+      this.users.find(query).sort({ createdAt: -1, _id: -1 }).skip(skip).limit(limit).lean<UserRow[]>().exec(),
+      this.users.countDocuments(query).exec(),
+    ]);
+    return { items: rows.map(toRecord), total };
+  }
+
+  /** Platform admins who may still sign in. */
+  countEnabledPlatformAdmins(): Promise<number> {
+    return this.users.countDocuments({ platformAdmin: true, disabledAt: null }).exec();
+  }
+
+  /** Disables (a date) or re-enables (null) the account; the caches of this process drop the user at once. */
+  setDisabled(id: string, disabledAt: Date | null): Promise<UserRecord | null> {
+    return this.write(id, { disabledAt });
+  }
+
+  setPlatformAdmin(id: string, platformAdmin: boolean): Promise<UserRecord | null> {
+    return this.write(id, { platformAdmin });
+  }
+
+  /** Refreshes lastSeenAt alone. */
+  touch(id: string, lastSeenAt: Date): Promise<UserRecord | null> {
+    return this.write(id, { lastSeenAt });
+  }
+
+  private async write(id: string, set: Partial<User>): Promise<UserRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return null;
+    const row = await this.users.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<UserRow>().exec();
     const updated = row ? toRecord(row) : null;
     if (updated) this.bus.invalidate(...cacheKeys.user(updated));
     return updated;

@@ -60,3 +60,19 @@ describe('UsersService.syncFromToken', () => {
     expect(writes).toEqual(['update']);
   });
 });
+
+describe('UsersService.recordAppOpened', () => {
+  const now = new Date('2026-11-23T12:00:00Z');
+  const serviceWith = (touched: string[]) =>
+    new UsersService({ touch: async (id: string, at: Date) => (touched.push(id), { id, lastSeenAt: at }) } as unknown as UsersRepository, config, { now: () => now } as Clock);
+  const user = (lastSeenAt: Date | null) => ({ id: 'u1', lastSeenAt }) as Parameters<UsersService['recordAppOpened']>[0];
+
+  it('records when an app opened once the last sighting is a minute old, and writes nothing within the minute', async () => {
+    const touched: string[] = [];
+    const service = serviceWith(touched);
+    expect((await service.recordAppOpened(user(new Date('2026-11-23T11:58:30Z')))).lastSeenAt).toEqual(now);
+    await service.recordAppOpened(user(new Date('2026-11-23T11:59:30Z')));
+    await service.recordAppOpened(user(null));
+    expect(touched).toEqual(['u1', 'u1']);
+  });
+});

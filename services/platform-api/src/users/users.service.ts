@@ -15,6 +15,8 @@ export interface TokenIdentity {
 
 /** How stale lastSeenAt may grow before a request refreshes it. */
 const LAST_SEEN_RESOLUTION_MS = 60 * 60 * 1000;
+/** How stale lastSeenAt may grow before an app opening (GET /users/me) refreshes it. */
+const APP_OPENED_RESOLUTION_MS = 60 * 1000;
 
 @Injectable()
 export class UsersService {
@@ -40,6 +42,17 @@ export class UsersService {
       lastSeenAt: null,
     });
     return user;
+  }
+
+  /**
+   * An app opened for this person (each app reads GET /users/me when a page
+   * loads, first of all right after signing in): the operators' People list
+   * shows when they were last seen, to the minute.
+   */
+  async recordAppOpened(user: UserRecord): Promise<UserRecord> {
+    const now = this.clock.now();
+    if (user.lastSeenAt && now.getTime() - user.lastSeenAt.getTime() < APP_OPENED_RESOLUTION_MS) return user;
+    return (await this.users.touch(user.id, now)) ?? user;
   }
 
   /**

@@ -26,6 +26,15 @@ export class DomainError extends Error {
   static partnerTerminated(partner: { slug: string; name?: string }): DomainError {
     return new DomainError('CONFLICT', `${partner.name ?? partner.slug} is terminated: it is kept and can be read, but nothing about it can be changed`, undefined, 'PARTNER_TERMINATED');
   }
+  /** An operator disabled the person behind the token: every route refuses it, whatever the token. */
+  static accountDisabled(): DomainError {
+    return new DomainError(
+      'FORBIDDEN',
+      'This account is disabled: Tessera no longer lets it sign in. Ask a platform operator if you think this is a mistake.',
+      undefined,
+      'ACCOUNT_DISABLED',
+    );
+  }
   static forbidden(message = 'You may not do this'): DomainError {
     return new DomainError('FORBIDDEN', message);
   }

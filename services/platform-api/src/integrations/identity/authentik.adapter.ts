@@ -130,6 +130,29 @@ export class AuthentikDirectory extends IdentityDirectory {
     return results[0] ? toUser(results[0]) : null;
   }
 
+  async setNamedGroupMember(groupName: string, email: string, member: boolean): Promise<{ found: boolean; changed: boolean }> {
+    const user = await this.findUserByEmail(email);
+    if (!user) return { found: false, changed: false };
+    const { results } = await this.call(() => this.core.coreGroupsList({ name: groupName, includeUsers: false }));
+    let group = results[0] ? toGroup(results[0]) : null;
+    if (!group) {
+      if (!member) return { found: true, changed: false };
+      group = toGroup(await this.call(() => this.core.coreGroupsCreate({ groupRequest: { name: groupName } })));
+    }
+    if (group.memberIds.includes(user.id) === member) return { found: true, changed: false };
+    const groupId = group.id;
+    if (member) await this.call(() => this.core.coreGroupsAddUserCreate({ groupUuid: groupId, userAccountRequest: { pk: user.id } }));
+    else await this.removeFromGroup(groupId, user.id);
+    return { found: true, changed: true };
+  }
+
+  async isNamedGroupMember(groupName: string, email: string): Promise<boolean> {
+    const user = await this.findUserByEmail(email);
+    if (!user) return false;
+    const { results } = await this.call(() => this.core.coreGroupsList({ name: groupName, includeUsers: false }));
+    return results[0] ? toGroup(results[0]).memberIds.includes(user.id) : false;
+  }
+
   async ping(): Promise<void> {
     await this.call(() => this.core.coreGroupsList({ name: '__tessera_health__', includeUsers: false }));
   }

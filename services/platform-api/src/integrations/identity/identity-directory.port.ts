@@ -54,6 +54,14 @@ export abstract class IdentityDirectory {
   abstract inviteUser(invitation: { email: string; name: string; groupId?: string }): Promise<DirectoryUser>;
   abstract removeFromGroup(groupId: string, userId: number): Promise<void>;
   abstract findUserByEmail(email: string): Promise<DirectoryUser | null>;
+  /**
+   * Puts the person with this email into the named group (creating the group
+   * when missing) or takes them out of it. `found` is false when the provider
+   * has no user with this email; `changed` whether membership changed. Idempotent.
+   */
+  abstract setNamedGroupMember(groupName: string, email: string, member: boolean): Promise<{ found: boolean; changed: boolean }>;
+  /** Whether the person with this email is in the named group (false when either is missing). */
+  abstract isNamedGroupMember(groupName: string, email: string): Promise<boolean>;
   /** Throws when the admin API does not answer or refuses the token. */
   abstract ping(): Promise<void>;
   /** How many confirmed MFA devices (TOTP, WebAuthn, …) the user has. */
