@@ -94,6 +94,21 @@ else
   edge_note="none: Traefik could not be built (see above); route files are still written to ${EDGE_DIR#$ROOT/}"
 fi
 
+# Mailpit: the SMTP server notification email goes to in development, read
+# through its JSON API (its web UI is not in the Go module).
+MAILPIT_HTTP_PORT="${MAILPIT_HTTP_PORT:-8025}"
+MAILPIT_SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"
+mail_note="none: Mailpit could not be built (see above)"
+if ensure_mailpit; then
+  log "starting Mailpit (SMTP 127.0.0.1:$MAILPIT_SMTP_PORT, API :$MAILPIT_HTTP_PORT)"
+  mkdir -p "$DATA/mailpit"
+  "$MAILPIT_BIN" --listen "127.0.0.1:$MAILPIT_HTTP_PORT" --smtp "127.0.0.1:$MAILPIT_SMTP_PORT" \
+    --database "$DATA/mailpit/mailpit.db" --disable-version-check >"$DATA/logs/mailpit.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$MAILPIT_HTTP_PORT/api/v1/info" mailpit
+  mail_note="smtp://127.0.0.1:$MAILPIT_SMTP_PORT; messages at http://127.0.0.1:$MAILPIT_HTTP_PORT/api/v1/messages (Mailpit)"
+fi
+
 log "starting dev-idp on :$IDP_PORT"
 (
   cd services/dev-idp
@@ -176,6 +191,7 @@ cat <<INFO
   engine         $engine_note
   workspaces     $edge_note
                  e.g. http://northwind.localhost:$EDGE_PORT/ (sign in as carol; Chromium and Firefox resolve *.localhost)
+  mail           $mail_note
   logs           .data/logs/
 
   Demo tenants: default, northwind, globex (past due), initech (suspended);

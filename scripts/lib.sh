@@ -109,6 +109,28 @@ ensure_oauth2_proxy() {
   export OAUTH2_PROXY_BIN OAUTH2_PROXY_VERSION
 }
 
+# Mailpit, the SMTP server tests and scripts/dev.sh send notification email to
+# (read back through its JSON API, /api/v1/messages): built from the Go module
+# proxy by version into $TESSERA_TOOLS/mailpit-<version>/ (no wrapper module;
+# about 1.5 min cold). Its web UI is not in the module; the API and SMTP are.
+# MAILPIT_BIN set beforehand is used as it is. Returns non-zero without Go.
+MAILPIT_VERSION=v1.33.1
+ensure_mailpit() {
+  local dir="$TESSERA_TOOLS/mailpit-$MAILPIT_VERSION"
+  if [ -n "${MAILPIT_BIN:-}" ] && [ -x "$MAILPIT_BIN" ]; then export MAILPIT_BIN; return 0; fi
+  MAILPIT_BIN="$dir/mailpit"
+  if [ ! -x "$MAILPIT_BIN" ]; then
+    command -v go >/dev/null || { log "Go is needed to build Mailpit"; return 1; }
+    log "building Mailpit $MAILPIT_VERSION into $dir (once)"
+    mkdir -p "$dir/.build"
+    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath \
+      -ldflags "-s -w -X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" \
+      "github.com/axllent/mailpit@$MAILPIT_VERSION") >&2 || return 1
+    mv "$dir/.build/mailpit" "$MAILPIT_BIN" && rmdir "$dir/.build"
+  fi
+  export MAILPIT_BIN MAILPIT_VERSION
+}
+
 # The compose-file check: the Compose Specification's loader and schema
 # (compose-go), as `docker compose config` uses them, from tools/compose-check.
 COMPOSE_GO_VERSION=v2.9.1

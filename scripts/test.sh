@@ -34,6 +34,8 @@ ensure_chromium || checks+=("Chromium for the browser tests:failed")
 # The real reverse proxy the edge tests put in front of the workspaces.
 ensure_traefik || checks+=("Traefik for the edge tests:failed")
 ensure_compose_check || checks+=("the compose-file check:failed")
+# The real SMTP server the notification tests send to and read back (MAILPIT_BIN).
+ensure_mailpit || checks+=("Mailpit for the notification tests:failed")
 # The real DNS server the custom-domain tests publish their TXT records on.
 ensure_dnsmasq || checks+=("dnsmasq for the custom-domain tests:failed")
 # What the benchmarks compare Tessera with, for their smoke stage below.
