@@ -12,3 +12,4 @@ export * from './docker-engine';
 export * from './swarm';
 export * from './until';
 export * from './workspace-services-image';
+export * from './backup-image';
