@@ -66,7 +66,7 @@ PODMAN=(env CONTAINERS_CONF="$ROOT/scripts/podman/containers-dev.conf" podman
 engine_note="Podman's Docker API on $ENGINE_SOCKET; workspace image $WORKSPACE_IMAGE"
 if ensure_podman && engine_pid="$(start_podman "$ENGINE_SOCKET" "$DATA/logs/podman.log")" && build_workspace_image; then
   [ -n "$engine_pid" ] && others+=("$engine_pid")
-  # Tenant backups: restic inside a helper container (docs/backups.md).
+  # The backup helper's image (restic inside a short-lived container: docs/backups.md).
   build_backup_image || log "the backup helper's image could not be built: backups will fail until it is"
 else
   engine_note="none could be started (see above): the workspace step records skipped"
@@ -122,8 +122,6 @@ log "starting platform-api on :$API_PORT"
   export SEED_DEMO="${SEED_DEMO:-true}"
   export CONTAINER_ENGINE_SOCKET="$ENGINE_SOCKET"
   export WORKSPACE_PUBLISH_PORTS="${WORKSPACE_PUBLISH_PORTS:-true}"
-  # A development password for the local backup repository only; a deployment sets its own (.env.example).
-  export BACKUP_PASSWORD="${BACKUP_PASSWORD:-tessera-dev-backups-not-secret}"
   export TRAEFIK_DYNAMIC_DIR="$EDGE_DIR"
   export TRAEFIK_PING_URL="${TRAEFIK_PING_URL:-$EDGE_PING_URL}"
   export EDGE_FORWARD_AUTH_URL="${EDGE_FORWARD_AUTH_URL:-http://localhost:$API_PORT/edge/auth}"
