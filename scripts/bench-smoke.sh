@@ -17,7 +17,7 @@ check() { # name, command…: one check that passes or fails as a whole
 
 engine_socket="${TESSERA_TEST_ENGINE_SOCKET:-/tmp/tessera-bench-engine-$$.sock}"
 engine_pid=""
-if ensure_podman && engine_pid="$(start_podman "$engine_socket")" && build_workspace_image; then
+if ensure_podman && ensure_restic && engine_pid="$(start_podman "$engine_socket")" && build_workspace_image; then
   export TESSERA_TEST_ENGINE_SOCKET="$engine_socket"
 else
   checks+=("container engine (Podman) for the benchmarks:failed")

@@ -66,6 +66,8 @@ PODMAN=(env CONTAINERS_CONF="$ROOT/scripts/podman/containers-dev.conf" podman
 engine_note="Podman's Docker API on $ENGINE_SOCKET; workspace image $WORKSPACE_IMAGE"
 if ensure_podman && engine_pid="$(start_podman "$ENGINE_SOCKET" "$DATA/logs/podman.log")" && build_workspace_image; then
   [ -n "$engine_pid" ] && others+=("$engine_pid")
+  # The backup helper's image (restic inside a short-lived container: docs/backups.md).
+  build_backup_image || log "the backup helper's image could not be built: backups will fail until it is"
 else
   engine_note="none could be started (see above): the workspace step records skipped"
   ENGINE_SOCKET=""

@@ -344,6 +344,43 @@ build_workspace_image() {
   return $status
 }
 
+# Debian's restic (0.14), the backup tool of tenant backups. It runs inside the
+# backup helper's image (build_backup_image), never on the host's data.
+ensure_restic() {
+  command -v restic >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    log "restic is not installed and cannot be installed here (needs root and apt-get)"; return 1
+  fi
+  log "installing restic from Debian's packages"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq restic >&2 || return 1
+}
+
+# The backup helper's image in Podman (BACKUP_IMAGE): busybox, restic and the
+# libraries restic is linked against (Debian's is linked dynamically against
+# glibc), as packages/testing/src/backup-image.ts builds it for the tests.
+BACKUP_IMAGE="${BACKUP_IMAGE:-localhost/tessera-backup:restic-0.14-1}"
+build_backup_image() {
+  if "${PODMAN[@]}" image exists "$BACKUP_IMAGE" 2>/dev/null; then return 0; fi
+  ensure_restic || return 1
+  log "building $BACKUP_IMAGE from Debian's busybox and restic"
+  local rootfs status library restic
+  restic="$(command -v restic)"
+  rootfs="$(mktemp -d)"
+  mkdir -p "$rootfs"/{bin,etc,tmp,data,repo}
+  cp /bin/busybox "$rootfs/bin/busybox" && ln -s busybox "$rootfs/bin/sh" && cp "$restic" "$rootfs/bin/restic" || { rm -rf "$rootfs"; return 1; }
+  for library in $(ldd "$restic" 2>/dev/null | grep -o '/[^ ]*'); do
+    [ -e "$library" ] && mkdir -p "$rootfs$(dirname "$library")" && cp "$library" "$rootfs$library"
+  done
+  if [ -e /etc/ssl/certs/ca-certificates.crt ]; then mkdir -p "$rootfs/etc/ssl/certs" && cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"; fi
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  tar -C "$rootfs" -cf "$rootfs.tar" . && "${PODMAN[@]}" import "$rootfs.tar" "$BACKUP_IMAGE" >/dev/null
+  status=$?
+  rm -rf "$rootfs" "$rootfs.tar"
+  return $status
+}
+
 # The benchmarks (bench/<name>/run.mjs), each of which has a smoke mode.
 bench_names() {
   local dir

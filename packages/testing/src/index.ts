@@ -13,3 +13,4 @@ export * from './swarm';
 export * from './until';
 export * from './workspace-services-image';
 export * from './mailpit';
+export * from './backup-image';

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContainerRuntime, type WorkspaceEnsured, type WorkspaceState, type WorkspaceStatus, type WorkspaceUsage } from './containers/container-runtime.port';
+import { ContainerRuntime, type VolumeBackup, type VolumeManifest, type VolumeRestore, type WorkspaceEnsured, type WorkspaceState, type WorkspaceStatus, type WorkspaceUsage } from './containers/container-runtime.port';
 import { EdgeRouter, type RouteEnsured } from './edge/edge-router.port';
 import { FileSpaces, type FileSpaceEnsured } from './files/file-spaces.port';
 import { IntegrationDisabled } from './integration-error';
@@ -44,6 +44,19 @@ export class DisabledContainerRuntime extends ContainerRuntime {
     return this.refuse();
   }
   usage(): Promise<WorkspaceUsage | null> {
+    return this.refuse();
+  }
+  /** No engine, no volume to back up or restore: refused with the reason, never a pretended backup. */
+  backupVolume(): Promise<VolumeBackup> {
+    return this.refuse();
+  }
+  restoreVolume(): Promise<VolumeRestore> {
+    return this.refuse();
+  }
+  volumeManifest(): Promise<VolumeManifest & { lines: string[] }> {
+    return this.refuse();
+  }
+  forgetSnapshots(): Promise<string[]> {
     return this.refuse();
   }
   private refuse(): Promise<never> {

@@ -96,6 +96,53 @@ export interface WorkspaceRef {
   slug: string;
 }
 
+
+/**
+ * Where a workspace's backups go: a restic repository per tenant, under
+ * `location` — a named engine volume (the local default, e.g.
+ * `tessera-backups`: one folder per tenant id in it) or an S3-compatible
+ * bucket (`s3:http(s)://host[:port]/bucket[/prefix]`, with keys) — opened
+ * with `password`. The repository is created on the first backup.
+ */
+export interface BackupRepository {
+  location: string;
+  password: string;
+  s3: { accessKeyId: string; secretAccessKey: string } | null;
+  /** The helper's image: busybox and restic (BACKUP_IMAGE). */
+  image: string;
+}
+
+/** A volume's file list, by its checksum (see backup-helper.ts for exactly what is listed). */
+export interface VolumeManifest {
+  /** sha256 over the sorted `sha256  ./path` lines of every regular file. */
+  checksum: string;
+  files: number;
+}
+
+export interface VolumeBackup {
+  /** restic's snapshot id (full). */
+  snapshotId: string;
+  /** The workspace's data, in bytes, as restic read it. */
+  sizeBytes: number;
+  /** What this backup added to the repository (new, deduplicated, compressed data). */
+  addedBytes: number;
+  /** The tenant's whole repository after it, in bytes (restic stats raw-data); null when restic did not say. */
+  repositoryBytes: number | null;
+  /**
+   * The file list at backup time; null when files changed while restic read
+   * them (a workspace writing during the backup): the snapshot is then a
+   * good copy but no file list can be recorded for it.
+   */
+  manifest: VolumeManifest | null;
+  /** The snapshots the repository holds after it. */
+  snapshots: string[];
+}
+
+export interface VolumeRestore {
+  /** The restored volume's file list, read after the restore (the restore drill compares it). */
+  manifest: VolumeManifest;
+}
+
 export abstract class ContainerRuntime {
   /** Converges the tenant's network, data volume and container on the spec. Idempotent. */
   abstract ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured>;
@@ -128,6 +175,27 @@ export abstract class ContainerRuntime {
   abstract logs(workspace: WorkspaceRef, options: LogOptions): Promise<Readable>;
   /** One usage sample of a running workspace; null when it is not running. */
   abstract usage(workspace: WorkspaceRef): Promise<WorkspaceUsage | null>;
+  /**
+   * Backs up the workspace's data volume into the tenant's repository: a
+   * helper container mounts the volume read-only and runs restic. Works on a
+   * running or a stopped workspace. Throws (IntegrationError `backups`) when
+   * restic fails or reads the volume only in part: a failed backup never
+   * answers. `tags` go on the snapshot.
+   */
+  abstract backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[]): Promise<VolumeBackup>;
+  /**
+   * Replaces the data volume's contents with a snapshot's. The caller stops
+   * the workspace first. The snapshot is restored beside the current files
+   * (in the same volume) and compared with `expected` (its recorded file
+   * list, when there is one); only then are the current files replaced. A
+   * snapshot restic cannot read (a damaged repository) or that differs from
+   * `expected` throws and replaces nothing.
+   */
+  abstract restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null): Promise<VolumeRestore>;
+  /** The data volume's file list now: its checksum and up to `limit` lines (`sha256  ./path`). */
+  abstract volumeManifest(workspace: WorkspaceRef, image: string, limit: number): Promise<VolumeManifest & { lines: string[] }>;
+  /** Keeps the tenant's last `keepLast` snapshots and prunes the rest (restic forget --prune); answers the snapshots kept. */
+  abstract forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number): Promise<string[]>;
 }
 
 /** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */

@@ -1,8 +1,14 @@
 import Docker from 'dockerode';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { HELPER_SCRIPT, jsonOf, manifestOf, parseHelperOutput, type HelperOutput, type ResticSnapshot, type ResticSummary } from './backup-helper';
 import {
+  type BackupRepository,
   ContainerRuntime,
+  type VolumeBackup,
+  type VolumeManifest,
+  type VolumeRestore,
   type LogOptions,
   type WorkspaceUsage,
   SLUG_LABEL,
@@ -268,6 +274,121 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
+  async backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[]): Promise<VolumeBackup> {
+    const output = await this.runHelper(workspace, repository.image, 'backup', { repository, readOnly: true, env: { TAGS: tags.join(',') } });
+    const summary = jsonOf<ResticSummary>(output.said.get('summary'));
+    const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots')) ?? [];
+    const short = summary?.snapshot_id;
+    const snapshot = short ? snapshots.find((candidate) => candidate.id.startsWith(short)) : undefined;
+    if (!summary || !short) throw new IntegrationError('backups', 'unavailable', 'restic finished without saying which snapshot it made: the backup is not counted');
+    const manifest = manifestOf(output.said.get('manifest'));
+    const stats = jsonOf<{ total_size?: number }>(output.said.get('stats'));
+    return {
+      snapshotId: snapshot?.id ?? short,
+      sizeBytes: summary.total_bytes_processed ?? 0,
+      addedBytes: summary.data_added ?? 0,
+      repositoryBytes: typeof stats?.total_size === 'number' ? stats.total_size : null,
+      manifest: manifest?.stable ? { checksum: manifest.checksum, files: manifest.files } : null,
+      snapshots: snapshots.map((candidate) => candidate.id),
+    };
+  }
+
+  async restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null): Promise<VolumeRestore> {
+    if (!/^[0-9a-f]{8,64}$/.test(snapshotId)) throw new IntegrationError('backups', 'not_found', 'That is not a snapshot id');
+    const output = await this.runHelper(workspace, repository.image, 'restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' } });
+    const [, checksum, files] = (output.said.get('restored') ?? '').split(' ');
+    if (!checksum || !files) throw new IntegrationError('backups', 'unavailable', 'The restore finished without reading the restored volume back');
+    return { manifest: { checksum, files: Number(files) } };
+  }
+
+  async volumeManifest(workspace: WorkspaceRef, image: string, limit: number): Promise<VolumeManifest & { lines: string[] }> {
+    const output = await this.runHelper(workspace, image, 'manifest', { repository: null, readOnly: true, env: {} });
+    const manifest = manifestOf(output.said.get('manifest'));
+    if (!manifest) throw new IntegrationError('backups', 'unavailable', 'The helper did not list the volume');
+    return { checksum: manifest.checksum, files: manifest.files, lines: output.lines.slice(0, limit) };
+  }
+
+  async forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number): Promise<string[]> {
+    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env: { KEEP_LAST: String(Math.max(1, Math.floor(keepLast))) } });
+    const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots'));
+    if (!snapshots) throw new IntegrationError('backups', 'unavailable', 'restic did not list the snapshots it kept');
+    return snapshots.map((snapshot) => snapshot.id);
+  }
+
+  /**
+   * Runs one operation of the backup helper against the workspace's data
+   * volume (which must be the tenant's) and answers what it printed; removes
+   * the helper whatever happens. The helper runs as root with only the
+   * capabilities that read and restore files of any owner, no network for a
+   * volume repository (the engine's default network for S3), a read-only root
+   * and a /tmp in memory.
+   */
+  private async runHelper(
+    workspace: WorkspaceRef,
+    image: string,
+    operation: string,
+    options: { repository: BackupRepository | null; readOnly: boolean; env: Record<string, string> },
+  ): Promise<HelperOutput> {
+    const names = workspaceNames(workspace.slug);
+    const { repository } = options;
+    const container = await this.engine(async () => {
+      const volume = await this.exists(() => this.docker.getVolume(names.volume).inspect());
+      if (!volume) throw new IntegrationError('backups', 'not_found', `The workspace of ${workspace.slug} has no data volume yet`);
+      this.mustOwn(workspace, 'data volume', names.volume, volume.Labels);
+      const mounts: Docker.MountSettings[] = [{ Type: 'volume', Source: names.volume, Target: '/data', ReadOnly: options.readOnly }];
+      const env: Record<string, string> = { OP: operation, ...options.env };
+      const s3 = repository?.location.startsWith('s3:') ?? false;
+      if (repository) {
+        env['RESTIC_PASSWORD'] = repository.password;
+        if (s3) {
+          env['RESTIC_REPOSITORY'] = `${repository.location.replace(/\/+$/, '')}/${workspace.tenantId}`;
+          env['AWS_ACCESS_KEY_ID'] = repository.s3?.accessKeyId ?? '';
+          env['AWS_SECRET_ACCESS_KEY'] = repository.s3?.secretAccessKey ?? '';
+        } else {
+          await this.ignoreConflict(() => this.docker.createVolume({ Name: repository.location, Labels: { 'io.tessera.role': 'backups' } }));
+          mounts.push({ Type: 'volume', Source: repository.location, Target: '/repo' });
+          env['RESTIC_REPOSITORY'] = `/repo/${workspace.tenantId}`;
+        }
+      }
+      return this.docker.createContainer({
+        name: `${names.container.replace(/-app$/, '')}-backup-${randomBytes(3).toString('hex')}`,
+        Image: image,
+        Cmd: ['/bin/sh', '-c', HELPER_SCRIPT],
+        Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+        User: '0:0',
+        Labels: { [TENANT_LABEL]: workspace.tenantId, [SLUG_LABEL]: workspace.slug, 'io.tessera.role': 'backup-helper' },
+        HostConfig: {
+          Mounts: mounts,
+          ...(s3 ? {} : { NetworkMode: 'none' }),
+          CapDrop: ['ALL'],
+          CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID'],
+          SecurityOpt: ['no-new-privileges'],
+          ReadonlyRootfs: true,
+          Tmpfs: { '/tmp': 'rw,nosuid,size=512m' },
+        },
+      });
+    });
+    try {
+      // No timeout: a large volume takes as long as it takes (the streaming client has none).
+      const helper = this.streaming.getContainer(container.id);
+      await this.engine(() => helper.start());
+      const result = (await this.engine(() => helper.wait())) as { StatusCode?: number };
+      const logs = (await this.engine(() => helper.logs({ stdout: true, stderr: true, follow: false }))) as unknown as Buffer;
+      const { out, err } = demultiplex(logs);
+      const output = parseHelperOutput(out);
+      if (output.error || result.StatusCode !== 0) {
+        const said = output.error ?? (err.trim().split('\n').slice(-2).join(' ') || `the helper exited with ${result.StatusCode ?? 'no status'}`);
+        throw new IntegrationError('backups', 'unavailable', `The ${operation} of ${workspace.slug} failed: ${said}`);
+      }
+      return output;
+    } finally {
+      await this.docker
+        .getContainer(container.id)
+        .remove({ force: true })
+        .catch(() => undefined);
+    }
+  }
+
   private containerOptions(spec: WorkspaceSpec, labels: Record<string, string>): Docker.ContainerCreateOptions {
     const names = workspaceNames(spec.slug);
     const ports = spec.ports.map((port) => `${port}/tcp`);
@@ -439,4 +560,19 @@ function owns(workspace: WorkspaceRef, labels: Record<string, string> | undefine
 function ownerOf(labels: Record<string, string> | undefined | null): string {
   const tenant = labels?.[TENANT_LABEL];
   return tenant ? `another tenant (${tenant})` : 'nobody Tessera knows (no tenant label)';
+}
+
+/** The engine's multiplexed log of a container without a terminal: 8-byte frame headers (stream, size), then the payload. */
+function demultiplex(raw: Buffer): { out: string; err: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const stream = raw[at];
+    const size = raw.readUInt32BE(at + 4);
+    const payload = raw.subarray(at + 8, at + 8 + size);
+    (stream === 2 ? err : out).push(payload);
+    at += 8 + size;
+  }
+  return { out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
 }
