@@ -62,7 +62,14 @@ export class AppConfig {
    * `<slug>.<base domain>`, each other one at `<name>--<slug>.<base domain>`.
    */
   readonly workspace!: {
+    /**
+     * What CONTAINER_ENGINE_SOCKET is: one engine (Docker or Podman) or a
+     * Docker Swarm manager, whose workspaces are services placed on its nodes.
+     */
+    runtime: 'engine' | 'swarm';
     engineSocket: string | null;
+    /** Swarm placement constraints by plan (`node.labels.tier==business`); empty: any node. An engine of one host ignores them. */
+    placement: Record<Plan, string[]>;
     image: string;
     command: string[];
     services: Record<Plan, WorkspaceService[]>;
@@ -211,6 +218,12 @@ export function loadConfig(env: Env): AppConfig {
   const idleSeconds = Object.fromEntries(
     PLANS.map((plan) => [plan, integer(`WORKSPACE_IDLE_SECONDS_${plan.toUpperCase()}`, defaultIdle, 0, 30 * 24 * 3_600)]),
   ) as Record<Plan, number>;
+  const runtime = text('CONTAINER_RUNTIME', 'engine');
+  if (runtime !== 'engine' && runtime !== 'swarm') problems.push(`CONTAINER_RUNTIME must be engine or swarm, got "${runtime}"`);
+  const defaultPlacement = parsePlacement('WORKSPACE_PLACEMENT', env['WORKSPACE_PLACEMENT'], [], problems);
+  const placement = Object.fromEntries(
+    PLANS.map((plan) => [plan, parsePlacement(`WORKSPACE_PLACEMENT_${plan.toUpperCase()}`, env[`WORKSPACE_PLACEMENT_${plan.toUpperCase()}`], defaultPlacement, problems)]),
+  ) as Record<Plan, string[]>;
   const pair = (prefix: string): { url: string; token: string } | null => {
     const base = optional(`${prefix}_API_URL`);
     if (!base) return null;
@@ -268,7 +281,9 @@ export function loadConfig(env: Env): AppConfig {
     },
     identity: { url: identityUrl, token: identityToken, timeoutMs: integer('IDENTITY_API_TIMEOUT_MS', 5_000, 100, 60_000) },
     workspace: {
+      runtime: runtime === 'swarm' ? 'swarm' : 'engine',
       engineSocket: optional('CONTAINER_ENGINE_SOCKET'),
+      placement,
       image: text('WORKSPACE_IMAGE', 'localhost/tessera-workspace:busybox-1'),
       command: (env['WORKSPACE_COMMAND']?.trim() || '/bin/busybox httpd -f -p 8080 -h /srv').split(/\s+/),
       services,
@@ -338,6 +353,18 @@ const MAX_SERVICES = 10;
  * default); `fallback` when the variable is not set. Names follow
  * SERVICE_NAME_PATTERN; names and ports are distinct.
  */
+/** Swarm placement constraints, comma-separated: `node.labels.tier==business,node.role!=manager`. Unset: the fallback. */
+function parsePlacement(variable: string, raw: string | undefined, fallback: string[], problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const constraints = raw.split(',').map((entry) => entry.trim());
+  for (const constraint of constraints) {
+    if (!/^node\.(id|hostname|role|platform\.(os|arch)|labels\.[A-Za-z0-9._-]+)\s*(==|!=)\s*[A-Za-z0-9._-]+$/.test(constraint)) {
+      problems.push(`${variable} must list Swarm constraints such as node.labels.tier==business, separated by commas, got "${constraint}"`);
+    }
+  }
+  return constraints.map((constraint) => constraint.replace(/\s+/g, ''));
+}
+
 function parseServices(variable: string, raw: string | undefined, fallback: WorkspaceService[], problems: string[]): WorkspaceService[] {
   if (!raw?.trim()) return fallback;
   const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);

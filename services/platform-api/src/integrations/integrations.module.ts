@@ -2,6 +2,7 @@ import { Global, Module, type Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ContainerRuntime } from './containers/container-runtime.port';
 import { DockerContainerRuntime } from './containers/docker.adapter';
+import { SwarmContainerRuntime } from './containers/swarm.adapter';
 import { DisabledContainerRuntime, DisabledEdgeRouter, DisabledFileSpaces, DisabledMailDomains } from './disabled.adapters';
 import { NodeDnsTxtRecords } from './dns/node-dns.adapter';
 import { TxtRecords } from './dns/txt-records.port';
@@ -17,17 +18,18 @@ import { StalwartMailDomains } from './mail/stalwart.adapter';
 /**
  * Every adapter, chosen once from the configuration: the real one when its
  * integration is configured, else a Disabled… one whose answers say why. The
- * next adapters (a Swarm runtime, a shared route store) are chosen here too.
+ * next adapters (a shared route store) are chosen here too.
  */
 export const INTEGRATION_PROVIDERS: Provider[] = [
   { provide: IdentityDirectory, inject: [AppConfig], useFactory: (config: AppConfig) => new AuthentikDirectory(config) },
   {
     provide: ContainerRuntime,
     inject: [AppConfig],
-    useFactory: ({ workspace }: AppConfig) =>
-      workspace.engineSocket
-        ? new DockerContainerRuntime({ socketPath: workspace.engineSocket, publishPorts: workspace.publishPorts, edgeContainer: workspace.edgeContainer })
-        : new DisabledContainerRuntime(),
+    useFactory: ({ workspace }: AppConfig) => {
+      if (!workspace.engineSocket) return new DisabledContainerRuntime();
+      if (workspace.runtime === 'swarm') return new SwarmContainerRuntime({ socketPath: workspace.engineSocket, edgeContainer: workspace.edgeContainer });
+      return new DockerContainerRuntime({ socketPath: workspace.engineSocket, publishPorts: workspace.publishPorts, edgeContainer: workspace.edgeContainer });
+    },
   },
   {
     provide: EdgeRouter,

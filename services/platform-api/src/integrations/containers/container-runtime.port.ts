@@ -15,10 +15,17 @@ export interface WorkspaceSpec {
   user: string;
   /** Whether the workspace should be running (false while suspended or terminated). */
   running: boolean;
+  /**
+   * Where it may run, as Swarm placement constraints (`node.labels.tier==business`),
+   * from the plan. An engine of one host has nowhere else to put it and ignores them.
+   */
+  placement: string[];
+  /** The handle the last ensure answered (null the first time): a Swarm runtime reads the node that holds the data from it. */
+  handle: string | null;
 }
 
 export interface WorkspaceEnsured {
-  /** The container's id. */
+  /** The engine's id of the workspace: the container's id on one engine; `<service id>@<node id>` on a Swarm, the node holding its data. */
   handle: string;
   /** Where the edge reaches each port of the workspace, by port, e.g. { 8080: 'http://127.0.0.1:41234' }. */
   endpoints: Record<number, string>;
@@ -69,12 +76,12 @@ export interface WorkspaceStatus {
   cpuPercent: number | null;
   memoryBytes: number | null;
   memoryLimitBytes: number | null;
+  /** The node it runs on, or last ran on (a Swarm's node name); absent on one engine. */
+  node?: string;
+  /** Why it is not running when the engine knows a reason beyond the workspace itself, in a sentence ("Its node swarm-2 is down."). */
+  reason?: string;
 }
 
-/**
- * The container engine, as the workspace step needs it. Adapter:
- * DockerContainerRuntime (dockerode; Docker Engine or Podman's Docker API).
- */
 /** Something the engine did to a workspace's container, as the engine reports it. */
 export interface WorkspaceEngineEvent {
   tenantId: string;
@@ -95,7 +102,6 @@ export interface WorkspaceRef {
   tenantId: string;
   slug: string;
 }
-
 
 /**
  * Where a workspace's backups go: a restic repository per tenant, under
@@ -143,6 +149,27 @@ export interface VolumeRestore {
   manifest: VolumeManifest;
 }
 
+/**
+ * The container engine, as the workspace step needs it. Adapters:
+ * DockerContainerRuntime (dockerode; one Docker Engine or Podman's Docker API)
+ * and SwarmContainerRuntime (a Docker Swarm manager's API).
+ *
+ * What each operation means, on either adapter:
+ * - a workspace is one running copy of its image with its data volume at
+ *   /data, on the tenant's own network, hardened and limited as the spec says;
+ *   on one engine that is a container, on a Swarm a service of one replica
+ *   whose task runs on the node that holds the data volume;
+ * - `running` (state) means a copy is running now: on a Swarm, a task in the
+ *   state 'running' on a node the manager sees as ready. A task on a down
+ *   node reads `stopped`, with the node in `reason`;
+ * - `stop` leaves the data and the definition, and nothing runs (a stopped
+ *   container; a service scaled to 0 replicas); `ensureWorkspace` with
+ *   `running: true` starts it again (start; scale to 1);
+ * - `restart` replaces the running copy with a fresh one on the same data;
+ * - events: `start` when a copy starts, `stop` when Tessera (or an operator)
+ *   stopped it, `die` when it ended on its own or with its node, `oom` when
+ *   the kernel killed it for memory.
+ */
 export abstract class ContainerRuntime {
   /** Converges the tenant's network, data volume and container on the spec. Idempotent. */
   abstract ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured>;

@@ -21,7 +21,8 @@ import {
   type WorkspaceRef,
   type WorkspaceStatus,
 } from './container-runtime.port';
-import { IntegrationError, isIntegrationError } from '../integration-error';
+import { IntegrationError } from '../integration-error';
+import { engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 import { LogLines } from './log-lines';
 
 const MB = 1024 * 1024;
@@ -55,33 +56,33 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured> {
-    return this.engine(async () => {
+    return engineCall(async () => {
       const names = workspaceNames(spec.slug);
       const labels = { [TENANT_LABEL]: spec.tenantId, [SLUG_LABEL]: spec.slug };
       const drift: string[] = [];
 
       // The common case, a converged workspace, costs one inspect: a container in
       // the wanted state, as specified, implies its network and volume.
-      const found = await this.exists(() => this.docker.getContainer(names.container).inspect());
+      const found = await inspected(() => this.docker.getContainer(names.container).inspect());
       if (found && found.Config.Labels?.[TENANT_LABEL] === spec.tenantId && found.State.Running === spec.running && this.differences(found, spec).length === 0) {
         await this.attachEdge(names.network);
         return { handle: found.Id, endpoints: this.endpointsOf(found, spec), drift };
       }
 
       // Nothing of another tenant's is joined, mounted or replaced: that needs an operator's repair.
-      if (found) this.mustOwn(spec, 'container', names.container, found.Config.Labels);
-      const network = await this.exists(() => this.docker.getNetwork(names.network).inspect());
-      if (network) this.mustOwn(spec, 'network', names.network, network.Labels);
-      const volume = await this.exists(() => this.docker.getVolume(names.volume).inspect());
-      if (volume) this.mustOwn(spec, 'data volume', names.volume, volume.Labels);
+      if (found) mustOwn(spec, 'container', names.container, found.Config.Labels);
+      const network = await inspected(() => this.docker.getNetwork(names.network).inspect());
+      if (network) mustOwn(spec, 'network', names.network, network.Labels);
+      const volume = await inspected(() => this.docker.getVolume(names.volume).inspect());
+      if (volume) mustOwn(spec, 'data volume', names.volume, volume.Labels);
       if (!network) {
-        await this.ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'bridge', Options: { isolate: 'true' }, Labels: labels }));
+        await ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'bridge', Options: { isolate: 'true' }, Labels: labels }));
         this.edgeAttached.delete(names.network);
         drift.push('network missing');
       }
       await this.attachEdge(names.network);
       if (!volume) {
-        await this.ignoreConflict(() => this.docker.createVolume({ Name: names.volume, Labels: labels }));
+        await ignoreConflict(() => this.docker.createVolume({ Name: names.volume, Labels: labels }));
         drift.push('data volume missing');
       }
 
@@ -97,7 +98,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
         drift.push('container missing');
       }
       if (!container) {
-        await this.ignoreConflict(() => this.docker.createContainer(this.containerOptions(spec, labels)));
+        await ignoreConflict(() => this.docker.createContainer(this.containerOptions(spec, labels)));
         container = await this.docker.getContainer(names.container).inspect();
       }
 
@@ -115,7 +116,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async status(workspace: WorkspaceRef, withStats: boolean): Promise<WorkspaceStatus> {
-    return this.engine(async () => {
+    return engineCall(async () => {
       const container = await this.ownContainer(workspace);
       if (!container) return { state: 'missing', image: null, startedAt: null, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null };
       const running = container.State.Running;
@@ -127,32 +128,32 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async restart(workspace: WorkspaceRef): Promise<void> {
-    await this.engine(async () => {
+    await engineCall(async () => {
       const container = await this.ownContainer(workspace);
       if (container) await this.docker.getContainer(container.Id).restart({ t: 5 });
     });
   }
 
   async stop(workspace: WorkspaceRef): Promise<void> {
-    await this.engine(async () => {
+    await engineCall(async () => {
       const container = await this.ownContainer(workspace);
       if (container) await this.ignoreNotModified(() => this.docker.getContainer(container.Id).stop({ t: 5 }));
     });
   }
 
   async displaceForeign(workspace: WorkspaceRef): Promise<string[]> {
-    return this.engine(async () => {
+    return engineCall(async () => {
       const names = workspaceNames(workspace.slug);
       const foreign = (labels: Record<string, string> | undefined | null) => !owns(workspace, labels);
-      const volume = await this.exists(() => this.docker.getVolume(names.volume).inspect());
-      if (volume && foreign(volume.Labels)) this.mustOwn(workspace, 'data volume', names.volume, volume.Labels);
+      const volume = await inspected(() => this.docker.getVolume(names.volume).inspect());
+      if (volume && foreign(volume.Labels)) mustOwn(workspace, 'data volume', names.volume, volume.Labels);
       const removed: string[] = [];
-      const container = await this.exists(() => this.docker.getContainer(names.container).inspect());
+      const container = await inspected(() => this.docker.getContainer(names.container).inspect());
       if (container && foreign(container.Config.Labels)) {
         await this.docker.getContainer(container.Id).remove({ force: true });
         removed.push(`container ${names.container} of ${ownerOf(container.Config.Labels)}`);
       }
-      const network = await this.exists(() => this.docker.getNetwork(names.network).inspect());
+      const network = await inspected(() => this.docker.getNetwork(names.network).inspect());
       if (network && foreign(network.Labels)) {
         await this.docker.getNetwork(names.network).remove();
         this.edgeAttached.delete(names.network);
@@ -163,7 +164,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async ping(): Promise<void> {
-    await this.engine(() => this.docker.ping());
+    await engineCall(() => this.docker.ping());
   }
 
   watch(onEvent: (event: WorkspaceEngineEvent) => void): () => void {
@@ -204,7 +205,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async workspaceStates(): Promise<Map<string, WorkspaceState>> {
-    return this.engine(async () => {
+    return engineCall(async () => {
       const containers = await this.docker.listContainers({ all: true, filters: { label: [TENANT_LABEL] } });
       // By the label, not the name: a container named like a tenant's but labelled for another is not its workspace.
       const own = containers.filter((c) => c.Names.some((name) => name.replace(/^\//, '') === workspaceNames(c.Labels[SLUG_LABEL] ?? '').container));
@@ -214,7 +215,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
 
   async logs(workspace: WorkspaceRef, options: LogOptions): Promise<Readable> {
     const slug = workspace.slug;
-    return this.engine(async () => {
+    return engineCall(async () => {
       const container = await this.ownContainer(workspace);
       if (!container) throw new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`);
       const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow, tail: options.tail };
@@ -253,7 +254,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async usage(workspace: WorkspaceRef): Promise<WorkspaceUsage | null> {
-    return this.engine(async () => {
+    return engineCall(async () => {
       const container = await this.ownContainer(workspace);
       if (!container?.State.Running) return null;
       // one-shot: Docker answers at once instead of waiting a second for a second reading; the sampler keeps the previous one.
@@ -331,10 +332,10 @@ export class DockerContainerRuntime extends ContainerRuntime {
   ): Promise<HelperOutput> {
     const names = workspaceNames(workspace.slug);
     const { repository } = options;
-    const container = await this.engine(async () => {
-      const volume = await this.exists(() => this.docker.getVolume(names.volume).inspect());
+    const container = await engineCall(async () => {
+      const volume = await inspected(() => this.docker.getVolume(names.volume).inspect());
       if (!volume) throw new IntegrationError('backups', 'not_found', `The workspace of ${workspace.slug} has no data volume yet`);
-      this.mustOwn(workspace, 'data volume', names.volume, volume.Labels);
+      mustOwn(workspace, 'data volume', names.volume, volume.Labels);
       const mounts: Docker.MountSettings[] = [{ Type: 'volume', Source: names.volume, Target: '/data', ReadOnly: options.readOnly }];
       const env: Record<string, string> = { OP: operation, ...options.env };
       const s3 = repository?.location.startsWith('s3:') ?? false;
@@ -345,7 +346,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
           env['AWS_ACCESS_KEY_ID'] = repository.s3?.accessKeyId ?? '';
           env['AWS_SECRET_ACCESS_KEY'] = repository.s3?.secretAccessKey ?? '';
         } else {
-          await this.ignoreConflict(() => this.docker.createVolume({ Name: repository.location, Labels: { 'io.tessera.role': 'backups' } }));
+          await ignoreConflict(() => this.docker.createVolume({ Name: repository.location, Labels: { 'io.tessera.role': 'backups' } }));
           mounts.push({ Type: 'volume', Source: repository.location, Target: '/repo' });
           env['RESTIC_REPOSITORY'] = `/repo/${workspace.tenantId}`;
         }
@@ -371,9 +372,9 @@ export class DockerContainerRuntime extends ContainerRuntime {
     try {
       // No timeout: a large volume takes as long as it takes (the streaming client has none).
       const helper = this.streaming.getContainer(container.id);
-      await this.engine(() => helper.start());
-      const result = (await this.engine(() => helper.wait())) as { StatusCode?: number };
-      const logs = (await this.engine(() => helper.logs({ stdout: true, stderr: true, follow: false }))) as unknown as Buffer;
+      await engineCall(() => helper.start());
+      const result = (await engineCall(() => helper.wait())) as { StatusCode?: number };
+      const logs = (await engineCall(() => helper.logs({ stdout: true, stderr: true, follow: false }))) as unknown as Buffer;
       const { out, err } = demultiplex(logs);
       const output = parseHelperOutput(out);
       if (output.error || result.StatusCode !== 0) {
@@ -443,13 +444,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   private async attachEdge(network: string): Promise<void> {
     const edge = this.options.edgeContainer;
     if (!edge || this.edgeAttached.has(network)) return;
-    try {
-      await this.docker.getNetwork(network).connect({ Container: edge });
-    } catch (error: unknown) {
-      const { statusCode, message } = error as { statusCode?: number; message?: string };
-      // Already attached: Docker answers 403 ("already exists"), Podman 409 or 500 with the same words.
-      if (!(statusCode === 403 || statusCode === 409 || /already/i.test(message ?? ''))) throw error;
-    }
+    await joinNetwork(() => this.docker.getNetwork(network).connect({ Container: edge }));
     this.edgeAttached.add(network);
   }
 
@@ -463,49 +458,12 @@ export class DockerContainerRuntime extends ContainerRuntime {
     );
   }
 
-  /** Runs engine calls; an engine that is down or answers an error becomes an IntegrationError. */
-  private async engine<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error: unknown) {
-      if (isIntegrationError(error)) throw error;
-      const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
-      if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new IntegrationError('containers', 'unavailable', `The container engine is not reachable (${code})`);
-      throw new IntegrationError('containers', 'unavailable', `The container engine answered ${statusCode ?? ''} ${message ?? String(error)}`.trim());
-    }
-  }
-
   /** The workspace's container, null when there is none; `conflict` when the one of that name is another tenant's. */
   private async ownContainer(workspace: WorkspaceRef): Promise<Docker.ContainerInspectInfo | null> {
     const name = workspaceNames(workspace.slug).container;
-    const container = await this.exists(() => this.docker.getContainer(name).inspect());
-    if (container) this.mustOwn(workspace, 'container', name, container.Config.Labels);
+    const container = await inspected(() => this.docker.getContainer(name).inspect());
+    if (container) mustOwn(workspace, 'container', name, container.Config.Labels);
     return container;
-  }
-
-  private mustOwn(workspace: WorkspaceRef, kind: string, name: string, labels: Record<string, string> | undefined | null): void {
-    if (owns(workspace, labels)) return;
-    const remedy = kind === 'data volume' ? 'an administrator of the engine moves it aside' : 'an operator repairs the workspace';
-    throw new IntegrationError('containers', 'conflict', `The ${kind} ${name} belongs to ${ownerOf(labels)}, not to ${workspace.slug}: Tessera does not touch it until ${remedy}`);
-  }
-
-  private async exists<T>(inspect: () => Promise<T>): Promise<T | null> {
-    try {
-      return await inspect();
-    } catch (error: unknown) {
-      if ((error as { statusCode?: number }).statusCode === 404) return null;
-      throw error;
-    }
-  }
-
-  /** A concurrent caller created it first: fine, it converges on the same object. */
-  private async ignoreConflict(create: () => Promise<unknown>): Promise<void> {
-    try {
-      await create();
-    } catch (error: unknown) {
-      const status = (error as { statusCode?: number }).statusCode;
-      if (status !== 409 && !(status === 500 && /already (exists|in use)/i.test(String((error as Error).message)))) throw error;
-    }
   }
 
   private async ignoreNotModified(change: () => Promise<unknown>): Promise<void> {
@@ -550,18 +508,6 @@ function parseEngineEvent(line: string, actions: Set<string>): WorkspaceEngineEv
     return null;
   }
 }
-
-/** Whether an engine object is the workspace's tenant's, by its label (names can be shared). */
-function owns(workspace: WorkspaceRef, labels: Record<string, string> | undefined | null): boolean {
-  return labels?.[TENANT_LABEL] === workspace.tenantId;
-}
-
-/** Whose an engine object is, from its labels, in words. */
-function ownerOf(labels: Record<string, string> | undefined | null): string {
-  const tenant = labels?.[TENANT_LABEL];
-  return tenant ? `another tenant (${tenant})` : 'nobody Tessera knows (no tenant label)';
-}
-
 /** The engine's multiplexed log of a container without a terminal: 8-byte frame headers (stream, size), then the payload. */
 function demultiplex(raw: Buffer): { out: string; err: string } {
   const out: Buffer[] = [];

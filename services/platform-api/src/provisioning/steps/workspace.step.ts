@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
 import { ContainerRuntime } from '../../integrations/containers/container-runtime.port';
 import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 import { PlanCatalog } from '../../plans/plan-catalog.service';
@@ -12,13 +13,15 @@ export class WorkspaceStep extends ProvisioningStep {
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly catalog: PlanCatalog,
+    private readonly config: AppConfig,
   ) {
     super();
   }
 
   async ensure(context: StepContext): Promise<StepResult> {
     const { tenant } = context;
-    const firstRun = !tenant.provisioning['workspace']?.handle;
+    const handle = tenant.provisioning['workspace']?.handle ?? null;
+    const firstRun = !handle;
     const { template, limits } = await this.catalog.get(tenant.plan);
     const ensured = await this.runtime.ensureWorkspace({
       tenantId: tenant.id,
@@ -32,6 +35,8 @@ export class WorkspaceStep extends ProvisioningStep {
       memoryMb: limits.memoryMb,
       pids: limits.pids,
       running: (tenant.status === 'active' || tenant.status === 'pending') && !tenant.workspaceStopped,
+      placement: this.config.workspace.placement[tenant.plan] ?? [],
+      handle,
     });
     context.workspaceEndpoints = Object.fromEntries(Object.entries(ensured.endpoints).map(([port, url]) => [String(port), url]));
     // Creating everything the first time is provisioning, not drift.

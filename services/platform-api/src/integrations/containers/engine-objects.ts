@@ -1,0 +1,67 @@
+import { IntegrationError, isIntegrationError } from '../integration-error';
+import { TENANT_LABEL, type WorkspaceRef } from './container-runtime.port';
+
+/*
+ * What the engine adapters (one engine, a Swarm) share: whose an engine
+ * object is, and how an engine's answers become Tessera's errors.
+ */
+
+/** Whether an engine object is the workspace's tenant's, by its label (names can be shared). */
+export function owns(workspace: WorkspaceRef, labels: Record<string, string> | undefined | null): boolean {
+  return labels?.[TENANT_LABEL] === workspace.tenantId;
+}
+
+/** Whose an engine object is, from its labels, in words. */
+export function ownerOf(labels: Record<string, string> | undefined | null): string {
+  const tenant = labels?.[TENANT_LABEL];
+  return tenant ? `another tenant (${tenant})` : 'nobody Tessera knows (no tenant label)';
+}
+
+/** Throws `conflict` when the object of that name is another tenant's: nothing of another tenant's is joined, mounted or replaced. */
+export function mustOwn(workspace: WorkspaceRef, kind: string, name: string, labels: Record<string, string> | undefined | null): void {
+  if (owns(workspace, labels)) return;
+  const remedy = kind === 'data volume' ? 'an administrator of the engine moves it aside' : 'an operator repairs the workspace';
+  throw new IntegrationError('containers', 'conflict', `The ${kind} ${name} belongs to ${ownerOf(labels)}, not to ${workspace.slug}: Tessera does not touch it until ${remedy}`);
+}
+
+/** An inspect's answer, or null when the engine has no such object. */
+export async function inspected<T>(inspect: () => Promise<T>): Promise<T | null> {
+  try {
+    return await inspect();
+  } catch (error: unknown) {
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    throw error;
+  }
+}
+
+/** A concurrent caller created it first: fine, it converges on the same object. */
+export async function ignoreConflict(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error: unknown) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 409 && !(status === 500 && /already (exists|in use)/i.test(String((error as Error).message)))) throw error;
+  }
+}
+
+/** Runs engine calls; an engine that is down or answers an error becomes an IntegrationError. */
+export async function engineCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error: unknown) {
+    if (isIntegrationError(error)) throw error;
+    const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
+    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new IntegrationError('containers', 'unavailable', `The container engine is not reachable (${code})`);
+    throw new IntegrationError('containers', 'unavailable', `The container engine answered ${statusCode ?? ''} ${message ?? String(error)}`.trim());
+  }
+}
+
+/** Joins a container to a network; already joined is fine (Docker answers 403, Podman 409 or 500 with the same words). */
+export async function joinNetwork(connect: () => Promise<unknown>): Promise<void> {
+  try {
+    await connect();
+  } catch (error: unknown) {
+    const { statusCode, message } = error as { statusCode?: number; message?: string };
+    if (!(statusCode === 403 || statusCode === 409 || /already/i.test(message ?? ''))) throw error;
+  }
+}
