@@ -1,6 +1,5 @@
 import Docker from 'dockerode';
-import type { IncomingMessage } from 'node:http';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { HELPER_SCRIPT, jsonOf, manifestOf, parseHelperOutput, type HelperOutput, type ResticSnapshot, type ResticSummary } from './backup-helper';
 import {
@@ -22,8 +21,7 @@ import {
   type WorkspaceStatus,
 } from './container-runtime.port';
 import { IntegrationError } from '../integration-error';
-import { engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
-import { LogLines } from './log-lines';
+import { dialLogs, engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 
 const MB = 1024 * 1024;
 
@@ -214,42 +212,11 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async logs(workspace: WorkspaceRef, options: LogOptions): Promise<Readable> {
-    const slug = workspace.slug;
+    const gone = () => new IntegrationError('containers', 'not_found', `The workspace of ${workspace.slug} has no container`);
     return engineCall(async () => {
       const container = await this.ownContainer(workspace);
-      if (!container) throw new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`);
-      const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow, tail: options.tail };
-      if (options.since) query['since'] = Math.floor(options.since.getTime() / 1_000);
-      const lines = new LogLines(!container.Config.Tty);
-      // Answered at once, not when the engine's headers come: Podman sends none for a followed log
-      // until the container prints. Destroying the lines (the reader went away) aborts the request
-      // or destroys the engine's response, which closes its socket.
-      const abort = new AbortController();
-      lines.once('close', () => abort.abort());
-      // dockerode answers a log that is not followed as one buffer: dial the endpoint as a stream either way.
-      this.streaming.modem.dial(
-        {
-          path: `/containers/${container.Id}/logs?`,
-          method: 'GET',
-          isStream: true,
-          abortSignal: abort.signal,
-          statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-          options: query,
-        },
-        (error: unknown, stream: unknown) => {
-          if (error) {
-            if (lines.destroyed) return;
-            // Removed since the inspect.
-            const gone = (error as { statusCode?: number }).statusCode === 404;
-            lines.destroy(gone ? new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no container`) : (error as Error));
-            return;
-          }
-          const response = stream as IncomingMessage;
-          if (lines.destroyed) response.destroy();
-          else pipeline(response, lines, () => undefined);
-        },
-      );
-      return lines;
+      if (!container) throw gone();
+      return dialLogs(this.streaming, `/containers/${container.Id}/logs?`, options, !container.Config.Tty, gone);
     });
   }
 

@@ -1,9 +1,14 @@
+import type Docker from 'dockerode';
+import type { IncomingMessage } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
 import { IntegrationError, isIntegrationError } from '../integration-error';
-import { TENANT_LABEL, type WorkspaceRef } from './container-runtime.port';
+import { TENANT_LABEL, type LogOptions, type WorkspaceRef } from './container-runtime.port';
+import { LogLines } from './log-lines';
 
 /*
  * What the engine adapters (one engine, a Swarm) share: whose an engine
- * object is, and how an engine's answers become Tessera's errors.
+ * object is, how an engine's answers become Tessera's errors, and how a log
+ * is read.
  */
 
 /** Whether an engine object is the workspace's tenant's, by its label (names can be shared). */
@@ -64,4 +69,43 @@ export async function joinNetwork(connect: () => Promise<unknown>): Promise<void
     const { statusCode, message } = error as { statusCode?: number; message?: string };
     if (!(statusCode === 403 || statusCode === 409 || /already/i.test(message ?? ''))) throw error;
   }
+}
+
+/**
+ * A container's or a service's log (`path`: `/containers/<id>/logs?` or
+ * `/services/<id>/logs?`) as a stream of LogLine objects, dialled as a stream
+ * whether followed or not (dockerode answers a log that is not followed as
+ * one buffer). Answered at once, not when the engine's headers come: Podman
+ * sends none for a followed log until the container prints. Destroying the
+ * lines (the reader went away) aborts the request or destroys the engine's
+ * response, which closes its socket. An engine's 404 (removed since it was
+ * looked up) becomes `gone()`.
+ */
+export function dialLogs(streaming: Docker, path: string, options: LogOptions, multiplexed: boolean, gone: () => Error): Readable {
+  const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow, tail: options.tail };
+  if (options.since) query['since'] = Math.floor(options.since.getTime() / 1_000);
+  const lines = new LogLines(multiplexed);
+  const abort = new AbortController();
+  lines.once('close', () => abort.abort());
+  streaming.modem.dial(
+    {
+      path,
+      method: 'GET',
+      isStream: true,
+      abortSignal: abort.signal,
+      statusCodes: { 200: true, 404: 'no such object', 500: 'server error', 503: 'node is not part of a swarm' },
+      options: query,
+    },
+    (error: unknown, stream: unknown) => {
+      if (error) {
+        if (lines.destroyed) return;
+        lines.destroy((error as { statusCode?: number }).statusCode === 404 ? gone() : (error as Error));
+        return;
+      }
+      const response = stream as IncomingMessage;
+      if (lines.destroyed) response.destroy();
+      else pipeline(response, lines, () => undefined);
+    },
+  );
+  return lines;
 }

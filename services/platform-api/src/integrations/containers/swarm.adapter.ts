@@ -1,6 +1,5 @@
 import Docker from 'dockerode';
-import type { IncomingMessage } from 'node:http';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   ContainerRuntime,
   SLUG_LABEL,
@@ -19,8 +18,7 @@ import {
   type VolumeRestore,
 } from './container-runtime.port';
 import { IntegrationError } from '../integration-error';
-import { engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
-import { LogLines } from './log-lines';
+import { dialLogs, engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 
 const MB = 1024 * 1024;
 /** Placement constraint that keeps a workspace on the node holding its data volume. */
@@ -276,35 +274,11 @@ export class SwarmContainerRuntime extends ContainerRuntime {
 
   /** The service's log, which the manager gathers from the nodes its tasks ran on. */
   async logs(workspace: WorkspaceRef, options: LogOptions): Promise<Readable> {
-    const slug = workspace.slug;
+    const gone = () => new IntegrationError('containers', 'not_found', `The workspace of ${workspace.slug} has no service`);
     return engineCall(async () => {
       const service = await this.ownService(workspace);
-      if (!service) throw new IntegrationError('containers', 'not_found', `The workspace of ${slug} has no service`);
-      const query: Record<string, unknown> = { stdout: true, stderr: true, timestamps: true, follow: options.follow, tail: options.tail };
-      if (options.since) query['since'] = Math.floor(options.since.getTime() / 1_000);
-      const lines = new LogLines(true);
-      const abort = new AbortController();
-      lines.once('close', () => abort.abort());
-      this.streaming.modem.dial(
-        {
-          path: `/services/${service.ID}/logs?`,
-          method: 'GET',
-          isStream: true,
-          abortSignal: abort.signal,
-          statusCodes: { 200: true, 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' },
-          options: query,
-        },
-        (error: unknown, stream: unknown) => {
-          if (error) {
-            if (!lines.destroyed) lines.destroy(error as Error);
-            return;
-          }
-          const response = stream as IncomingMessage;
-          if (lines.destroyed) response.destroy();
-          else pipeline(response, lines, () => undefined);
-        },
-      );
-      return lines;
+      if (!service) throw gone();
+      return dialLogs(this.streaming, `/services/${service.ID}/logs?`, options, true, gone);
     });
   }
 
