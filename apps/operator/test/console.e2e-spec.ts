@@ -248,6 +248,21 @@ describe('the operator console', () => {
     expect(await owner.locator('[data-test=support-banner]').count()).toBe(0);
   });
 
+  it('shows the one engine as a node with its capacity and workspaces, and offers no cordon or drain, which the API refuses', async () => {
+    await go('/nodes', 'nodes');
+    await expect(console_.locator('[data-test=runtime]').textContent()).resolves.toContain('one container engine');
+    const nodes = console_.locator('[data-node]');
+    await expect(nodes.count()).resolves.toBe(1);
+    await expect(nodes.locator('[data-test=memory]').textContent()).resolves.toMatch(/MB promised of \d+(\.\d)? GB/);
+    await nodes.locator(`[data-workspace="${T}"]`).waitFor();
+    await expect(nodes.locator('[data-test=cordon], [data-test=drain]').count()).resolves.toBe(0);
+    const listed = await stack.api<{ runtime: string; nodes: { id: string; workspaces: { slug: string; tenantName: string | null }[] }[] }>(operator, 'GET', '/nodes');
+    expect(listed.runtime).toBe('engine');
+    expect(listed.nodes[0]!.workspaces.find((workspace) => workspace.slug === T)?.tenantName).toBe('Operated');
+    const refused = await stack.api<{ message: string }>(operator, 'POST', `/nodes/${listed.nodes[0]!.id}/cordon`, { reason: 'Maintenance' }, [409]);
+    expect(refused.message).toContain('one container engine');
+  });
+
   it('shows every page', async () => {
     for (const [path, name] of [
       ['/', 'dashboard'],

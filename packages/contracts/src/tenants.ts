@@ -128,8 +128,10 @@ export interface WorkspaceStatus {
   cpuPercent: number | null;
   memoryBytes: number | null;
   memoryLimitBytes: number | null;
-  /** Why the state is unknown (no engine configured, engine down). */
+  /** Why the state is unknown (no engine configured, engine down), or why it is not running when the engine knows (its node is down or drained). */
   reason?: string;
+  /** On a Docker Swarm: the node it runs on, or last ran on. */
+  node?: string;
   /** An owner stopped it: it stays stopped until started. */
   stoppedByOwner: boolean;
   /** The plan's idle time before the workspace sleeps; null when it never does (keep-awake is the tenant's `keepAwake`). */

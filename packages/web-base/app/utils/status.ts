@@ -94,6 +94,17 @@ export const STATUS_LOOKS = {
     active: look('Member', 'success', OK),
     invited: look('Invited', 'info', 'i-lucide-mail'),
   },
+  node: {
+    ready: look('Ready', 'success', OK),
+    down: look('Down', 'error', BAD),
+    disconnected: look('Disconnected', 'error', BAD),
+    unknown: look('Unknown', 'neutral', 'i-lucide-circle-help'),
+  },
+  availability: {
+    active: look('Takes new workspaces', 'success', OK),
+    cordoned: look('Cordoned', 'warning', 'i-lucide-ban'),
+    drained: look('Drained', 'error', OFF),
+  },
 } as const satisfies Record<string, Record<string, StatusLook>>;
 
 export type StatusKind = keyof typeof STATUS_LOOKS;

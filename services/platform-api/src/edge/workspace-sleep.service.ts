@@ -3,6 +3,7 @@ import { PLANS } from '@tessera/contracts';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
 import { ReconcileService } from '../provisioning/reconcile.service';
 import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
@@ -33,6 +34,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly catalog: PlanCatalog,
+    private readonly runtime: ContainerRuntime,
     private readonly clock: Clock,
   ) {}
 
@@ -115,7 +117,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     // The default service answering stands for the workspace: the others start in the same container.
     const [main] = (await this.catalog.get(fresh.plan)).template.services;
     const target = main ? fresh.edgeTargets[String(main.port)] : undefined;
-    if (target) await this.untilAnswering(target, ANSWER_WAIT_MS);
+    if (target) await this.untilAnswering(fresh, target, ANSWER_WAIT_MS);
     await this.audit.recordSystem('edge', {
       action: 'workspace.wake',
       target: { type: 'workspace', id: tenant.slug },
@@ -128,10 +130,11 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
   /**
    * Waits until the workspace answers HTTP at `target`, whatever the status,
    * for at most `waitMs` of real time. A target this process cannot resolve
-   * (the API is not on the workspace's network, as in the compose stack) is
-   * taken as ready once the container runs.
+   * (the API is not on the workspace's network: the compose stack, a Swarm's
+   * overlay) is taken as ready once the engine says it runs: on a Swarm that
+   * is when the task scaled back to 1 runs, a moment after the reconcile.
    */
-  private async untilAnswering(target: string, waitMs: number): Promise<void> {
+  private async untilAnswering(tenant: TenantRecord, target: string, waitMs: number): Promise<void> {
     const deadline = this.clock.monotonic() + waitMs;
     while (this.clock.monotonic() < deadline) {
       try {
@@ -139,9 +142,17 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
         return;
       } catch (error: unknown) {
         const code = (error as { cause?: { code?: string } }).cause?.code;
-        if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return;
+        if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return this.untilRunning(tenant, deadline);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+    }
+  }
+
+  private async untilRunning(tenant: TenantRecord, deadline: number): Promise<void> {
+    while (this.clock.monotonic() < deadline) {
+      const { state } = await this.runtime.status({ tenantId: tenant.id, slug: tenant.slug }, false).catch(() => ({ state: 'unknown' }));
+      if (state === 'running') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 }

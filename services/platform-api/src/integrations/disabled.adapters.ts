@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { ContainerNodes, type EngineNode } from './containers/container-nodes.port';
 import { ContainerRuntime, type VolumeBackup, type VolumeManifest, type VolumeRestore, type WorkspaceEnsured, type WorkspaceState, type WorkspaceStatus, type WorkspaceUsage } from './containers/container-runtime.port';
 import { EdgeRouter, type RouteEnsured } from './edge/edge-router.port';
 import { FileSpaces, type FileSpaceEnsured } from './files/file-spaces.port';
@@ -106,5 +107,19 @@ export class DisabledFileSpaces extends FileSpaces {
   }
   ping(): Promise<void> {
     return Promise.reject(new IntegrationDisabled('files', this.reason));
+  }
+}
+
+/** No engine, no nodes: the list is empty and nothing can be cordoned. */
+export class DisabledContainerNodes extends ContainerNodes {
+  readonly kind = 'engine';
+  constructor(private readonly reason = 'No container engine is configured') {
+    super();
+  }
+  list(): Promise<EngineNode[]> {
+    return Promise.resolve([]);
+  }
+  setAvailability(): Promise<EngineNode> {
+    return Promise.reject(new IntegrationDisabled('containers', this.reason));
   }
 }

@@ -1,9 +1,12 @@
 import { Global, Module, type Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { ContainerNodes } from './containers/container-nodes.port';
 import { ContainerRuntime } from './containers/container-runtime.port';
+import { EngineContainerNodes } from './containers/engine-nodes.adapter';
+import { SwarmContainerNodes } from './containers/swarm-nodes.adapter';
 import { DockerContainerRuntime } from './containers/docker.adapter';
 import { SwarmContainerRuntime } from './containers/swarm.adapter';
-import { DisabledContainerRuntime, DisabledEdgeRouter, DisabledFileSpaces, DisabledMailDomains } from './disabled.adapters';
+import { DisabledContainerNodes, DisabledContainerRuntime, DisabledEdgeRouter, DisabledFileSpaces, DisabledMailDomains } from './disabled.adapters';
 import { NodeDnsTxtRecords } from './dns/node-dns.adapter';
 import { TxtRecords } from './dns/txt-records.port';
 import { EdgeRouter } from './edge/edge-router.port';
@@ -32,6 +35,15 @@ export const INTEGRATION_PROVIDERS: Provider[] = [
     },
   },
   {
+    provide: ContainerNodes,
+    inject: [AppConfig],
+    useFactory: ({ workspace }: AppConfig) => {
+      if (!workspace.engineSocket) return new DisabledContainerNodes();
+      if (workspace.runtime === 'swarm') return new SwarmContainerNodes({ socketPath: workspace.engineSocket });
+      return new EngineContainerNodes({ socketPath: workspace.engineSocket });
+    },
+  },
+  {
     provide: EdgeRouter,
     inject: [AppConfig],
     useFactory: ({ edge }: AppConfig) =>
@@ -47,6 +59,6 @@ export const INTEGRATION_PROVIDERS: Provider[] = [
 @Global()
 @Module({
   providers: INTEGRATION_PROVIDERS,
-  exports: [IdentityDirectory, ContainerRuntime, EdgeRouter, MailDomains, FileSpaces, TxtRecords],
+  exports: [IdentityDirectory, ContainerRuntime, ContainerNodes, EdgeRouter, MailDomains, FileSpaces, TxtRecords],
 })
 export class IntegrationsModule {}

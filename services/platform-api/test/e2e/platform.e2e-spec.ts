@@ -113,6 +113,10 @@ describe('the platform as a whole', () => {
       'POST /incidents/:id/resolve': 'operator',
       'POST /incidents/:id/actions': 'operator',
       'GET /tenants/:slug/incidents': 'tenant:tenant.read',
+      'GET /nodes': 'operator',
+      'POST /nodes/:id/cordon': 'operator',
+      'POST /nodes/:id/drain': 'operator',
+      'POST /nodes/:id/uncordon': 'operator',
     });
   });
 

@@ -17,7 +17,9 @@ import {
   type VolumeManifest,
   type VolumeRestore,
 } from './container-runtime.port';
+import type { NodeAvailability } from '@tessera/contracts';
 import { IntegrationError } from '../integration-error';
+import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL } from './container-nodes.port';
 import { dialLogs, engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 
 const MB = 1024 * 1024;
@@ -37,12 +39,12 @@ export interface SwarmRuntimeOptions {
  * Swarm objects as dockerode answers them: only the fields read here.
  * (@types/dockerode types them loosely.)
  */
-interface Service {
+export interface Service {
   ID: string;
   Version: { Index: number };
   Spec: ServiceSpec;
 }
-interface ServiceSpec {
+export interface ServiceSpec {
   Name: string;
   Labels?: Record<string, string>;
   TaskTemplate: {
@@ -67,7 +69,7 @@ interface ServiceSpec {
   Mode: { Replicated?: { Replicas?: number } };
   EndpointSpec?: { Mode: string };
 }
-interface Task {
+export interface Task {
   ID: string;
   ServiceID: string;
   NodeID?: string;
@@ -75,11 +77,12 @@ interface Task {
   UpdatedAt?: string;
   Status: { State: string; Timestamp?: string; Err?: string; ContainerStatus?: { ExitCode?: number } };
 }
-interface SwarmNode {
+export interface SwarmNode {
   ID: string;
-  Spec: { Availability?: string; Role?: string; Labels?: Record<string, string> };
-  Description?: { Hostname?: string; Platform?: { OS?: string; Architecture?: string }; Resources?: { MemoryBytes?: number } };
-  Status: { State: string; Message?: string };
+  Version?: { Index: number };
+  Spec: { Availability?: string; Role?: string; Labels?: Record<string, string>; Name?: string };
+  Description?: { Hostname?: string; Platform?: { OS?: string; Architecture?: string }; Resources?: { MemoryBytes?: number; NanoCPUs?: number } };
+  Status: { State: string; Message?: string; Addr?: string };
 }
 
 /**
@@ -354,9 +357,9 @@ export class SwarmContainerRuntime extends ContainerRuntime {
       if (node) return node;
       drift.push(`the node ${pinned} that held the data volume has left the Swarm`);
     }
-    const eligible = nodes.filter((node) => node.Status.State === 'ready' && (node.Spec.Availability ?? 'active') === 'active' && spec.placement.every((constraint) => meets(node, constraint)));
+    const eligible = nodes.filter((node) => node.Status.State === 'ready' && availabilityOf(node) === 'active' && spec.placement.every((constraint) => meets(node, constraint)));
     if (eligible.length === 0) {
-      throw new IntegrationError('containers', 'unavailable', `No ready node of the Swarm accepts new workspaces${spec.placement.length ? ` with ${spec.placement.join(', ')}` : ''}`);
+      throw new IntegrationError('containers', 'unavailable', `No ready, active node of the Swarm (none cordoned or drained) accepts new workspaces${spec.placement.length ? ` with ${spec.placement.join(', ')}` : ''}`);
     }
     const promised = new Map<string, number>();
     for (const other of await this.workspaceServices()) {
@@ -394,23 +397,35 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     return service;
   }
 
-  /** Every workspace service: labelled with a tenant and named after that tenant's slug. */
-  private async workspaceServices(): Promise<Service[]> {
-    const services = (await this.docker.listServices({ filters: JSON.stringify({ label: [TENANT_LABEL] }) } as never)) as unknown as Service[];
-    return services.filter((service) => service.Spec.Name === workspaceNames(service.Spec.Labels?.[SLUG_LABEL] ?? '').container);
+  private workspaceServices(): Promise<Service[]> {
+    return workspaceServices(this.docker);
   }
 
-  private async tasks(filters: Record<string, string[]>): Promise<Task[]> {
-    return (await this.docker.listTasks({ filters: JSON.stringify(filters) } as never)) as unknown as Task[];
+  private tasks(filters: Record<string, string[]>): Promise<Task[]> {
+    return listTasks(this.docker, filters);
   }
 
-  private async nodes(): Promise<SwarmNode[]> {
-    return (await this.docker.listNodes()) as SwarmNode[];
+  private nodes(): Promise<SwarmNode[]> {
+    return listNodes(this.docker);
   }
 }
 
+/** Every workspace service: labelled with a tenant and named after that tenant's slug. */
+export async function workspaceServices(docker: Docker): Promise<Service[]> {
+  const services = (await docker.listServices({ filters: JSON.stringify({ label: [TENANT_LABEL] }) } as never)) as unknown as Service[];
+  return services.filter((service) => service.Spec.Name === workspaceNames(service.Spec.Labels?.[SLUG_LABEL] ?? '').container);
+}
+
+export async function listTasks(docker: Docker, filters: Record<string, string[]>): Promise<Task[]> {
+  return (await docker.listTasks({ filters: JSON.stringify(filters) } as never)) as unknown as Task[];
+}
+
+export async function listNodes(docker: Docker): Promise<SwarmNode[]> {
+  return (await docker.listNodes()) as SwarmNode[];
+}
+
 /** The node a service is pinned to, from its constraints. */
-function pinnedNode(spec: ServiceSpec | undefined): string | null {
+export function pinnedNode(spec: ServiceSpec | undefined): string | null {
   for (const constraint of spec?.TaskTemplate.Placement?.Constraints ?? []) {
     const match = NODE_PIN.exec(constraint);
     if (match?.[1]) return match[1];
@@ -423,6 +438,16 @@ export function nameOf(node: SwarmNode, nodes: SwarmNode[]): string {
   const hostname = node.Description?.Hostname ?? '';
   const shared = nodes.filter((other) => other.Description?.Hostname === hostname).length > 1;
   return !hostname ? node.ID.slice(0, 12) : shared ? `${hostname} (${node.ID.slice(0, 12)})` : hostname;
+}
+
+/**
+ * A node's availability for workspaces: drained (Swarm's drain), cordoned
+ * (Tessera's label, or Swarm's pause set by someone else), else active.
+ */
+export function availabilityOf(node: SwarmNode): NodeAvailability {
+  if (node.Spec.Availability === 'drain') return 'drained';
+  if (node.Spec.Availability === 'pause' || node.Spec.Labels?.[AVAILABILITY_LABEL] === 'cordoned') return 'cordoned';
+  return 'active';
 }
 
 /** Whether a node meets one placement constraint (the forms config accepts). */
@@ -447,7 +472,7 @@ function runningTask(tasks: Task[], nodes: SwarmNode[]): Task | null {
 }
 
 /** What a workspace service's tasks and nodes say: running only when a task runs on a ready node; else why not. */
-function stateOf(service: Service, tasks: Task[], nodes: SwarmNode[]): { state: WorkspaceState; startedAt: string | null; node: string | null; reason: string | null } {
+export function stateOf(service: Service, tasks: Task[], nodes: SwarmNode[]): { state: WorkspaceState; startedAt: string | null; node: string | null; reason: string | null } {
   const nodeId = pinnedNode(service.Spec) ?? tasks[0]?.NodeID ?? null;
   const node = nodes.find((candidate) => candidate.ID === nodeId) ?? null;
   const nodeName = node ? nameOf(node, nodes) : nodeId;
@@ -456,7 +481,10 @@ function stateOf(service: Service, tasks: Task[], nodes: SwarmNode[]): { state: 
   let reason: string | null = null;
   if (nodeId && !node) reason = `Its node ${nodeId} has left the Swarm.`;
   else if (node && node.Status.State !== 'ready') reason = `Its node ${nodeName} is ${node.Status.State}${node.Status.Message ? ` (${node.Status.Message})` : ''}.`;
-  else if (node && node.Spec.Availability === 'drain') reason = `Its node ${nodeName} is drained.`;
+  else if (node && node.Spec.Availability === 'drain') {
+    const why = node.Spec.Labels?.[AVAILABILITY_REASON_LABEL]?.trim().replace(/[.]+$/, '');
+    reason = `Its node ${nodeName} is drained${why ? `: ${why}` : ''}.`;
+  }
   return { state: 'stopped', startedAt: null, node: nodeName, reason };
 }
 

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { requireDockerHost, startSwarm, until, type TestSwarm } from '@tessera/testing';
+import type { ClusterNode, ClusterNodes, WorkspaceStatus } from '@tessera/contracts';
+import { WorkspaceSleep } from '../../src/edge/workspace-sleep.service';
+import { TenantsRepository } from '../../src/tenants/tenants.repository';
+import { caller, provisioned, startAppWithDevIdp } from '../support/app';
+
+/**
+ * The whole API on a real 3-node Docker Swarm (CONTAINER_RUNTIME=swarm): the
+ * operator's nodes (capacity, the workspaces on each), cordon and drain
+ * through the routes, what they do to placement and to the workspaces
+ * pinned to a node with their data, and idle sleep and wake as a scale to 0
+ * and back to 1. One Swarm and one app for the file.
+ */
+const IDLE_MS = 60_000;
+
+describe('nodes and workspaces on a real 3-node Swarm, through the API', () => {
+  const run = randomBytes(3).toString('hex');
+  const slug = (name: string) => `${name}-${run}`;
+  const bearer: Record<string, string> = {};
+  let swarm: TestSwarm;
+  let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
+  const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t, bearer)(...args);
+  const nodes = async () => (await call('get', '/nodes', 'operator').expect(200)).body as ClusterNodes;
+  const nodeOf = async (name: string): Promise<ClusterNode> => {
+    const found = (await nodes()).nodes.find((node) => node.workspaces.some((workspace) => workspace.slug === slug(name)));
+    if (!found) throw new Error(`no node holds ${slug(name)}`);
+    return found;
+  };
+  const workspace = async (name: string) => (await call('get', `/tenants/${slug(name)}/workspace`, 'owner').expect(200)).body as WorkspaceStatus;
+  const untilWorkspace = (name: string, state: WorkspaceStatus['state']) => until(`${slug(name)} is ${state}`, async () => (await workspace(name)).state === state, { timeoutMs: 90_000 });
+  const open = async (name: string) => {
+    await call('post', '/tenants', 'owner', { slug: slug(name), name: `Tenant ${name}`, plan: 'starter' }).expect(201);
+    const tenant = await provisioned(t, slug(name), bearer['owner']!);
+    expect(tenant.provisioning['workspace']).toMatchObject({ state: 'ok' });
+  };
+  const act = (id: string, action: 'cordon' | 'drain' | 'uncordon', reason: string) => call('post', `/nodes/${id}/${action}`, 'operator', { reason });
+
+  beforeAll(async () => {
+    await requireDockerHost();
+    swarm = await startSwarm({ nodes: 3 });
+    t = await startAppWithDevIdp('swarm_nodes', {
+      CONTAINER_ENGINE_SOCKET: swarm.managerSocket,
+      CONTAINER_RUNTIME: 'swarm',
+      WORKSPACE_IDLE_SECONDS: String(IDLE_MS / 1_000),
+      WORKSPACE_IDLE_CHECK_SECONDS: '0',
+    });
+    await t.idp.createPerson('opal', { groups: ['platform-admins'] });
+    bearer['operator'] = await t.idp.accessToken('opal', 'operator');
+    await t.idp.createPerson('owner');
+    bearer['owner'] = await t.idp.accessToken('owner', 'portal');
+  }, 180_000);
+
+  afterAll(async () => {
+    await t?.close();
+    await swarm?.stop();
+  }, 90_000);
+
+  it('lists the three nodes with their capacity and role; people who are not operators may not', async () => {
+    const listed = await nodes();
+    expect(listed.runtime).toBe('swarm');
+    expect(listed.nodes.map((node) => node.id).sort()).toEqual(swarm.nodes.map((node) => node.nodeId).sort());
+    for (const node of listed.nodes) {
+      expect(node).toMatchObject({ state: 'ready', availability: 'active', reason: null });
+      expect(node.cpus).toBeGreaterThan(0);
+      expect(node.memoryBytes).toBeGreaterThan(0);
+    }
+    expect(listed.nodes.filter((node) => node.role === 'manager').map((node) => node.id)).toEqual([swarm.nodes[0]!.nodeId]);
+    await call('get', '/nodes', 'owner').expect(403);
+    await call('post', `/nodes/${swarm.nodes[0]!.nodeId}/cordon`, 'owner', { reason: 'not mine to do' }).expect(403);
+  });
+
+  it('places no new workspace on a cordoned node, and shows each workspace on its node with what it is promised', async () => {
+    const [first, second, third] = swarm.nodes.map((node) => node.nodeId) as [string, string, string];
+    const cordoned = (await act(first, 'cordon', 'Kernel upgrade tonight').expect(200)).body as ClusterNode;
+    expect(cordoned).toMatchObject({ id: first, availability: 'cordoned', reason: 'Kernel upgrade tonight' });
+    await act(second, 'cordon', 'Disk replacement').expect(200);
+    // Two new workspaces, and one node left taking them: both land there, where they would otherwise spread.
+    await open('amber');
+    await open('basil');
+    expect((await nodeOf('amber')).id).toBe(third);
+    const holder = await nodeOf('basil');
+    expect(holder.id).toBe(third);
+    expect(holder.workspaces.map((placed) => [placed.slug, placed.tenantName])).toEqual([
+      [slug('amber'), 'Tenant amber'],
+      [slug('basil'), 'Tenant basil'],
+    ]);
+    expect(holder.promisedMemoryBytes).toBe(holder.workspaces[0]!.memoryBytes * 2);
+    expect(holder.promisedMemoryBytes).toBeGreaterThan(0);
+
+    const audit = (await call('get', '/audit?action=node.cordon', 'operator').expect(200)).body as { items: { target: { id: string }; reason: string; changes: unknown }[] };
+    expect(audit.items.find((event) => event.target.id === first)).toMatchObject({ reason: 'Kernel upgrade tonight', changes: { availability: { from: 'active', to: 'cordoned' } } });
+  });
+
+  it('keeps restarting a workspace on its node once that node is cordoned too: cordon stops only new placements', async () => {
+    const [, , third] = swarm.nodes.map((node) => node.nodeId) as [string, string, string];
+    await act(third, 'cordon', 'Last one for the night').expect(200);
+    await untilWorkspace('amber', 'running');
+    const before = (await workspace('amber')).startedAt;
+    await call('post', `/tenants/${slug('amber')}/workspace/restart`, 'owner').expect(200);
+    await until('amber runs again after its restart', async () => {
+      const now = await workspace('amber');
+      return now.state === 'running' && now.startedAt !== before;
+    }, { timeoutMs: 90_000 });
+    expect((await nodeOf('amber')).id).toBe(third);
+  });
+
+  it('drains a node: its workspaces stop and read stopped naming the node and the reason, and start there again with it active', async () => {
+    const [first, second, third] = swarm.nodes.map((node) => node.nodeId) as [string, string, string];
+    await act(first, 'uncordon', 'Upgrade done').expect(200);
+    await act(second, 'uncordon', 'Disk replaced').expect(200);
+    await untilWorkspace('basil', 'running');
+    const drained = (await act(third, 'drain', 'Hardware fault on the host').expect(200)).body as ClusterNode;
+    expect(drained).toMatchObject({ availability: 'drained', reason: 'Hardware fault on the host' });
+    for (const name of ['amber', 'basil']) {
+      await untilWorkspace(name, 'stopped');
+      const status = await workspace(name);
+      expect(status.reason).toBe(`Its node ${drained.name} is drained: Hardware fault on the host.`);
+      expect(status.node).toBe(drained.name);
+      // Pinned to its data: not moved to the active nodes.
+      expect((await nodeOf(name)).id).toBe(third);
+    }
+    await act(third, 'uncordon', 'Host repaired').expect(200);
+    await untilWorkspace('basil', 'running');
+    await untilWorkspace('amber', 'running');
+    const audit = (await call('get', '/audit?action=node.drain', 'operator').expect(200)).body as { items: { reason: string }[] };
+    expect(audit.items.map((event) => event.reason)).toEqual(['Hardware fault on the host']);
+  }, 240_000);
+
+  it('refuses bad node actions with a 4xx and changes nothing', async () => {
+    const [first] = swarm.nodes.map((node) => node.nodeId) as [string];
+    await act(first, 'cordon', '  ').expect(400);
+    await call('post', `/nodes/${first}/drain`, 'operator', {}).expect(400);
+    await act('nosuchnode0000000000000000', 'cordon', 'A node nobody has').expect(404);
+    await act('not a node!', 'cordon', 'A bad id').expect(404);
+    await act(first, 'uncordon', 'Already active').expect(409);
+    expect((await nodes()).nodes.every((node) => node.availability === 'active')).toBe(true);
+  });
+
+  it('puts an idle workspace to sleep by scaling it to 0 (reads stopped, its tenant sleeping) and wakes it back to a running task', async () => {
+    t.clock.advance(IDLE_MS + 1_000);
+    const asleep = await t.app.get(WorkspaceSleep).idlePass();
+    expect(asleep).toEqual(expect.arrayContaining([slug('amber'), slug('basil')]));
+    const service = await swarm.manager.getService(`tessera-${slug('amber')}-app`).inspect() as { Spec: { Mode: { Replicated: { Replicas: number } } } };
+    expect(service.Spec.Mode.Replicated.Replicas).toBe(0);
+    await untilWorkspace('amber', 'stopped');
+    expect((await workspace('amber')).reason).toBeUndefined();
+    expect((await call('get', `/tenants/${slug('amber')}`, 'owner').expect(200)).body.status).toBe('sleeping');
+
+    const record = await t.app.get(TenantsRepository).findBySlug(slug('amber'));
+    await t.app.get(WorkspaceSleep).wake(record!, 'a test');
+    // The wake waits for the task: the API cannot reach the overlay, so it asks the manager.
+    expect((await workspace('amber')).state).toBe('running');
+    expect((await call('get', `/tenants/${slug('amber')}`, 'owner').expect(200)).body.status).toBe('active');
+  }, 120_000);
+});
