@@ -342,6 +342,14 @@ export interface DaemonOptions {
    * cannot ask for it (Privileges.NoNewPrivileges came with API 1.44).
    */
   noNewPrivileges?: boolean;
+  /**
+   * dockerd's `default-address-pools` for local networks, e.g.
+   * `[{ base: '10.128.0.0/9', size: 24 }]`. Docker's default pools
+   * (172.17–172.31.0.0/16, and 192.168.0.0/16 cut in /20s) hold 31 bridge
+   * networks, and Tessera makes one per tenant: an engine for more tenants
+   * than that needs a larger pool.
+   */
+  defaultAddressPools?: { base: string; size: number }[];
 }
 
 export type StopMode =
@@ -372,7 +380,7 @@ class DaemonNode implements DockerNode {
   async start(): Promise<void> {
     for (const sub of ['data', 'exec']) mkdirSync(join(this.dir, sub), { recursive: true });
     const config = join(this.dir, 'daemon.json');
-    writeFileSync(config, '{}\n');
+    writeFileSync(config, `${JSON.stringify(this.options.defaultAddressPools ? { 'default-address-pools': this.options.defaultAddressPools } : {})}\n`);
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
     const child = spawn(
       'nsenter',

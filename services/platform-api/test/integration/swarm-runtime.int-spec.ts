@@ -17,6 +17,7 @@ interface Task {
   NodeID: string;
   DesiredState: string;
   Status: { State: string; ContainerStatus?: { ContainerID?: string } };
+  NetworksAttachments?: { Network: { Spec: { Name: string } }; Addresses: string[] }[];
 }
 
 describe('SwarmContainerRuntime on a real 3-node Swarm', () => {
@@ -118,6 +119,42 @@ describe('SwarmContainerRuntime on a real 3-node Swarm', () => {
     expect(new Set(used).size).toBe(3);
 
     await expect(runtime.ensureWorkspace(spec('echo', { placement: ['node.labels.tier==gold'] }))).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('node.labels.tier==gold') });
+  });
+
+  it("keeps tenant A's task from reaching tenant B's on another node, which the edge on both overlays reaches", async () => {
+    await untilState('bravo', 'running');
+    const bravoTask = (await runningTask('bravo'))!;
+    // Of the other tenants, one on another node than bravo (the placement test spread them over all three).
+    let fromTask: Task | null = null;
+    for (const other of ['alpha', 'charlie', 'delta']) {
+      await untilState(other, 'running');
+      const task = await runningTask(other);
+      if (task && task.NodeID !== bravoTask.NodeID) fromTask = task;
+    }
+    expect(fromTask).not.toBeNull();
+    const bravoAddress = bravoTask.NetworksAttachments?.find((attachment) => attachment.Network.Spec.Name === 'tessera-bravo')?.Addresses[0]?.split('/')[0];
+    expect(bravoAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // From inside the other tenant's task (busybox nc): neither bravo's overlay address nor its name answers.
+    const fromNode = swarm.nodes[nodeIndex(fromTask!.NodeID)]!.docker;
+    const fromContainer = fromTask!.Status.ContainerStatus!.ContainerID!;
+    expect(await requestFromContainer(fromNode, fromContainer, bravoAddress!, 8080, 2)).toBeNull();
+    expect(await requestFromContainer(fromNode, fromContainer, 'tessera-bravo-app', 8080, 2)).toBeNull();
+    // The address is right: the edge, joined to bravo's overlay, gets its page there.
+    await waitFor('the edge to reach bravo at its overlay address', async () => (await requestFromContainer(swarm.nodes[0]!.docker, edge.id, bravoAddress!, 8080)) !== null);
+    expect(await requestFromContainer(swarm.nodes[0]!.docker, edge.id, bravoAddress!, 8080)).toMatch(/200 OK/);
+  });
+
+  it('converges 20 ensures of one new tenant at once on one network, one service and one handle', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => runtime.ensureWorkspace(spec('golf'))));
+    const failed = results.filter((result) => result.status === 'rejected');
+    expect(failed).toEqual([]);
+    const handles = new Set(results.map((result) => (result as PromiseFulfilledResult<{ handle: string }>).value.handle));
+    expect(handles.size).toBe(1);
+    expect((await swarm.manager.listServices({ filters: JSON.stringify({ name: ['tessera-golf-app'] }) })).length).toBe(1);
+    expect((await swarm.manager.listNetworks({ filters: { name: ['tessera-golf'] } })).filter((network) => network.Name === 'tessera-golf').length).toBe(1);
+    const [serviceId, nodeId] = [...handles][0]!.split('@');
+    const service = (await swarm.manager.getService(serviceId!).inspect()) as { Spec: { TaskTemplate: { Placement: { Constraints: string[] } } } };
+    expect(service.Spec.TaskTemplate.Placement.Constraints).toEqual([`node.id==${nodeId}`]);
   });
 
   it('stops a workspace by scaling it to 0, starts it again on the same node with its data, and restarts it with a fresh task', async () => {

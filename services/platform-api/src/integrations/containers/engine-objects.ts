@@ -39,13 +39,17 @@ export async function inspected<T>(inspect: () => Promise<T>): Promise<T | null>
   }
 }
 
-/** A concurrent caller created it first: fine, it converges on the same object. */
+/**
+ * A concurrent caller created it first: fine, it converges on the same object.
+ * Docker answers 409; Podman 500 "already exists"; a Swarm manager 500 "name
+ * conflicts with an existing object" (seen with 20 ensures of one tenant at once).
+ */
 export async function ignoreConflict(create: () => Promise<unknown>): Promise<void> {
   try {
     await create();
   } catch (error: unknown) {
     const status = (error as { statusCode?: number }).statusCode;
-    if (status !== 409 && !(status === 500 && /already (exists|in use)/i.test(String((error as Error).message)))) throw error;
+    if (status !== 409 && !(status === 500 && /already (exists|in use)|name conflicts with an existing object/i.test(String((error as Error).message)))) throw error;
   }
 }
 

@@ -127,7 +127,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
       if (service) mustOwn(spec, 'service', names.container, service.Spec.Labels);
 
       if (!network) {
-        await ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'overlay', Attachable: true, Labels: labels }));
+        await ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: labels }));
         this.edgeAttached.delete(names.network);
         drift.push('network missing');
         network = await this.network(names.network);
@@ -143,6 +143,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
         await ignoreConflict(() => this.docker.createService(wanted as never));
         service = await this.service(names.container);
         if (!service) throw new IntegrationError('containers', 'unavailable', `The Swarm did not keep the service ${names.container}`);
+        mustOwn(spec, 'service', names.container, service.Spec.Labels);
       } else {
         const wrong = differences(service.Spec, wanted);
         const replicas = service.Spec.Mode.Replicated?.Replicas ?? 0;
@@ -155,7 +156,8 @@ export class SwarmContainerRuntime extends ContainerRuntime {
           await this.update(service, wanted);
         }
       }
-      return { handle: `${service.ID}@${node.ID}`, endpoints: Object.fromEntries(spec.ports.map((port) => [port, `http://${names.container}:${port}`])), drift };
+      // A concurrent ensure that created the service first may have pinned it elsewhere: the service says where its data is.
+      return { handle: `${service.ID}@${pinnedNode(service.Spec) ?? node.ID}`, endpoints: Object.fromEntries(spec.ports.map((port) => [port, `http://${names.container}:${port}`])), drift };
     });
   }
 
