@@ -113,6 +113,12 @@ describe('the platform as a whole', () => {
       'POST /incidents/:id/resolve': 'operator',
       'POST /incidents/:id/actions': 'operator',
       'GET /tenants/:slug/incidents': 'tenant:tenant.read',
+      'GET /people': 'operator',
+      'GET /people/:id': 'operator',
+      'POST /people/:id/disable': 'operator',
+      'POST /people/:id/enable': 'operator',
+      'POST /people/:id/admin': 'operator',
+      'DELETE /people/:id/admin': 'operator',
     });
   });
 
