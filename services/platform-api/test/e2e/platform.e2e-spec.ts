@@ -119,6 +119,8 @@ describe('the platform as a whole', () => {
       'POST /people/:id/enable': 'operator',
       'POST /people/:id/admin': 'operator',
       'DELETE /people/:id/admin': 'operator',
+      'GET /system/platform-backups': 'operator',
+      'POST /system/platform-backups': 'operator',
     });
   });
 
