@@ -13,3 +13,4 @@ export * from './plans';
 export * from './notifications';
 export * from './incidents';
 export * from './nodes';
+export * from './platform-backups';

@@ -46,7 +46,21 @@ export interface PersonSummary {
   partners: { id: string; slug: string; name: string; role: PartnerRole }[];
 }
 
+
 /** One person, for the console's person page. */
 export interface PersonDetail extends PersonSummary {
   subject: string;
+  /**
+   * The identity provider's platform-admins group (`AUTH_ADMIN_GROUP`): whether
+   * the person is in it, or null when the provider could not be asked (the
+   * reason in `note`). The database's `platformAdmin` is what authorizes; the
+   * group is what a new account is created from.
+   */
+  adminGroup: { name: string; member: boolean | null; note: string | null };
+}
+
+/** What a change to a person answers: the person as they are now, and what was done, in a sentence. */
+export interface PersonChange {
+  person: PersonDetail;
+  message: string;
 }

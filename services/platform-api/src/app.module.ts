@@ -32,6 +32,8 @@ import { LogsModule } from './logs/logs.module';
 import { UsageModule } from './usage/usage.module';
 import { IncidentsModule } from './incidents/incidents.module';
 import { NodesModule } from './nodes/nodes.module';
+import { PeopleModule } from './people/people.module';
+import { PlatformBackupModule } from './platform-backup/platform-backup.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -92,6 +94,8 @@ export class AppModule implements NestModule {
         UsageModule,
         IncidentsModule,
         NodesModule,
+        PeopleModule,
+        PlatformBackupModule,
         HealthModule,
         SeedModule,
       ],

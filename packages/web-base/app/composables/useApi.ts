@@ -16,6 +16,16 @@ export async function api<T>(path: string, options: { method?: 'GET' | 'POST' | 
   }
 }
 
+/**
+ * For the layout's first read of the signed-in person: when the API says the
+ * account is disabled, go to the page that says so and ends the session (a
+ * redirect when the page is rendered on the server), instead of showing the
+ * page's errors one by one.
+ */
+export async function leaveIfDisabled(error: unknown): Promise<void> {
+  if (error && explainError(error).reason === 'ACCOUNT_DISABLED') await navigateTo('/account-disabled');
+}
+
 /** A failed call as one sentence for people (utils/errors.ts holds the map). */
 export function messageOf(error: unknown): string {
   return explainError(error).message;

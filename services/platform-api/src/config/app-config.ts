@@ -123,6 +123,8 @@ export class AppConfig {
    * down, before an incident opens.
    */
   readonly incidents!: { checkMs: number; probeThresholdMs: number; tenantThresholdMs: number };
+  /** Scheduled platform database backups: where they go, how many are kept, every how long (0: no schedule). */
+  readonly platformBackup!: { dir: string; keep: number; intervalMs: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -335,6 +337,11 @@ export function loadConfig(env: Env): AppConfig {
       checkMs: integer('INCIDENTS_CHECK_SECONDS', 60, 0, 3_600) * 1_000,
       probeThresholdMs: integer('INCIDENTS_PROBE_THRESHOLD_SECONDS', 180, 0, 86_400) * 1_000,
       tenantThresholdMs: integer('INCIDENTS_TENANT_THRESHOLD_SECONDS', 300, 0, 86_400) * 1_000,
+    },
+    platformBackup: {
+      dir: text('PLATFORM_BACKUP_DIR', '.data/backups/platform'),
+      keep: integer('PLATFORM_BACKUP_KEEP', 14, 1, 1_000),
+      intervalMs: integer('PLATFORM_BACKUP_INTERVAL_HOURS', 0, 0, 24 * 366) * 3_600_000,
     },
     seed: {
       defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),

@@ -16,6 +16,7 @@ class RecordingNotifier extends Notifier {
 function memoryRepository() {
   const rows: IncidentRecord[] = [];
   const repository = {
+    findById: (id: string) => Promise.resolve(rows.find((r) => r.id === id) ?? null),
     open: (draft: NewIncident) => {
       if (rows.some((row) => row.cause === draft.cause && row.state === 'open')) return Promise.resolve(null);
       const row: IncidentRecord = { ...draft, id: String(rows.length + 1), state: 'open', acknowledgedAt: null, resolvedAt: null, resolution: null, timeline: [draft.opened] };
@@ -46,7 +47,8 @@ describe('IncidentsService opening and resolving', () => {
     const { rows, repository } = memoryRepository();
     const tenants = { findById: () => Promise.resolve(null) };
     const none = {} as never;
-    const service = new IncidentsService(repository, tenants as never, none, none, none, none, notifier, new Clock());
+    const leases = { acquire: () => Promise.resolve(true), release: () => Promise.resolve() };
+    const service = new IncidentsService(repository, tenants as never, none, none, none, none, notifier, new Clock(), leases as never);
     return { service, notifier, rows };
   };
 

@@ -1,10 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Incident, IncidentAction, IncidentEntry, IncidentSummary, Page } from '@tessera/contracts';
 import { mutation, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { Notifier } from '../common/notifier';
+import { LeaseRepository } from '../provisioning/lease.repository';
 import { ReconcileService } from '../provisioning/reconcile.service';
 import { WorkspaceService } from '../provisioning/workspace.service';
 import { TenantHealthService } from '../tenants/tenant-health.service';
@@ -43,6 +46,7 @@ const system = (): IncidentEntryRecord['by'] => ({ kind: 'system', userId: null 
 @Injectable()
 export class IncidentsService {
   private readonly logger = new Logger(IncidentsService.name);
+  private readonly holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
   constructor(
     private readonly incidents: IncidentsRepository,
@@ -53,6 +57,7 @@ export class IncidentsService {
     private readonly workspaces: WorkspaceService,
     private readonly notifier: Notifier,
     private readonly clock: Clock,
+    private readonly leases: LeaseRepository,
   ) {}
 
   // ---- reads -------------------------------------------------------------
@@ -87,7 +92,17 @@ export class IncidentsService {
     if (incident.state !== 'open') throw DomainError.conflict('That incident is resolved already: there is nothing to acknowledge');
     if (incident.acknowledgedAt) throw DomainError.conflict('That incident is acknowledged already');
     const now = this.clock.now();
-    const updated = await this.incidents.append(incident.id, { at: now, type: 'acknowledged', by: this.operator(actor), text: 'Acknowledged: an operator is looking into it.' }, { acknowledgedAt: now }, { acknowledgedAt: null });
+    // One acknowledgement, whoever clicks at the same moment: under a lease, read again (see resolveOnce).
+    const key = `incident-acknowledge:${incident.id}`;
+    if (!(await this.leases.acquire(key, this.holder, 60_000))) throw DomainError.conflict('Someone is acknowledging that incident right now');
+    let updated: IncidentRecord | null;
+    try {
+      const current = await this.incidents.findById(incident.id);
+      if (!current || current.state !== 'open' || current.acknowledgedAt) throw DomainError.conflict('That incident is acknowledged already');
+      updated = await this.incidents.append(incident.id, { at: now, type: 'acknowledged', by: this.operator(actor), text: 'Acknowledged: an operator is looking into it.' }, { acknowledgedAt: now }, { acknowledgedAt: null });
+    } finally {
+      await this.leases.release(key, this.holder).catch(() => undefined);
+    }
     if (!updated) throw DomainError.conflict('That incident changed meanwhile: read it again');
     return mutation(await this.get(updated.id), { ...this.target(updated), action: 'incident.acknowledge', changes: { acknowledgedAt: { from: null, to: now.toISOString() } } });
   }
@@ -96,7 +111,7 @@ export class IncidentsService {
     const incident = await this.find(id);
     if (incident.state !== 'open') throw DomainError.conflict('That incident is resolved already');
     const now = this.clock.now();
-    const resolved = await this.incidents.resolve(incident, { at: now, type: 'resolved', by: this.operator(actor), text: `Resolved by an operator: ${note}` }, 'operator');
+    const resolved = await this.resolveOnce(incident, { at: now, type: 'resolved', by: this.operator(actor), text: `Resolved by an operator: ${note}` }, 'operator');
     if (!resolved) throw DomainError.conflict('That incident is resolved already');
     // The cause starts counting again: if it still fails, a new incident opens after a whole threshold.
     await this.incidents.watch(incident.cause, now, now);
@@ -157,12 +172,34 @@ export class IncidentsService {
 
   /** Resolves an open incident whose cause has cleared. */
   async resolveAutomatically(incident: IncidentRecord, how: string): Promise<IncidentRecord | null> {
-    const resolved = await this.incidents.resolve(incident, { at: this.clock.now(), type: 'resolved', by: system(), text: `Resolved automatically: ${how}` }, 'automatic');
+    const resolved = await this.resolveOnce(incident, { at: this.clock.now(), type: 'resolved', by: system(), text: `Resolved automatically: ${how}` }, 'automatic');
     if (resolved) await this.tell(resolved, 'incident.resolved');
     return resolved;
   }
 
   // ---- helpers -----------------------------------------------------------
+
+  /**
+   * Resolves an open incident exactly once, whoever else resolves it at the
+   * same moment (the pass, an operator, a remediation's recheck, in any
+   * process): resolutions of one incident take a lease in the database and
+   * read it again under it, so the timeline never gets two "resolved"
+   * entries and people are never told twice. (The update is conditional on
+   * the incident being open, but FerretDB v1 does not apply a conditional
+   * update atomically; an insert, which the lease is, decides on both.)
+   * Null when it was resolved already, or is being resolved right now.
+   */
+  private async resolveOnce(incident: IncidentRecord, entry: IncidentEntryRecord, resolution: 'automatic' | 'operator'): Promise<IncidentRecord | null> {
+    const key = `incident-resolve:${incident.id}`;
+    if (!(await this.leases.acquire(key, this.holder, 60_000))) return null;
+    try {
+      const current = await this.incidents.findById(incident.id);
+      if (!current || current.state !== 'open') return null;
+      return await this.incidents.resolve(current, entry, resolution);
+    } finally {
+      await this.leases.release(key, this.holder).catch(() => undefined);
+    }
+  }
 
   private async run(tenant: TenantRecord, action: IncidentAction): Promise<{ ok: boolean; text: string }> {
     const words = ACTION_WORDS[action];

@@ -71,6 +71,13 @@ export class MembershipStore<Role extends string> {
     });
   }
 
+  /** The active memberships of several users at once (a page of the People list). */
+  async listActiveForUsers(userIds: string[]): Promise<MembershipRecord<Role>[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.model.find({ userId: { $in: userIds.map((id) => new Types.ObjectId(id)) }, removedAt: null }).lean<MembershipRow[]>().exec();
+    return rows.map((row) => this.toRecord(row));
+  }
+
   countActiveWithRole(scopeId: string, role: Role): Promise<number> {
     return this.model.countDocuments({ [this.scope]: new Types.ObjectId(scopeId), role, removedAt: null }).exec();
   }

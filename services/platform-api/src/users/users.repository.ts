@@ -46,6 +46,12 @@ export class UsersRepository {
     return this.cache.get(`user:id:${id}`, () => this.one({ _id: new Types.ObjectId(id) }));
   }
 
+  /** The user as the database holds it now, past the read cache: for the changes operators make. */
+  fresh(id: string): Promise<UserRecord | null> {
+    if (!Types.ObjectId.isValid(id)) return Promise.resolve(null);
+    return this.one({ _id: new Types.ObjectId(id) });
+  }
+
   findBySubject(subject: string): Promise<UserRecord | null> {
     return this.cache.get(`user:subject:${subject}`, () => this.one({ subject }));
   }

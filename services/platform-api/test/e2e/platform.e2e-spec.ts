@@ -117,6 +117,14 @@ describe('the platform as a whole', () => {
       'POST /nodes/:id/cordon': 'operator',
       'POST /nodes/:id/drain': 'operator',
       'POST /nodes/:id/uncordon': 'operator',
+      'GET /people': 'operator',
+      'GET /people/:id': 'operator',
+      'POST /people/:id/disable': 'operator',
+      'POST /people/:id/enable': 'operator',
+      'POST /people/:id/admin': 'operator',
+      'DELETE /people/:id/admin': 'operator',
+      'GET /system/platform-backups': 'operator',
+      'POST /system/platform-backups': 'operator',
     });
   });
 
