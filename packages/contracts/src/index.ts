@@ -12,3 +12,4 @@ export * from './workspace';
 export * from './plans';
 export * from './notifications';
 export * from './incidents';
+export * from './backups';

@@ -31,6 +31,7 @@ import { MeModule } from './me/me.module';
 import { LogsModule } from './logs/logs.module';
 import { UsageModule } from './usage/usage.module';
 import { IncidentsModule } from './incidents/incidents.module';
+import { BackupsModule } from './backups/backups.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -90,6 +91,7 @@ export class AppModule implements NestModule {
         LogsModule,
         UsageModule,
         IncidentsModule,
+        BackupsModule,
         HealthModule,
         SeedModule,
       ],

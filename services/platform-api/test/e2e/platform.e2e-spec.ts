@@ -113,6 +113,10 @@ describe('the platform as a whole', () => {
       'POST /incidents/:id/resolve': 'operator',
       'POST /incidents/:id/actions': 'operator',
       'GET /tenants/:slug/incidents': 'tenant:tenant.read',
+      'GET /tenants/:slug/backups': 'tenant:tenant.read',
+      'POST /tenants/:slug/backups': 'tenant:backups.manage',
+      'POST /tenants/:slug/backups/:id/restore': 'tenant:backups.manage',
+      'POST /tenants/:slug/backups/:id/restore-new-tenant': 'operator:tenant',
     });
   });
 

@@ -71,7 +71,7 @@ manifest)
   ;;
 forget)
   repository
-  restic forget --no-cache --host tessera --keep-last "$KEEP_LAST" --prune > /tmp/out 2>/tmp/err || fail "restic could not apply the retention: $(last_error)"
+  restic forget --no-cache --host tessera --keep-last "$KEEP_LAST" $KEEP_DAILY --prune > /tmp/out 2>/tmp/err || fail "restic could not apply the retention: $(last_error)"
   say "snapshots $(restic snapshots --json --no-cache 2>/tmp/err || echo null)"
   ;;
 *)

@@ -216,13 +216,19 @@ export abstract class ContainerRuntime {
    * (in the same volume) and compared with `expected` (its recorded file
    * list, when there is one); only then are the current files replaced. A
    * snapshot restic cannot read (a damaged repository) or that differs from
-   * `expected` throws and replaces nothing.
+   * `expected` throws and replaces nothing. `from`: the tenant whose
+   * repository holds the snapshot, when it is not the workspace's own (a
+   * restore into a new tenant); the workspace's own when not given.
    */
-  abstract restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null): Promise<VolumeRestore>;
+  abstract restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore>;
   /** The data volume's file list now: its checksum and up to `limit` lines (`sha256  ./path`). */
   abstract volumeManifest(workspace: WorkspaceRef, image: string, limit: number): Promise<VolumeManifest & { lines: string[] }>;
-  /** Keeps the tenant's last `keepLast` snapshots and prunes the rest (restic forget --prune); answers the snapshots kept. */
-  abstract forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number): Promise<string[]>;
+  /**
+   * Keeps the tenant's last `keepLast` snapshots, and the newest of each of
+   * the last `keepDaily` days, and prunes the rest (restic forget --prune);
+   * answers the snapshots kept.
+   */
+  abstract forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily?: number): Promise<string[]>;
 }
 
 /** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */

@@ -294,9 +294,9 @@ export class DockerContainerRuntime extends ContainerRuntime {
     };
   }
 
-  async restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null): Promise<VolumeRestore> {
+  async restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore> {
     if (!/^[0-9a-f]{8,64}$/.test(snapshotId)) throw new IntegrationError('backups', 'not_found', 'That is not a snapshot id');
-    const output = await this.runHelper(workspace, repository.image, 'restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' } });
+    const output = await this.runHelper(workspace, repository.image, 'restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' }, repositoryOf: from?.tenantId });
     const [, checksum, files] = (output.said.get('restored') ?? '').split(' ');
     if (!checksum || !files) throw new IntegrationError('backups', 'unavailable', 'The restore finished without reading the restored volume back');
     return { manifest: { checksum, files: Number(files) } };
@@ -309,8 +309,10 @@ export class DockerContainerRuntime extends ContainerRuntime {
     return { checksum: manifest.checksum, files: manifest.files, lines: output.lines.slice(0, limit) };
   }
 
-  async forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number): Promise<string[]> {
-    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env: { KEEP_LAST: String(Math.max(1, Math.floor(keepLast))) } });
+  async forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily = 0): Promise<string[]> {
+    const daily = Math.max(0, Math.floor(keepDaily));
+    const env = { KEEP_LAST: String(Math.max(1, Math.floor(keepLast))), KEEP_DAILY: daily > 0 ? `--keep-daily ${daily}` : '' };
+    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env });
     const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots'));
     if (!snapshots) throw new IntegrationError('backups', 'unavailable', 'restic did not list the snapshots it kept');
     return snapshots.map((snapshot) => snapshot.id);
@@ -328,7 +330,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
     workspace: WorkspaceRef,
     image: string,
     operation: string,
-    options: { repository: BackupRepository | null; readOnly: boolean; env: Record<string, string> },
+    options: { repository: BackupRepository | null; readOnly: boolean; env: Record<string, string>; repositoryOf?: string },
   ): Promise<HelperOutput> {
     const names = workspaceNames(workspace.slug);
     const { repository } = options;
@@ -342,13 +344,13 @@ export class DockerContainerRuntime extends ContainerRuntime {
       if (repository) {
         env['RESTIC_PASSWORD'] = repository.password;
         if (s3) {
-          env['RESTIC_REPOSITORY'] = `${repository.location.replace(/\/+$/, '')}/${workspace.tenantId}`;
+          env['RESTIC_REPOSITORY'] = `${repository.location.replace(/\/+$/, '')}/${options.repositoryOf ?? workspace.tenantId}`;
           env['AWS_ACCESS_KEY_ID'] = repository.s3?.accessKeyId ?? '';
           env['AWS_SECRET_ACCESS_KEY'] = repository.s3?.secretAccessKey ?? '';
         } else {
           await ignoreConflict(() => this.docker.createVolume({ Name: repository.location, Labels: { 'io.tessera.role': 'backups' } }));
           mounts.push({ Type: 'volume', Source: repository.location, Target: '/repo' });
-          env['RESTIC_REPOSITORY'] = `/repo/${workspace.tenantId}`;
+          env['RESTIC_REPOSITORY'] = `/repo/${options.repositoryOf ?? workspace.tenantId}`;
         }
       }
       return this.docker.createContainer({
