@@ -54,9 +54,12 @@ export class BackupRestoresService {
     const backup = await this.restorable(tenant, id);
     if (tenant.provisioning['workspace']?.state !== 'ok') throw DomainError.conflict(`${tenant.name} has no running workspace to restore into: reconcile it first`);
     const { restore, safety } = await this.service.locked(tenant, async () => {
+      // A data volume lost out of band is created again (empty) first, so there is something to back up and restore into.
+      await this.provisioner.converge(tenant, { only: ['workspace'] });
       const safety = await this.service.takeLocked(tenant, 'before_restore', backupActor(actor), repository);
       if (safety.result !== 'succeeded') {
-        throw DomainError.conflict(`Nothing was restored: the backup of the current data, taken first, failed (${safety.error ?? 'no reason given'})`);
+        // The repository is at fault (damaged, unreachable): nothing is replaced without a copy of what it replaces.
+        throw new IntegrationError('backups', 'unavailable', `Nothing was restored and nothing was replaced: the backup of the current data, taken first, failed. ${safety.error ?? ''}`.trim());
       }
       const restore = await this.restoreVolume(actor, tenant, backup, repository, safety.id, undefined);
       return { restore, safety };
@@ -106,8 +109,8 @@ export class BackupRestoresService {
     const row: BackupRestoreRow = { at: this.clock.now(), intoTenantId: target.id, intoSlug: target.slug, result: 'failed', safetyBackupId, drill: null, error: null, by: backupActor(actor) };
     try {
       await this.runtime.stop(workspace);
-      await this.runtime.restoreVolume(workspace, repository, backup.snapshotId, backup.fileListChecksum, from);
-      const read = await this.runtime.volumeManifest(workspace, repository.image, 0);
+      // The restore reads the volume back once the files are in place: that list is the drill's.
+      const { manifest: read } = await this.runtime.restoreVolume(workspace, repository, backup.snapshotId, backup.fileListChecksum, from);
       const drill: RestoreDrill = {
         expectedChecksum: backup.fileListChecksum,
         actualChecksum: read.checksum,

@@ -124,15 +124,17 @@ export class BackupsService extends TenantBackups {
   /**
    * Takes a backup; the caller holds the tenant's lock. Recorded before
    * restic starts and settled after, whatever happens; a failure notifies.
-   * Retention is applied after a scheduled or on-demand backup, never inside
-   * a restore (it could remove the snapshot being restored).
+   * The plan's retention is applied with a scheduled or on-demand backup
+   * (in the same helper), never inside a restore or before a terminate or a
+   * plan change (it could remove the snapshot being restored).
    */
   async takeLocked(tenant: TenantRecord, trigger: BackupTrigger, by: BackupActorRecord, repository: BackupRepository): Promise<BackupRecord> {
     const started = this.clock.now();
     const begin = this.clock.monotonic();
     const record = await this.backups.start(tenant.id, trigger, started, by);
+    const retention = trigger === 'schedule' || trigger === 'on_demand' ? (await this.catalog.get(tenant.plan)).backups : undefined;
     try {
-      const taken = await this.runtime.backupVolume(workspaceOf(tenant), repository, [`tenant-${tenant.id}`, trigger]);
+      const taken = await this.runtime.backupVolume(workspaceOf(tenant), repository, [`tenant-${tenant.id}`, trigger], retention);
       const finished = await this.backups.finish(record.id, {
         result: 'succeeded',
         finishedAt: this.clock.now(),
@@ -144,8 +146,10 @@ export class BackupsService extends TenantBackups {
         fileListChecksum: taken.manifest?.checksum ?? null,
         files: taken.manifest?.files ?? null,
       });
-      if (trigger === 'schedule' || trigger === 'on_demand') await this.applyRetention(tenant, repository);
-      return (await this.backups.findById(record.id)) ?? finished ?? record;
+      // The retention ran in the same helper; the backups whose snapshots it removed are marked. One that failed is logged: the backup stands, and the next one tries again.
+      if (retention && !taken.retentionError) await this.backups.markPruned(tenant.id, taken.snapshots, this.clock.now());
+      if (taken.retentionError) this.logger.warn({ tenant: tenant.slug, err: taken.retentionError }, 'retention failed');
+      return finished ?? record;
     } catch (error: unknown) {
       const reason = sentenceOf(error);
       const failed = await this.backups.finish(record.id, { result: 'failed', finishedAt: this.clock.now(), durationMs: Math.round(this.clock.monotonic() - begin), error: reason });
@@ -158,22 +162,6 @@ export class BackupsService extends TenantBackups {
       });
       this.logger.warn({ tenant: tenant.slug, trigger, err: reason }, 'backup failed');
       return failed ?? { ...record, result: 'failed', error: reason };
-    }
-  }
-
-  /**
-   * Applies the plan's retention (restic forget --prune) and marks the
-   * backups whose snapshots it removed. A failure is logged: the backup it
-   * followed stands, and the next one tries again.
-   */
-  async applyRetention(tenant: TenantRecord, repository: BackupRepository): Promise<number> {
-    const { backups: policy } = await this.catalog.get(tenant.plan);
-    try {
-      const kept = await this.runtime.forgetSnapshots(workspaceOf(tenant), repository, policy.keepLast, policy.keepDaily);
-      return await this.backups.markPruned(tenant.id, kept, this.clock.now());
-    } catch (error: unknown) {
-      this.logger.warn({ tenant: tenant.slug, err: sentenceOf(error) }, 'retention failed');
-      return 0;
     }
   }
 

@@ -140,8 +140,16 @@ export interface VolumeBackup {
    * good copy but no file list can be recorded for it.
    */
   manifest: VolumeManifest | null;
-  /** The snapshots the repository holds after it. */
+  /** The snapshots the repository holds after it (and after the retention, when one was given). */
   snapshots: string[];
+  /** Why the retention given with the backup could not be applied (the backup itself stands); null when it was, or none was given. */
+  retentionError: string | null;
+}
+
+/** How many snapshots a tenant keeps: the last `keepLast`, and the newest of each of the last `keepDaily` days. */
+export interface SnapshotRetention {
+  keepLast: number;
+  keepDaily: number;
 }
 
 export interface VolumeRestore {
@@ -207,9 +215,10 @@ export abstract class ContainerRuntime {
    * helper container mounts the volume read-only and runs restic. Works on a
    * running or a stopped workspace. Throws (IntegrationError `backups`) when
    * restic fails or reads the volume only in part: a failed backup never
-   * answers. `tags` go on the snapshot.
+   * answers. `tags` go on the snapshot. With `retention`, it is applied
+   * right after the backup in the same helper (as forgetSnapshots).
    */
-  abstract backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[]): Promise<VolumeBackup>;
+  abstract backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup>;
   /**
    * Replaces the data volume's contents with a snapshot's. The caller stops
    * the workspace first. The snapshot is restored beside the current files

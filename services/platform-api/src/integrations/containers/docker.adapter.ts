@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { HELPER_SCRIPT, jsonOf, manifestOf, parseHelperOutput, type HelperOutput, type ResticSnapshot, type ResticSummary } from './backup-helper';
 import {
   type BackupRepository,
+  type SnapshotRetention,
   ContainerRuntime,
   type VolumeBackup,
   type VolumeManifest,
@@ -275,8 +276,9 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
-  async backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[]): Promise<VolumeBackup> {
-    const output = await this.runHelper(workspace, repository.image, 'backup', { repository, readOnly: true, env: { TAGS: tags.join(',') } });
+  async backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup> {
+    const env: Record<string, string> = { TAGS: tags.join(','), ...(retention ? retentionEnv(retention) : { KEEP_LAST: '', KEEP_DAILY: '' }) };
+    const output = await this.runHelper(workspace, repository.image, 'backup', { repository, readOnly: true, env });
     const summary = jsonOf<ResticSummary>(output.said.get('summary'));
     const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots')) ?? [];
     const short = summary?.snapshot_id;
@@ -291,6 +293,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
       repositoryBytes: typeof stats?.total_size === 'number' ? stats.total_size : null,
       manifest: manifest?.stable ? { checksum: manifest.checksum, files: manifest.files } : null,
       snapshots: snapshots.map((candidate) => candidate.id),
+      retentionError: output.said.get('retention-failed') ?? null,
     };
   }
 
@@ -310,9 +313,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily = 0): Promise<string[]> {
-    const daily = Math.max(0, Math.floor(keepDaily));
-    const env = { KEEP_LAST: String(Math.max(1, Math.floor(keepLast))), KEEP_DAILY: daily > 0 ? `--keep-daily ${daily}` : '' };
-    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env });
+    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env: retentionEnv({ keepLast, keepDaily }) });
     const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots'));
     if (!snapshots) throw new IntegrationError('backups', 'unavailable', 'restic did not list the snapshots it kept');
     return snapshots.map((snapshot) => snapshot.id);
@@ -523,4 +524,10 @@ function demultiplex(raw: Buffer): { out: string; err: string } {
     at += 8 + size;
   }
   return { out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
+}
+
+/** The helper's environment for a retention: KEEP_LAST (at least 1) and KEEP_DAILY (restic's flag, or nothing). */
+function retentionEnv(retention: SnapshotRetention): Record<string, string> {
+  const daily = Math.max(0, Math.floor(retention.keepDaily));
+  return { KEEP_LAST: String(Math.max(1, Math.floor(retention.keepLast))), KEEP_DAILY: daily > 0 ? `--keep-daily ${daily}` : '' };
 }
