@@ -91,6 +91,9 @@ describe('tenant backups', () => {
     bearer['owner'] = await t.idp.accessToken('owen', 'portal');
     await t.idp.createPerson('olga');
     bearer['stranger'] = await t.idp.accessToken('olga', 'portal');
+    // The seeded tenant is suspended, so the schedule passes below back up only this file's tenants.
+    await provisioned(t, defaultTenant, bearer['operator']!);
+    await call('post', `/tenants/${defaultTenant}/suspend`, 'operator', { reason: 'not part of this test' }).expect(200);
     await call('post', '/tenants', 'owner', { slug, name: 'Backup Co' }).expect(201);
     const tenant = await provisioned(t, slug, bearer['owner']!);
     expect(tenant.status).toBe('active');
