@@ -143,6 +143,8 @@ log "starting platform-api on :$API_PORT"
   export EDGE_SUSPENDED_PAGE_URL="${EDGE_SUSPENDED_PAGE_URL:-http://localhost:3001/suspended}"
   export EDGE_LOGIN_URL="${EDGE_LOGIN_URL:-http://localhost:3001/edge/start}"
   export EDGE_SESSION_SECRET="${EDGE_SESSION_SECRET:-$(local_secret edge-session 48)}"
+  # Workspace backups: restic's password made once in .data/secrets, the repository a volume of the local engine.
+  export BACKUP_PASSWORD="${BACKUP_PASSWORD:-$(local_secret backup-password 32)}"
   export IDENTITY_API_URL="${IDENTITY_API_URL:-$IDP_ORIGIN}"
   export IDENTITY_API_TOKEN="${IDENTITY_API_TOKEN:-$IDP_ADMIN_TOKEN}"
   exec node dist/main.js

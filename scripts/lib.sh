@@ -131,6 +131,27 @@ ensure_mailpit() {
   export MAILPIT_BIN MAILPIT_VERSION
 }
 
+# gofakes3, the S3-compatible server the S3 path of workspace backups is
+# tested against (restic's s3: backend, from the backup helper): `go install`
+# of the exact version from the Go module proxy into
+# .tools/gofakes3-<version>/ (no wrapper module: it has no replace
+# directives); about 5 minutes on a cold Go cache here. GOFAKES3_BIN.
+GOFAKES3_VERSION=v1.2.0
+ensure_gofakes3() {
+  local dir="$TESSERA_TOOLS/gofakes3-$GOFAKES3_VERSION"
+  if [ -n "${GOFAKES3_BIN:-}" ] && [ -x "$GOFAKES3_BIN" ]; then export GOFAKES3_BIN; return 0; fi
+  GOFAKES3_BIN="$dir/gofakes3"
+  if [ ! -x "$GOFAKES3_BIN" ]; then
+    command -v go >/dev/null || { log "Go is needed to build gofakes3"; return 1; }
+    log "building gofakes3 $GOFAKES3_VERSION into $dir (once)"
+    mkdir -p "$dir/.build"
+    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath -ldflags "-s -w" \
+      "github.com/johannesboyne/gofakes3/cmd/gofakes3@$GOFAKES3_VERSION") >&2 || return 1
+    mv "$dir/.build/gofakes3" "$GOFAKES3_BIN" && rmdir "$dir/.build"
+  fi
+  export GOFAKES3_BIN
+}
+
 # The compose-file check: the Compose Specification's loader and schema
 # (compose-go), as `docker compose config` uses them, from tools/compose-check.
 COMPOSE_GO_VERSION=v2.9.1

@@ -36,6 +36,8 @@ ensure_traefik || checks+=("Traefik for the edge tests:failed")
 ensure_compose_check || checks+=("the compose-file check:failed")
 # The real SMTP server the notification tests send to and read back (MAILPIT_BIN).
 ensure_mailpit || checks+=("Mailpit for the notification tests:failed")
+# The S3-compatible server the S3 path of workspace backups is tested against (GOFAKES3_BIN).
+ensure_gofakes3 || checks+=("gofakes3 for the S3 backup tests:failed")
 # The real DNS server the custom-domain tests publish their TXT records on.
 ensure_dnsmasq || checks+=("dnsmasq for the custom-domain tests:failed")
 # What the benchmarks compare Tessera with, for their smoke stage below.

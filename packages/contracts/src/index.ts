@@ -14,3 +14,4 @@ export * from './notifications';
 export * from './incidents';
 export * from './nodes';
 export * from './platform-backups';
+export * from './backups';

@@ -1,3 +1,4 @@
+import type { PlanBackups } from './backups';
 import type { SubscriptionStatus } from './subscriptions';
 import type { Plan, WorkspaceService } from './tenants';
 
@@ -38,6 +39,8 @@ export interface PlanOffer {
   sleeps: boolean;
   idleSeconds: number;
   services: WorkspaceService[];
+  /** Scheduled backups of the workspace's data and how many are kept. */
+  backups: PlanBackups;
   /**
    * Stands for the plan's limits and workspace template: moving between two
    * plans whose fingerprints differ recreates the workspace's container (a

@@ -14,3 +14,4 @@ export * from './until';
 export * from './workspace-services-image';
 export * from './mailpit';
 export * from './backup-image';
+export * from './s3';

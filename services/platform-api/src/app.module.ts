@@ -34,6 +34,7 @@ import { IncidentsModule } from './incidents/incidents.module';
 import { NodesModule } from './nodes/nodes.module';
 import { PeopleModule } from './people/people.module';
 import { PlatformBackupModule } from './platform-backup/platform-backup.module';
+import { BackupsModule } from './backups/backups.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -96,6 +97,7 @@ export class AppModule implements NestModule {
         NodesModule,
         PeopleModule,
         PlatformBackupModule,
+        BackupsModule,
         HealthModule,
         SeedModule,
       ],

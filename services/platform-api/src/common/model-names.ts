@@ -20,4 +20,5 @@ export const MODEL = {
   plan: 'CatalogPlan',
   incident: 'Incident',
   incidentWatch: 'IncidentWatch',
+  tenantBackup: 'TenantBackup',
 } as const;

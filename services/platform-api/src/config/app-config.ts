@@ -125,6 +125,17 @@ export class AppConfig {
   readonly incidents!: { checkMs: number; probeThresholdMs: number; tenantThresholdMs: number };
   /** Scheduled platform database backups: where they go, how many are kept, every how long (0: no schedule). */
   readonly platformBackup!: { dir: string; keep: number; intervalMs: number };
+  /**
+   * Workspace backups: where restic keeps each tenant's repository (a named
+   * engine volume, or `s3:` with keys) and the helper image; null, with the
+   * reason, when BACKUP_PASSWORD is not set. `checkMs`: how often the
+   * schedule pass looks for tenants due a backup (0 = never; tests run it).
+   */
+  readonly backups!: {
+    repository: { location: string; password: string; s3: { accessKeyId: string; secretAccessKey: string } | null; image: string } | null;
+    disabledReason: string | null;
+    checkMs: number;
+  };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -343,6 +354,7 @@ export function loadConfig(env: Env): AppConfig {
       keep: integer('PLATFORM_BACKUP_KEEP', 14, 1, 1_000),
       intervalMs: integer('PLATFORM_BACKUP_INTERVAL_HOURS', 0, 0, 24 * 366) * 3_600_000,
     },
+    backups: backupsConfig(env, problems, integer),
     seed: {
       defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),
       demo: flag('SEED_DEMO'),
@@ -350,6 +362,27 @@ export function loadConfig(env: Env): AppConfig {
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** BACKUP_*: the restic repositories of workspace backups (docs/deploy.md#workspace-backups). */
+function backupsConfig(env: Env, problems: string[], integer: (name: string, fallback: number, min: number, max: number) => number): AppConfig['backups'] {
+  const checkMs = integer('BACKUP_CHECK_SECONDS', 300, 0, 86_400) * 1_000;
+  const password = env['BACKUP_PASSWORD']?.trim() ?? '';
+  const location = env['BACKUP_REPOSITORY']?.trim() || 'tessera-backups';
+  const image = env['BACKUP_IMAGE']?.trim() || 'localhost/tessera-backup:restic-0.14-1';
+  if (!password) return { repository: null, disabledReason: 'Workspace backups are not configured: BACKUP_PASSWORD is not set', checkMs };
+  if (password.length < 12) problems.push('BACKUP_PASSWORD must be at least 12 characters: it encrypts every workspace backup');
+  let s3: { accessKeyId: string; secretAccessKey: string } | null = null;
+  if (location.startsWith('s3:')) {
+    const accessKeyId = env['BACKUP_S3_ACCESS_KEY_ID']?.trim() ?? '';
+    const secretAccessKey = env['BACKUP_S3_SECRET_ACCESS_KEY']?.trim() ?? '';
+    if (!/^s3:https?:\/\/[^/\s]+\/[^\s]+$/.test(location)) problems.push(`BACKUP_REPOSITORY must be s3:http(s)://host[:port]/bucket[/prefix] for S3, got "${location}"`);
+    if (!accessKeyId || !secretAccessKey) problems.push('BACKUP_S3_ACCESS_KEY_ID and BACKUP_S3_SECRET_ACCESS_KEY are required with an s3: BACKUP_REPOSITORY');
+    s3 = { accessKeyId, secretAccessKey };
+  } else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(location)) {
+    problems.push(`BACKUP_REPOSITORY must be the name of an engine volume (letters, digits, _ . -) or s3:http(s)://host/bucket, got "${location}"`);
+  }
+  return { repository: { location, password, s3, image }, disabledReason: null, checkMs };
 }
 
 /** The most services one workspace may declare. */

@@ -34,12 +34,15 @@ import { UsersRepository } from '../users/users.repository';
 import { UsageRepository } from '../usage/usage.repository';
 import { IncidentSchema, IncidentWatchSchema } from '../incidents/incident.schema';
 import { IncidentsRepository } from '../incidents/incidents.repository';
+import { TenantBackupSchema } from '../backups/backup.schema';
+import { BackupsRepository } from '../backups/backups.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
 const REPOSITORIES = [
   AuditNamesRepository,
   AuditRepository,
+  BackupsRepository,
   DomainsRepository,
   EdgeTicketUsesRepository,
   FlagsRepository,
@@ -69,6 +72,7 @@ const REPOSITORIES = [
   imports: [
     MongooseModule.forFeature([
       { name: MODEL.auditEvent, schema: AuditEventSchema },
+      { name: MODEL.tenantBackup, schema: TenantBackupSchema },
       { name: MODEL.domainClaim, schema: TenantDomainClaimSchema },
       { name: MODEL.edgeTicketUse, schema: EdgeTicketUseSchema },
       { name: MODEL.flag, schema: FeatureFlagSchema },

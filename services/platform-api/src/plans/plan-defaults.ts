@@ -1,4 +1,4 @@
-import type { Plan, PlanLimits, PlanPrice } from '@tessera/contracts';
+import type { Plan, PlanBackups, PlanLimits, PlanPrice } from '@tessera/contracts';
 import type { AppConfig } from '../config/app-config';
 import type { PlanFields } from './plan.schema';
 
@@ -16,6 +16,18 @@ const DEFAULTS: Record<Plan, { name: string; description: string; limits: PlanLi
   enterprise: { name: 'Enterprise', description: 'The largest workspace, for the most demanding work.', limits: { cpus: 2, memoryMb: 512, pids: 512 }, prices: [{ currency: 'EUR', monthlyPrice: 19_900 }] },
 };
 
+/**
+ * Scheduled backups per plan until an operator changes them: every day with a
+ * week of dailies for the small plans, more often and kept longer for the
+ * larger ones.
+ */
+export const BACKUP_DEFAULTS: Record<Plan, PlanBackups> = {
+  free: { intervalHours: 24, keepLast: 3, keepDaily: 7 },
+  starter: { intervalHours: 24, keepLast: 7, keepDaily: 14 },
+  business: { intervalHours: 6, keepLast: 12, keepDaily: 30 },
+  enterprise: { intervalHours: 1, keepLast: 48, keepDaily: 90 },
+};
+
 /** When a plan's idle time is 0 in the environment (never sleeps), the idle time it gets if an operator lets it sleep. */
 export const DEFAULT_IDLE_SECONDS = 1_200;
 
@@ -30,5 +42,6 @@ export function planDefaults(plan: Plan, config: AppConfig): PlanFields {
     sleeps: idle > 0,
     idleSeconds: idle > 0 ? idle : DEFAULT_IDLE_SECONDS,
     template: { image: config.workspace.image, command: [...config.workspace.command], services: config.workspace.services[plan].map((service) => ({ ...service })) },
+    backups: { ...BACKUP_DEFAULTS[plan] },
   };
 }

@@ -103,6 +103,26 @@ export class PlanTemplateDto {
   services: PlanServiceDto[];
 }
 
+export class PlanBackupsDto {
+  @ApiProperty({ example: 24, description: 'Hours between scheduled backups, 0 (none) to 168' })
+  @IsInt()
+  @Min(0)
+  @Max(168)
+  intervalHours: number;
+
+  @ApiProperty({ example: 7, description: 'Newest snapshots kept, 1 to 500' })
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  keepLast: number;
+
+  @ApiProperty({ example: 14, description: 'Also the newest snapshot of each of this many last days, 0 to 3660' })
+  @IsInt()
+  @Min(0)
+  @Max(3_660)
+  keepDaily: number;
+}
+
 /** What an operator may change on a plan; every field is optional. */
 export class UpdatePlanDto {
   @ApiPropertyOptional({ example: 'Business' })
@@ -145,6 +165,12 @@ export class UpdatePlanDto {
   @Max(30 * 24 * 3_600)
   idleSeconds?: number;
 
+  @ApiPropertyOptional({ type: PlanBackupsDto, description: 'Scheduled backups and how many snapshots are kept' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PlanBackupsDto)
+  backups?: PlanBackupsDto;
+
   @ApiPropertyOptional({ type: PlanTemplateDto, description: 'Changing it recreates the workspaces of the plan’s tenants' })
   @IsOptional()
   @ValidateNested()
@@ -176,6 +202,7 @@ export function mapOffer(plan: PlanRecord): PlanOffer {
     sleeps: plan.sleeps,
     idleSeconds: plan.idleSeconds,
     services: plan.template.services.map((service) => ({ ...service })),
+    backups: { ...plan.backups },
     workspaceFingerprint: workspaceFingerprint(plan),
     archived: plan.archived,
   };

@@ -1,5 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import type { Plan, PlanLimits, PlanPrice, PlanTemplate } from '@tessera/contracts';
+import type { Plan, PlanBackups, PlanLimits, PlanPrice, PlanTemplate } from '@tessera/contracts';
 import type { HydratedDocument } from 'mongoose';
 
 /**
@@ -33,6 +33,10 @@ export class CatalogPlan {
   @Prop({ type: Object, required: true })
   template: PlanTemplate;
 
+  /** Scheduled backups and retention; absent on plans stored before backups existed (the defaults then apply). */
+  @Prop({ type: Object, default: null })
+  backups: PlanBackups | null;
+
   @Prop({ required: true, default: false })
   archived: boolean;
 
@@ -58,6 +62,7 @@ export interface PlanRecord {
   sleeps: boolean;
   idleSeconds: number;
   template: PlanTemplate;
+  backups: PlanBackups;
   archived: boolean;
   editedAt: Date | null;
   updatedAt: Date;

@@ -6,6 +6,7 @@ import { CacheBus } from '../common/cache-bus';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
 import { MODEL } from '../common/model-names';
 import type { ReadCache } from '../common/read-cache';
+import { BACKUP_DEFAULTS } from './plan-defaults';
 import type { CatalogPlan, PlanFields, PlanRecord } from './plan.schema';
 
 const CACHE_KEY = 'plans:all';
@@ -23,6 +24,7 @@ const toRecord = (row: CatalogPlan): PlanRecord => ({
     command: [...row.template.command],
     services: row.template.services.map((service) => ({ name: service.name, port: service.port, default: service.default })),
   },
+  backups: row.backups ? { intervalHours: row.backups.intervalHours, keepLast: row.backups.keepLast, keepDaily: row.backups.keepDaily } : { ...BACKUP_DEFAULTS[row._id] },
   archived: row.archived ?? false,
   editedAt: row.editedAt ?? null,
   updatedAt: row.updatedAt,

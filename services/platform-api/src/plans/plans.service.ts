@@ -9,7 +9,7 @@ import type { PlanFields, PlanRecord } from './plan.schema';
 import { PlansRepository } from './plans.repository';
 import { PlanTenants } from './plan-tenants';
 
-const AUDITED_FIELDS = ['name', 'description', 'limits', 'prices', 'sleeps', 'idleSeconds', 'template', 'archived'] as const;
+const AUDITED_FIELDS = ['name', 'description', 'limits', 'prices', 'sleeps', 'idleSeconds', 'template', 'backups', 'archived'] as const;
 
 
 /**
@@ -45,6 +45,7 @@ export class PlansService {
     if (dto.prices) changes.prices = checkedPrices(dto.prices);
     if (dto.sleeps !== undefined) changes.sleeps = dto.sleeps;
     if (dto.idleSeconds !== undefined) changes.idleSeconds = dto.idleSeconds;
+    if (dto.backups) changes.backups = { intervalHours: dto.backups.intervalHours, keepLast: dto.backups.keepLast, keepDaily: dto.backups.keepDaily };
     if (dto.template) {
       changes.template = {
         image: dto.template.image,

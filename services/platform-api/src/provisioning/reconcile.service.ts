@@ -83,13 +83,15 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
 
   /**
    * Converges these tenants in the background, a few at a time, as expected
-   * changes (a plan's new limits or template, audited by whoever changed it).
+   * changes (a plan's new limits or template, audited by whoever changed it);
+   * `before` runs for each tenant first (its backup).
    */
-  startAll(tenants: TenantRecord[], only: ProvisioningStepName[]): void {
+  startAll(tenants: TenantRecord[], only: ProvisioningStepName[], before?: (tenant: TenantRecord) => Promise<unknown>): void {
     let next = 0;
     const worker = async () => {
       while (next < tenants.length) {
         const tenant = tenants[next++]!;
+        if (before) await before(tenant).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'the work before reprovisioning failed'));
         await this.reconcile(tenant, { wait: true, only, expected: true }).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'reprovisioning failed'));
       }
     };

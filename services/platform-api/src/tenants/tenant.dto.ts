@@ -69,6 +69,14 @@ export class LifecycleDto {
   reason?: string;
 }
 
+/** Terminate: the workspace's data is backed up first; `force` (with a reason) terminates even when that backup fails. */
+export class TerminateTenantDto extends LifecycleDto {
+  @ApiPropertyOptional({ description: 'Terminate even if the backup taken first fails (a reason is then required)' })
+  @IsOptional()
+  @IsBoolean()
+  force?: boolean;
+}
+
 export class ListTenantsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: TENANT_STATUSES })
   @IsOptional()

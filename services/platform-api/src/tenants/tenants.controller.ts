@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nes
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentActor } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
-import { CreateTenantDto, LifecycleDto, ListTenantsQuery, UpdateTenantDto } from './tenant.dto';
+import { CreateTenantDto, LifecycleDto, ListTenantsQuery, TerminateTenantDto, UpdateTenantDto } from './tenant.dto';
 import { TenantBySlugPipe } from './tenant-by-slug.pipe';
 import type { TenantRecord } from './tenant.schema';
 import { TenantsService } from './tenants.service';
@@ -33,8 +33,8 @@ export class TenantsController {
 
   @Patch(':slug')
   @Access.tenant('tenant.update')
-  update(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: UpdateTenantDto) {
-    return this.tenants.update(tenant, dto);
+  update(@CurrentActor() actor: Actor, @Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: UpdateTenantDto) {
+    return this.tenants.update(tenant, dto, actor);
   }
 
   @Post(':slug/suspend')
@@ -68,7 +68,7 @@ export class TenantsController {
   @Post(':slug/terminate')
   @HttpCode(200)
   @Access.operatorOnTenant()
-  terminate(@Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: LifecycleDto) {
-    return this.tenants.changeStatus(tenant, 'terminate', dto.reason);
+  terminate(@CurrentActor() actor: Actor, @Param('slug', TenantBySlugPipe) tenant: TenantRecord, @Body() dto: TerminateTenantDto) {
+    return this.tenants.changeStatus(tenant, 'terminate', dto.reason, { actor, force: dto.force });
   }
 }

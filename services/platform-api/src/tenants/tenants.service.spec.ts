@@ -8,6 +8,7 @@ import type { SubscriptionsService } from '../subscriptions/subscriptions.servic
 import type { UserRecord } from '../users/user.schema';
 import type { TenantHealthService } from './tenant-health.service';
 import type { TenantProvisioner } from './tenant-provisioner';
+import type { SafetyBackup, TenantBackups } from './tenant-backups';
 import type { TenantRecord } from './tenant.schema';
 import type { TenantsRepository } from './tenants.repository';
 import { TenantsService } from './tenants.service';
@@ -21,7 +22,7 @@ function tenantRecord(fields: Partial<TenantRecord> = {}): TenantRecord {
   };
 }
 
-function setup(options: { approval?: boolean; transition?: TenantRecord | null; archived?: string[] } = {}) {
+function setup(options: { approval?: boolean; transition?: TenantRecord | null; archived?: string[]; backup?: SafetyBackup['outcome'] } = {}) {
   const created: Partial<TenantRecord>[] = [];
   const started: string[] = [];
   const converged: string[] = [];
@@ -43,13 +44,25 @@ function setup(options: { approval?: boolean; transition?: TenantRecord | null; 
   } as unknown as TenantProvisioner;
   const health = { describeOne: async (tenant: TenantRecord) => ({ slug: tenant.slug, status: tenant.status }) as unknown as TenantShape } as unknown as TenantHealthService;
   const settings = { signupApproval: async () => options.approval ?? false } as unknown as SettingsService;
+  // Plans differ in memory only: a change to business replaces the container.
+  const planOf = (plan: string) => ({ key: plan, limits: { memoryMb: plan === 'business' ? 256 : 64 }, template: {} });
   const catalog = {
     assertChoosable: async (plan: string) => {
       if (options.archived?.includes(plan)) throw DomainError.conflict(`The ${plan} plan is no longer offered`);
+      return planOf(plan);
     },
+    get: async (plan: string) => planOf(plan),
   } as unknown as PlanCatalog;
-  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings, catalog);
-  return { service, created, started, converged, released, statuses, updates };
+  const backedUp: string[] = [];
+  const backups = {
+    before: async (tenant: TenantRecord, trigger: string): Promise<SafetyBackup> => {
+      backedUp.push(`${tenant.slug}:${trigger}`);
+      const outcome = options.backup ?? 'succeeded';
+      return { outcome, backupId: outcome === 'succeeded' ? 'b1' : null, message: outcome === 'failed' ? 'The backup taken first failed: restic could not open the repository.' : 'A backup was taken first.' };
+    },
+  } as unknown as TenantBackups;
+  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings, catalog, backups);
+  return { service, created, started, converged, released, statuses, updates, backedUp };
 }
 
 const person = (isOperator = false): Actor => ({ subject: 's', audiences: [isOperator ? 'operator' : 'portal'], user: { id: 'u1' } as UserRecord, isOperator, groups: [] });
@@ -102,6 +115,32 @@ describe('TenantsService', () => {
     expect(statuses).toEqual(['canceled']);
     expect(released).toEqual(['acme']);
     expect(answer.audit).toMatchObject({ action: 'tenant.terminate', reason: 'closed', changes: { status: { from: 'active', to: 'terminated' } } });
+  });
+
+  it('backs up before terminating, and refuses to terminate after a failed backup unless forced with a reason', async () => {
+    const ok = setup();
+    const done = await ok.service.changeStatus(tenantRecord(), 'terminate', 'closed');
+    expect(ok.backedUp).toEqual(['acme:before_terminate']);
+    expect(done.audit.changes).toMatchObject({ backupFirst: { from: null, to: 'b1' } });
+
+    const failing = setup({ backup: 'failed' });
+    await expect(failing.service.changeStatus(tenantRecord(), 'terminate', 'closed')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('was not terminated') });
+    expect(failing.converged).toEqual([]);
+    await expect(failing.service.changeStatus(tenantRecord(), 'terminate', undefined, { force: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const forced = await failing.service.changeStatus(tenantRecord(), 'terminate', 'the engine lost the volume', { force: true });
+    expect(forced.audit.changes).toMatchObject({ status: { to: 'terminated' }, backupFirst: { to: expect.stringContaining('forced past a failed backup') } });
+  });
+
+  it('backs up before a plan change that replaces the container, and keeps the plan when that backup fails', async () => {
+    const ok = setup();
+    await ok.service.update(tenantRecord(), { plan: 'starter' });
+    expect(ok.backedUp).toEqual([]);
+    await ok.service.update(tenantRecord(), { plan: 'business' });
+    expect(ok.backedUp).toEqual(['acme:before_plan_change']);
+    const failing = setup({ backup: 'failed' });
+    await expect(failing.service.update(tenantRecord(), { plan: 'business' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('The plan was not changed') });
+    expect(failing.updates).toEqual([]);
+    expect(failing.started).toEqual([]);
   });
 
   it('approves and rejects only a sign-up that waits, and a rejected one ends terminated, unbilled and released', async () => {

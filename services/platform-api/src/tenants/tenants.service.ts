@@ -14,6 +14,8 @@ import { type CreateTenantDto, type ListTenantsQuery, type UpdateTenantDto } fro
 import type { TenantRecord } from './tenant.schema';
 import { TenantsRepository, type TenantChanges } from './tenants.repository';
 import { PlanCatalog } from '../plans/plan-catalog.service';
+import { workspaceFingerprint } from '../plans/plan.dto';
+import { TenantBackups, type SafetyBackup } from './tenant-backups';
 
 const UPDATABLE_FIELDS = ['name', 'plan', 'industry', 'brandColor', 'keepAwake'] as const;
 
@@ -34,6 +36,7 @@ export class TenantsService {
     private readonly health: TenantHealthService,
     private readonly settings: SettingsService,
     private readonly catalog: PlanCatalog,
+    private readonly backups: TenantBackups,
   ) {}
 
   /**
@@ -138,10 +141,23 @@ export class TenantsService {
     return this.health.describeOne(tenant);
   }
 
-  async update(tenant: TenantRecord, dto: UpdateTenantDto): Promise<Mutation<TenantShape>> {
+  /**
+   * A change of plan whose workspace differs (limits, image, command,
+   * services) replaces the container: the workspace's data is backed up
+   * first, and when that backup fails the plan is not changed (409, saying
+   * why). The data volume itself is kept either way.
+   */
+  async update(tenant: TenantRecord, dto: UpdateTenantDto, actor: Actor | null = null): Promise<Mutation<TenantShape>> {
     if (tenant.status === 'terminated') throw DomainError.conflict('A terminated tenant cannot be changed');
     // An archived plan stays with the tenants on it, but no one moves to it.
-    if (dto.plan !== undefined && dto.plan !== tenant.plan) await this.catalog.assertChoosable(dto.plan);
+    let safety: SafetyBackup | null = null;
+    if (dto.plan !== undefined && dto.plan !== tenant.plan) {
+      const next = await this.catalog.assertChoosable(dto.plan);
+      if (workspaceFingerprint(next) !== workspaceFingerprint(await this.catalog.get(tenant.plan))) {
+        safety = await this.backups.before(tenant, 'before_plan_change', actor);
+        if (safety.outcome === 'failed') throw DomainError.conflict(`The plan was not changed: ${safety.message} Try again, or ask an operator to look at the tenant's backups.`);
+      }
+    }
     const changes: TenantChanges = {};
     for (const field of UPDATABLE_FIELDS) {
       if (dto[field] !== undefined) Object.assign(changes, { [field]: dto[field] });
@@ -154,12 +170,31 @@ export class TenantsService {
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.update',
       ...tenantTarget(tenant),
-      changes: changesBetween(tenant, updated, UPDATABLE_FIELDS),
+      changes: { ...changesBetween(tenant, updated, UPDATABLE_FIELDS), ...(safety ? { backupFirst: { from: null, to: safety.backupId ?? safety.message } } : {}) },
     });
   }
 
-  async changeStatus(tenant: TenantRecord, action: keyof typeof TRANSITIONS, reason?: string): Promise<Mutation<TenantShape>> {
+  /**
+   * Terminating backs the workspace's data up first. When that backup fails
+   * the tenant is not terminated (409, saying why) unless an operator forces
+   * it with a reason: the audit event then names the failed backup.
+   */
+  async changeStatus(
+    tenant: TenantRecord,
+    action: keyof typeof TRANSITIONS,
+    reason?: string,
+    options: { actor?: Actor | null; force?: boolean } = {},
+  ): Promise<Mutation<TenantShape>> {
     const { from, to, done } = TRANSITIONS[action];
+    let safety: SafetyBackup | null = null;
+    if (action === 'terminate') {
+      if (options.force && !reason) throw DomainError.invalid({ reason: ['a reason is required to terminate without a backup'] }, 'Say why the tenant is terminated without a backup');
+      if (!from.includes(tenant.status)) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
+      safety = await this.backups.before(tenant, 'before_terminate', options.actor ?? null);
+      if (safety.outcome === 'failed' && !options.force) {
+        throw DomainError.conflict(`${tenant.name} was not terminated: ${safety.message} An operator may terminate it anyway with "force": true and a reason.`);
+      }
+    }
     const updated = await this.tenants.transition(tenant.id, from, to);
     if (!updated) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
     // Stop or start the workspace and swap the route now; step errors are recorded, not thrown.
@@ -175,7 +210,10 @@ export class TenantsService {
     return mutation(await this.health.describeOne(settled), {
       action: `tenant.${action}`,
       ...tenantTarget(tenant),
-      changes: { status: { from: tenant.status, to } },
+      changes: {
+        status: { from: tenant.status, to },
+        ...(safety ? { backupFirst: { from: null, to: safety.outcome === 'succeeded' ? safety.backupId : `${safety.outcome === 'failed' ? 'forced past a failed backup: ' : ''}${safety.message}` } } : {}),
+      },
       reason: reason ?? null,
     });
   }

@@ -125,6 +125,10 @@ describe('the platform as a whole', () => {
       'DELETE /people/:id/admin': 'operator',
       'GET /system/platform-backups': 'operator',
       'POST /system/platform-backups': 'operator',
+      'GET /tenants/:slug/backups': 'tenant:tenant.read',
+      'POST /tenants/:slug/backups': 'tenant:backups.manage',
+      'POST /tenants/:slug/backups/:id/restore': 'tenant:backups.manage',
+      'POST /tenants/:slug/backups/:id/restore-new-tenant': 'operator:tenant',
     });
   });
 

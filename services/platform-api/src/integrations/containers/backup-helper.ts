@@ -15,6 +15,10 @@ import type { VolumeManifest } from './container-runtime.port';
  * `.tessera-restore` at the root is the restore's staging area and is never
  * listed.
  *
+ * A backup given KEEP_LAST (and KEEP_DAILY) applies that retention right
+ * after it, in the same helper (restic forget --prune): a retention that
+ * fails is said (`retention-failed`) and does not fail the backup.
+ *
  * A restore first restores the snapshot into the staging folder inside the
  * same volume, compares its file list with the one recorded at backup time,
  * and only then replaces the volume's contents with it (renames, in one
@@ -46,6 +50,9 @@ backup)
   manifest /data || fail "the workspace's files could not be read"
   say "manifest $before $files $M"
   say "summary $(grep '"message_type":"summary"' /tmp/out | tail -n 1)"
+  if [ -n "$KEEP_LAST" ]; then
+    restic forget --no-cache --host tessera --keep-last "$KEEP_LAST" $KEEP_DAILY --prune > /tmp/forgot 2>/tmp/err || say "retention-failed restic could not apply the retention: $(last_error)"
+  fi
   say "stats $(restic stats --json --no-cache --mode raw-data 2>/tmp/err || echo null)"
   say "snapshots $(restic snapshots --json --no-cache 2>/tmp/err || echo null)"
   ;;
@@ -71,7 +78,7 @@ manifest)
   ;;
 forget)
   repository
-  restic forget --no-cache --host tessera --keep-last "$KEEP_LAST" --prune > /tmp/out 2>/tmp/err || fail "restic could not apply the retention: $(last_error)"
+  restic forget --no-cache --host tessera --keep-last "$KEEP_LAST" $KEEP_DAILY --prune > /tmp/out 2>/tmp/err || fail "restic could not apply the retention: $(last_error)"
   say "snapshots $(restic snapshots --json --no-cache 2>/tmp/err || echo null)"
   ;;
 *)

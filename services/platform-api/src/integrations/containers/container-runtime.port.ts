@@ -140,8 +140,16 @@ export interface VolumeBackup {
    * good copy but no file list can be recorded for it.
    */
   manifest: VolumeManifest | null;
-  /** The snapshots the repository holds after it. */
+  /** The snapshots the repository holds after it (and after the retention, when one was given). */
   snapshots: string[];
+  /** Why the retention given with the backup could not be applied (the backup itself stands); null when it was, or none was given. */
+  retentionError: string | null;
+}
+
+/** How many snapshots a tenant keeps: the last `keepLast`, and the newest of each of the last `keepDaily` days. */
+export interface SnapshotRetention {
+  keepLast: number;
+  keepDaily: number;
 }
 
 export interface VolumeRestore {
@@ -207,22 +215,29 @@ export abstract class ContainerRuntime {
    * helper container mounts the volume read-only and runs restic. Works on a
    * running or a stopped workspace. Throws (IntegrationError `backups`) when
    * restic fails or reads the volume only in part: a failed backup never
-   * answers. `tags` go on the snapshot.
+   * answers. `tags` go on the snapshot. With `retention`, it is applied
+   * right after the backup in the same helper (as forgetSnapshots).
    */
-  abstract backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[]): Promise<VolumeBackup>;
+  abstract backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup>;
   /**
    * Replaces the data volume's contents with a snapshot's. The caller stops
    * the workspace first. The snapshot is restored beside the current files
    * (in the same volume) and compared with `expected` (its recorded file
    * list, when there is one); only then are the current files replaced. A
    * snapshot restic cannot read (a damaged repository) or that differs from
-   * `expected` throws and replaces nothing.
+   * `expected` throws and replaces nothing. `from`: the tenant whose
+   * repository holds the snapshot, when it is not the workspace's own (a
+   * restore into a new tenant); the workspace's own when not given.
    */
-  abstract restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null): Promise<VolumeRestore>;
+  abstract restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore>;
   /** The data volume's file list now: its checksum and up to `limit` lines (`sha256  ./path`). */
   abstract volumeManifest(workspace: WorkspaceRef, image: string, limit: number): Promise<VolumeManifest & { lines: string[] }>;
-  /** Keeps the tenant's last `keepLast` snapshots and prunes the rest (restic forget --prune); answers the snapshots kept. */
-  abstract forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number): Promise<string[]>;
+  /**
+   * Keeps the tenant's last `keepLast` snapshots, and the newest of each of
+   * the last `keepDaily` days, and prunes the rest (restic forget --prune);
+   * answers the snapshots kept.
+   */
+  abstract forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily?: number): Promise<string[]>;
 }
 
 /** Names of a tenant's engine objects. Every object also carries the tenant's id as a label. */

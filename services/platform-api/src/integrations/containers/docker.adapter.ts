@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { HELPER_SCRIPT, jsonOf, manifestOf, parseHelperOutput, type HelperOutput, type ResticSnapshot, type ResticSummary } from './backup-helper';
 import {
   type BackupRepository,
+  type SnapshotRetention,
   ContainerRuntime,
   type VolumeBackup,
   type VolumeManifest,
@@ -242,8 +243,9 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
-  async backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[]): Promise<VolumeBackup> {
-    const output = await this.runHelper(workspace, repository.image, 'backup', { repository, readOnly: true, env: { TAGS: tags.join(',') } });
+  async backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup> {
+    const env: Record<string, string> = { TAGS: tags.join(','), ...(retention ? retentionEnv(retention) : { KEEP_LAST: '', KEEP_DAILY: '' }) };
+    const output = await this.runHelper(workspace, repository.image, 'backup', { repository, readOnly: true, env });
     const summary = jsonOf<ResticSummary>(output.said.get('summary'));
     const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots')) ?? [];
     const short = summary?.snapshot_id;
@@ -258,12 +260,13 @@ export class DockerContainerRuntime extends ContainerRuntime {
       repositoryBytes: typeof stats?.total_size === 'number' ? stats.total_size : null,
       manifest: manifest?.stable ? { checksum: manifest.checksum, files: manifest.files } : null,
       snapshots: snapshots.map((candidate) => candidate.id),
+      retentionError: output.said.get('retention-failed') ?? null,
     };
   }
 
-  async restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null): Promise<VolumeRestore> {
+  async restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore> {
     if (!/^[0-9a-f]{8,64}$/.test(snapshotId)) throw new IntegrationError('backups', 'not_found', 'That is not a snapshot id');
-    const output = await this.runHelper(workspace, repository.image, 'restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' } });
+    const output = await this.runHelper(workspace, repository.image, 'restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' }, repositoryOf: from?.tenantId });
     const [, checksum, files] = (output.said.get('restored') ?? '').split(' ');
     if (!checksum || !files) throw new IntegrationError('backups', 'unavailable', 'The restore finished without reading the restored volume back');
     return { manifest: { checksum, files: Number(files) } };
@@ -276,8 +279,8 @@ export class DockerContainerRuntime extends ContainerRuntime {
     return { checksum: manifest.checksum, files: manifest.files, lines: output.lines.slice(0, limit) };
   }
 
-  async forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number): Promise<string[]> {
-    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env: { KEEP_LAST: String(Math.max(1, Math.floor(keepLast))) } });
+  async forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily = 0): Promise<string[]> {
+    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env: retentionEnv({ keepLast, keepDaily }) });
     const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots'));
     if (!snapshots) throw new IntegrationError('backups', 'unavailable', 'restic did not list the snapshots it kept');
     return snapshots.map((snapshot) => snapshot.id);
@@ -295,7 +298,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
     workspace: WorkspaceRef,
     image: string,
     operation: string,
-    options: { repository: BackupRepository | null; readOnly: boolean; env: Record<string, string> },
+    options: { repository: BackupRepository | null; readOnly: boolean; env: Record<string, string>; repositoryOf?: string },
   ): Promise<HelperOutput> {
     const names = workspaceNames(workspace.slug);
     const { repository } = options;
@@ -309,13 +312,13 @@ export class DockerContainerRuntime extends ContainerRuntime {
       if (repository) {
         env['RESTIC_PASSWORD'] = repository.password;
         if (s3) {
-          env['RESTIC_REPOSITORY'] = `${repository.location.replace(/\/+$/, '')}/${workspace.tenantId}`;
+          env['RESTIC_REPOSITORY'] = `${repository.location.replace(/\/+$/, '')}/${options.repositoryOf ?? workspace.tenantId}`;
           env['AWS_ACCESS_KEY_ID'] = repository.s3?.accessKeyId ?? '';
           env['AWS_SECRET_ACCESS_KEY'] = repository.s3?.secretAccessKey ?? '';
         } else {
           await ignoreConflict(() => this.docker.createVolume({ Name: repository.location, Labels: { 'io.tessera.role': 'backups' } }));
           mounts.push({ Type: 'volume', Source: repository.location, Target: '/repo' });
-          env['RESTIC_REPOSITORY'] = `/repo/${workspace.tenantId}`;
+          env['RESTIC_REPOSITORY'] = `/repo/${options.repositoryOf ?? workspace.tenantId}`;
         }
       }
       return this.docker.createContainer({
@@ -488,4 +491,10 @@ function demultiplex(raw: Buffer): { out: string; err: string } {
     at += 8 + size;
   }
   return { out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
+}
+
+/** The helper's environment for a retention: KEEP_LAST (at least 1) and KEEP_DAILY (restic's flag, or nothing). */
+function retentionEnv(retention: SnapshotRetention): Record<string, string> {
+  const daily = Math.max(0, Math.floor(retention.keepDaily));
+  return { KEEP_LAST: String(Math.max(1, Math.floor(retention.keepLast))), KEEP_DAILY: daily > 0 ? `--keep-daily ${daily}` : '' };
 }
