@@ -13,6 +13,7 @@ export const TENANT_PERMISSIONS = [
   'workspace.logs',
   'tenant.reconcile',
   'support.manage',
+  'notifications.manage',
 ] as const;
 export type TenantPermission = (typeof TENANT_PERMISSIONS)[number];
 

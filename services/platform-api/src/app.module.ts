@@ -31,6 +31,8 @@ import { MeModule } from './me/me.module';
 import { LogsModule } from './logs/logs.module';
 import { UsageModule } from './usage/usage.module';
 import { IncidentsModule } from './incidents/incidents.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { OutboxNotifier } from './notifications/outbox-notifier';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -60,7 +62,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        CommonModule.forRoot(clock),
+        CommonModule.forRoot(clock, OutboxNotifier),
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
@@ -90,6 +92,7 @@ export class AppModule implements NestModule {
         LogsModule,
         UsageModule,
         IncidentsModule,
+        NotificationsModule,
         HealthModule,
         SeedModule,
       ],

@@ -20,4 +20,8 @@ export const MODEL = {
   plan: 'CatalogPlan',
   incident: 'Incident',
   incidentWatch: 'IncidentWatch',
+  notification: 'Notification',
+  notificationDelivery: 'NotificationDelivery',
+  webhookEndpoint: 'WebhookEndpoint',
+  notificationPreference: 'NotificationPreference',
 } as const;

@@ -34,6 +34,8 @@ import { UsersRepository } from '../users/users.repository';
 import { UsageRepository } from '../usage/usage.repository';
 import { IncidentSchema, IncidentWatchSchema } from '../incidents/incident.schema';
 import { IncidentsRepository } from '../incidents/incidents.repository';
+import { NotificationDeliverySchema, NotificationPreferenceSchema, NotificationSchema, WebhookEndpointSchema } from '../notifications/notification.schema';
+import { NotificationPreferencesRepository, NotificationsRepository, WebhookEndpointsRepository } from '../notifications/notifications.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -48,6 +50,8 @@ const REPOSITORIES = [
   LiveEventsRepository,
   LogSessionsRepository,
   MembershipsRepository,
+  NotificationPreferencesRepository,
+  NotificationsRepository,
   PartnerMembershipsRepository,
   PartnersRepository,
   PlansRepository,
@@ -57,6 +61,7 @@ const REPOSITORIES = [
   TenantsRepository,
   UsageRepository,
   UsersRepository,
+  WebhookEndpointsRepository,
 ];
 
 /**
@@ -76,6 +81,9 @@ const REPOSITORIES = [
       { name: MODEL.incidentWatch, schema: IncidentWatchSchema },
       { name: MODEL.liveEvent, schema: LiveEventSchema },
       { name: MODEL.membership, schema: MembershipSchema },
+      { name: MODEL.notification, schema: NotificationSchema },
+      { name: MODEL.notificationDelivery, schema: NotificationDeliverySchema },
+      { name: MODEL.notificationPreference, schema: NotificationPreferenceSchema },
       { name: MODEL.partnerMembership, schema: PartnerMembershipSchema },
       { name: MODEL.partner, schema: PartnerSchema },
       { name: MODEL.plan, schema: CatalogPlanSchema },
@@ -84,6 +92,7 @@ const REPOSITORIES = [
       { name: MODEL.supportGrant, schema: SupportGrantSchema },
       { name: MODEL.tenant, schema: TenantSchema },
       { name: MODEL.user, schema: UserSchema },
+      { name: MODEL.webhookEndpoint, schema: WebhookEndpointSchema },
     ]),
   ],
   providers: [...REPOSITORIES, DatabaseProbe],

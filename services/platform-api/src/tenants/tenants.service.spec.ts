@@ -1,4 +1,5 @@
 import type { Tenant as TenantShape } from '@tessera/contracts';
+import { LogNotifier } from '../common/notifier';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import type { PlanCatalog } from '../plans/plan-catalog.service';
@@ -48,7 +49,7 @@ function setup(options: { approval?: boolean; transition?: TenantRecord | null; 
       if (options.archived?.includes(plan)) throw DomainError.conflict(`The ${plan} plan is no longer offered`);
     },
   } as unknown as PlanCatalog;
-  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings, catalog);
+  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings, catalog, new LogNotifier());
   return { service, created, started, converged, released, statuses, updates };
 }
 
