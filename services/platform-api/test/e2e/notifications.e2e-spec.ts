@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.factory';
 import { Notifier } from '../../src/common/notifier';
 import { NotificationDispatcher } from '../../src/notifications/notification-dispatcher.service';
 import { NotificationsRepository } from '../../src/notifications/notifications.repository';
+import { SupportExpirySweep } from '../../src/support/support-expiry.service';
 import { caller, startAppWithDevIdp, startAppWithTestIssuer, tokens } from '../support/app';
 import { TestClock } from '../support/clock';
 import { dropDatabase } from '@tessera/testing';
@@ -38,7 +39,7 @@ function verifies(secret: string, header: string | string[] | undefined, body: s
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const SETTINGS = { NOTIFICATIONS_DISPATCH_SECONDS: '0', NOTIFICATIONS_RETRY_SECONDS: '30', NOTIFICATIONS_MAX_ATTEMPTS: '3', WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true' };
+const SETTINGS = { NOTIFICATIONS_DISPATCH_SECONDS: '0', SUPPORT_EXPIRY_CHECK_SECONDS: '0', SUPPORT_ACCESS_TTL_SECONDS: '60', NOTIFICATIONS_RETRY_SECONDS: '30', NOTIFICATIONS_MAX_ATTEMPTS: '3', WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true' };
 
 describe('notifications', () => {
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
@@ -224,6 +225,30 @@ describe('notifications', () => {
     const actions = ((await call('get', '/audit?pageSize=100', 'opal').expect(200)).body.items as { action: string }[]).map((e) => e.action);
     expect(actions.filter((a) => a === 'webhook.create').length).toBeGreaterThanOrEqual(3);
     expect(actions.filter((a) => a === 'webhook.disable').length).toBeGreaterThanOrEqual(3);
+  });
+  it('tells owners when support access is requested, approved and has ended, when their tenant is suspended or past due, each once', async () => {
+    await mailpit.clear();
+    const grant = (await call('post', '/tenants/notified/support-access', 'opal', { reason: 'Ticket 4711: members cannot sign in' }).expect(201)).body.id as string;
+    await call('post', `/tenants/notified/support-access/${grant}/approve`, 'owen').expect(200);
+    await dispatcher.pass();
+    expect((await mailpit.waitFor('owen@example.test', /asks for support access to notified/)).Text).toContain('Ticket 4711');
+    await mailpit.waitFor('owen@example.test', /Support access to notified was approved/);
+    const sweep = t.app.get(SupportExpirySweep);
+    expect(await sweep.sweep()).toBe(0);
+    t.clock.advance(61_000);
+    expect(await sweep.sweep()).toBe(1);
+    expect(await sweep.sweep()).toBe(1);
+    await dispatcher.pass();
+    await mailpit.waitFor('owen@example.test', /Support access to notified has ended/);
+    expect((await mailpit.messages()).filter((m) => /has ended/.test(m.Subject))).toHaveLength(1);
+
+    await call('patch', '/tenants/notified/subscription', 'opal', { status: 'past_due' }).expect(200);
+    await call('post', '/tenants/notified/suspend', 'opal', { reason: 'Unpaid since March' }).expect(200);
+    await dispatcher.pass();
+    await mailpit.waitFor('owen@example.test', /subscription of notified is past due/);
+    expect((await mailpit.waitFor('owen@example.test', /Notified Ltd was suspended/)).Text).toContain('Unpaid since March');
+    // Operators hear of neither: they made both changes themselves.
+    expect((await mailpit.messages()).some((m) => /past due|suspended/.test(m.Subject) && m.To.some((to) => to.Address === 'opal@example.test'))).toBe(false);
   });
 });
 
