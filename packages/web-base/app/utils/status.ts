@@ -94,6 +94,15 @@ export const STATUS_LOOKS = {
     active: look('Member', 'success', OK),
     invited: look('Invited', 'info', 'i-lucide-mail'),
   },
+  delivery: {
+    pending: look('Retrying', 'warning', WAIT),
+    sent: look('Delivered', 'success', OK),
+    failed: look('Failed', 'error', BAD),
+  },
+  webhook: {
+    enabled: look('Enabled', 'success', OK),
+    disabled: look('Disabled', 'neutral', OFF),
+  },
 } as const satisfies Record<string, Record<string, StatusLook>>;
 
 export type StatusKind = keyof typeof STATUS_LOOKS;
