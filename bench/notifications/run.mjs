@@ -108,12 +108,12 @@ try {
       await sleep(10);
     }
     times.push(performance.now() - started);
-    await send(platform.base, 'POST', `/tenants/${slug}/workspace/start`, owner);
+    await send(platform.base, 'POST', `/tenants/${slug}/workspace/restart`, owner);
     await untilRunning();
   }
   const p50 = percentile(times, 50);
   const p95 = percentile(times, 95);
-  console.log(`\nNotifications: workspace down → email in Mailpit (${platform.machine}; ${platform.database}; Podman; Mailpit ${process.env.MAILPIT_VERSION ?? 'v1.33.1'})`);
+  console.log(`\nNotifications: workspace down → email in Mailpit (${platform.machine}; FerretDB v1.24.2 (SQLite); Podman; Mailpit ${process.env.MAILPIT_VERSION ?? 'v1.33.1'})`);
   console.log(`  rounds: ${times.length}; p50 ${Math.round(p50)} ms, p95 ${Math.round(p95)} ms, max ${Math.round(Math.max(...times))} ms (grace 0 s; a deployment adds WORKSPACE_DOWN_GRACE_SECONDS)`);
   console.log(`  target p95 ≤ ${TARGET_MS} ms: ${verdict(p95 <= TARGET_MS)}`);
   console.log('  peer: none measured (no peer that sends such an email can be run here)');
