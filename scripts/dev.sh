@@ -101,6 +101,7 @@ fi
 MAILPIT_HTTP_PORT="${MAILPIT_HTTP_PORT:-8025}"
 MAILPIT_SMTP_PORT="${MAILPIT_SMTP_PORT:-1025}"
 mail_note="none: Mailpit could not be built (see above)"
+DEV_SMTP_URL=""
 if ensure_mailpit; then
   log "starting Mailpit (SMTP 127.0.0.1:$MAILPIT_SMTP_PORT, API :$MAILPIT_HTTP_PORT)"
   mkdir -p "$DATA/mailpit"
@@ -109,6 +110,7 @@ if ensure_mailpit; then
   pids+=($!)
   wait_for "http://127.0.0.1:$MAILPIT_HTTP_PORT/api/v1/info" mailpit
   mail_note="smtp://127.0.0.1:$MAILPIT_SMTP_PORT; messages at http://127.0.0.1:$MAILPIT_HTTP_PORT/api/v1/messages (Mailpit)"
+  DEV_SMTP_URL="smtp://127.0.0.1:$MAILPIT_SMTP_PORT"
 fi
 
 log "starting dev-idp on :$IDP_PORT"
@@ -147,6 +149,9 @@ log "starting platform-api on :$API_PORT"
   export BACKUP_PASSWORD="${BACKUP_PASSWORD:-$(local_secret backup-password 32)}"
   export IDENTITY_API_URL="${IDENTITY_API_URL:-$IDP_ORIGIN}"
   export IDENTITY_API_TOKEN="${IDENTITY_API_TOKEN:-$IDP_ADMIN_TOKEN}"
+  # Notification email goes to Mailpit; webhooks may reach local receivers in development.
+  export SMTP_URL="${SMTP_URL:-$DEV_SMTP_URL}"
+  export WEBHOOKS_ALLOW_PRIVATE_TARGETS="${WEBHOOKS_ALLOW_PRIVATE_TARGETS:-true}"
   exec node dist/main.js
 ) >"$DATA/logs/platform-api.log" 2>&1 &
 pids+=($!)

@@ -14,6 +14,7 @@ export const TENANT_PERMISSIONS = [
   'tenant.reconcile',
   'support.manage',
   'backups.manage',
+  'notifications.manage',
 ] as const;
 export type TenantPermission = (typeof TENANT_PERMISSIONS)[number];
 

@@ -35,6 +35,8 @@ import { NodesModule } from './nodes/nodes.module';
 import { PeopleModule } from './people/people.module';
 import { PlatformBackupModule } from './platform-backup/platform-backup.module';
 import { BackupsModule } from './backups/backups.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { OutboxNotifier } from './notifications/outbox-notifier';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -64,7 +66,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        CommonModule.forRoot(clock),
+        CommonModule.forRoot(clock, OutboxNotifier),
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
@@ -98,6 +100,7 @@ export class AppModule implements NestModule {
         PeopleModule,
         PlatformBackupModule,
         BackupsModule,
+        NotificationsModule,
         HealthModule,
         SeedModule,
       ],

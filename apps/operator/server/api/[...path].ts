@@ -6,7 +6,7 @@ import type { H3Event } from 'h3';
  * rule of its own: the API decides, and refuses anyone who is not a platform
  * admin even with an operator-audience token.
  */
-const FORWARDED = /^(users\/me|tenants|partners|people|incidents|flags|audit|approvals|reconcile|system\/(health|overview|settings|plans|platform-backups))(\/|$)/;
+const FORWARDED = /^(users\/me|tenants|partners|people|incidents|nodes|flags|audit|approvals|reconcile|system\/(health|overview|settings|plans|platform-backups|webhooks))(\/|$)/;
 const LOG_STREAM = /^tenants\/[^/]+\/workspace\/logs\/stream$/;
 const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
 

@@ -105,6 +105,15 @@ export const STATUS_LOOKS = {
     cordoned: look('Cordoned', 'warning', 'i-lucide-ban'),
     drained: look('Drained', 'error', OFF),
   },
+  delivery: {
+    pending: look('Retrying', 'warning', WAIT),
+    sent: look('Delivered', 'success', OK),
+    failed: look('Failed', 'error', BAD),
+  },
+  webhook: {
+    enabled: look('Enabled', 'success', OK),
+    disabled: look('Disabled', 'neutral', OFF),
+  },
 } as const satisfies Record<string, Record<string, StatusLook>>;
 
 export type StatusKind = keyof typeof STATUS_LOOKS;

@@ -1,13 +1,18 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { CacheBus } from './cache-bus';
 import { Clock } from './clock';
 import { LogNotifier, Notifier } from './notifier';
 
-/** The clock (a test passes its own), the read caches and the notifier port (logging until notifications bind it), for every module. */
+/**
+ * The clock (a test passes its own), the read caches and the notifier port,
+ * for every module. The app binds the port to the notifications outbox
+ * (`notifier`, provided by a global module); without it notices are logged.
+ */
 @Global()
 @Module({})
 export class CommonModule {
-  static forRoot(clock: Clock = new Clock()): DynamicModule {
-    return { module: CommonModule, providers: [{ provide: Clock, useValue: clock }, CacheBus, { provide: Notifier, useClass: LogNotifier }], exports: [Clock, CacheBus, Notifier] };
+  static forRoot(clock: Clock = new Clock(), notifier?: Type<Notifier>): DynamicModule {
+    const binding = notifier ? { provide: Notifier, useExisting: notifier } : { provide: Notifier, useClass: LogNotifier };
+    return { module: CommonModule, providers: [{ provide: Clock, useValue: clock }, CacheBus, binding], exports: [Clock, CacheBus, Notifier] };
   }
 }

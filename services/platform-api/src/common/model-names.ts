@@ -21,4 +21,8 @@ export const MODEL = {
   incident: 'Incident',
   incidentWatch: 'IncidentWatch',
   tenantBackup: 'TenantBackup',
+  notification: 'Notification',
+  notificationDelivery: 'NotificationDelivery',
+  webhookEndpoint: 'WebhookEndpoint',
+  notificationPreference: 'NotificationPreference',
 } as const;

@@ -80,6 +80,8 @@ export class AppConfig {
     idleSeconds: Record<Plan, number>;
     /** How often the idle pass runs; 0 = never (tests call it). */
     idleCheckMs: number;
+    /** How long a workspace that died may take to run again (a restart) before its people are told it is down. */
+    downGraceMs: number;
   };
   /**
    * Traefik's dynamic directory (null: the route step is skipped), forwardAuth
@@ -107,8 +109,8 @@ export class AppConfig {
   /** How long the per-request lookups (actor, tenant, membership) may be served from memory; 0 = off. */
   readonly readCacheTtlMs!: number;
   readonly seed!: { defaultTenantSlug: string; demo: boolean };
-  /** How long approved support access lasts. */
-  readonly support!: { ttlSeconds: number };
+  /** How long approved support access lasts, and how often expired access is looked for (0 = never; tests sweep). */
+  readonly support!: { ttlSeconds: number; expiryCheckMs: number };
   /**
    * Workspace logs: the heartbeat of a followed stream (access is checked
    * again at each), how long one audited session of reading lasts, and how
@@ -135,6 +137,22 @@ export class AppConfig {
     repository: { location: string; password: string; s3: { accessKeyId: string; secretAccessKey: string } | null; image: string } | null;
     disabledReason: string | null;
     checkMs: number;
+  /**
+   * Notifications: the SMTP server (null: no email), the address mail comes
+   * from, how often the dispatcher looks at the outbox (0 = never by itself,
+   * not even when a notice is queued; tests run it), how many
+   * attempts a delivery gets and the first wait between two (doubling), and
+   * webhooks' timeout and whether they may reach private addresses.
+   */
+  readonly notifications!: {
+    smtpUrl: string | null;
+    from: string;
+    smtpTimeoutMs: number;
+    dispatchMs: number;
+    maxAttempts: number;
+    retryBaseMs: number;
+    webhookTimeoutMs: number;
+    allowPrivateWebhookTargets: boolean;
   };
 
   constructor(values: AppConfig) {
@@ -277,6 +295,11 @@ export function loadConfig(env: Env): AppConfig {
     ]),
   ];
 
+  const smtpUrl = optional('SMTP_URL');
+  if (smtpUrl) url('SMTP_URL', smtpUrl, ['smtp:', 'smtps:']);
+  const mailFrom = text('SMTP_FROM', `notifications@${baseDomain}`);
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom)) problems.push(`SMTP_FROM must be an email address, got "${mailFrom}"`);
+
   const config = new AppConfig({
     port,
     mongodbUri,
@@ -304,6 +327,7 @@ export function loadConfig(env: Env): AppConfig {
       edgeContainer: optional('WORKSPACE_EDGE_CONTAINER'),
       idleSeconds,
       idleCheckMs: integer('WORKSPACE_IDLE_CHECK_SECONDS', 60, 0, 3_600) * 1_000,
+      downGraceMs: integer('WORKSPACE_DOWN_GRACE_SECONDS', 10, 0, 3_600) * 1_000,
     },
     edge: {
       dynamicDir: optional('TRAEFIK_DYNAMIC_DIR'),
@@ -333,7 +357,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     http: { bodyLimitBytes: integer('HTTP_BODY_LIMIT_BYTES', 100 * 1_024, 1_024, 10 * 1_024 * 1_024) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
-    support: { ttlSeconds: integer('SUPPORT_ACCESS_TTL_SECONDS', 3_600, 5, 7 * 24 * 3_600) },
+    support: { ttlSeconds: integer('SUPPORT_ACCESS_TTL_SECONDS', 3_600, 5, 7 * 24 * 3_600), expiryCheckMs: integer('SUPPORT_EXPIRY_CHECK_SECONDS', 60, 0, 3_600) * 1_000 },
     logs: {
       heartbeatMs: integer('LOGS_HEARTBEAT_SECONDS', 15, 1, 300) * 1_000,
       auditSessionMs: integer('LOGS_AUDIT_SESSION_MINUTES', 240, 1, 7 * 24 * 60) * 60_000,
@@ -355,6 +379,16 @@ export function loadConfig(env: Env): AppConfig {
       intervalMs: integer('PLATFORM_BACKUP_INTERVAL_HOURS', 0, 0, 24 * 366) * 3_600_000,
     },
     backups: backupsConfig(env, problems, integer),
+    notifications: {
+      smtpUrl,
+      from: mailFrom,
+      smtpTimeoutMs: integer('SMTP_TIMEOUT_MS', 10_000, 100, 120_000),
+      dispatchMs: integer('NOTIFICATIONS_DISPATCH_SECONDS', 5, 0, 3_600) * 1_000,
+      maxAttempts: integer('NOTIFICATIONS_MAX_ATTEMPTS', 6, 1, 20),
+      retryBaseMs: integer('NOTIFICATIONS_RETRY_SECONDS', 30, 1, 86_400) * 1_000,
+      webhookTimeoutMs: integer('WEBHOOK_TIMEOUT_MS', 5_000, 100, 60_000),
+      allowPrivateWebhookTargets: flag('WEBHOOKS_ALLOW_PRIVATE_TARGETS'),
+    },
     seed: {
       defaultTenantSlug: text('SEED_DEFAULT_TENANT', 'default'),
       demo: flag('SEED_DEMO'),

@@ -36,6 +36,8 @@ import { IncidentSchema, IncidentWatchSchema } from '../incidents/incident.schem
 import { IncidentsRepository } from '../incidents/incidents.repository';
 import { TenantBackupSchema } from '../backups/backup.schema';
 import { BackupsRepository } from '../backups/backups.repository';
+import { NotificationDeliverySchema, NotificationPreferenceSchema, NotificationSchema, WebhookEndpointSchema } from '../notifications/notification.schema';
+import { NotificationPreferencesRepository, NotificationsRepository, WebhookEndpointsRepository } from '../notifications/notifications.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -51,6 +53,8 @@ const REPOSITORIES = [
   LiveEventsRepository,
   LogSessionsRepository,
   MembershipsRepository,
+  NotificationPreferencesRepository,
+  NotificationsRepository,
   PartnerMembershipsRepository,
   PartnersRepository,
   PlansRepository,
@@ -60,6 +64,7 @@ const REPOSITORIES = [
   TenantsRepository,
   UsageRepository,
   UsersRepository,
+  WebhookEndpointsRepository,
 ];
 
 /**
@@ -80,6 +85,9 @@ const REPOSITORIES = [
       { name: MODEL.incidentWatch, schema: IncidentWatchSchema },
       { name: MODEL.liveEvent, schema: LiveEventSchema },
       { name: MODEL.membership, schema: MembershipSchema },
+      { name: MODEL.notification, schema: NotificationSchema },
+      { name: MODEL.notificationDelivery, schema: NotificationDeliverySchema },
+      { name: MODEL.notificationPreference, schema: NotificationPreferenceSchema },
       { name: MODEL.partnerMembership, schema: PartnerMembershipSchema },
       { name: MODEL.partner, schema: PartnerSchema },
       { name: MODEL.plan, schema: CatalogPlanSchema },
@@ -88,6 +96,7 @@ const REPOSITORIES = [
       { name: MODEL.supportGrant, schema: SupportGrantSchema },
       { name: MODEL.tenant, schema: TenantSchema },
       { name: MODEL.user, schema: UserSchema },
+      { name: MODEL.webhookEndpoint, schema: WebhookEndpointSchema },
     ]),
   ],
   providers: [...REPOSITORIES, DatabaseProbe],

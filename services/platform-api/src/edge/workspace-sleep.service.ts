@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { PLANS } from '@tessera/contracts';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
+import { Notifier } from '../common/notifier';
 import { AppConfig } from '../config/app-config';
 import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
 import { ReconcileService } from '../provisioning/reconcile.service';
@@ -36,6 +37,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     private readonly catalog: PlanCatalog,
     private readonly runtime: ContainerRuntime,
     private readonly clock: Clock,
+    private readonly notifier: Notifier,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -100,7 +102,10 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     let running = this.waking.get(key);
     if (!running) {
       running = this.wakeNow(tenant, requestedBy)
-        .catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'wake failed'))
+        .catch(async (error: unknown) => {
+          this.logger.error({ err: error, tenant: tenant.slug }, 'wake failed');
+          await this.tellWakeFailed(tenant, error instanceof Error ? error.message : String(error));
+        })
         .finally(() => this.waking.delete(key));
       this.waking.set(key, running);
     }
@@ -112,7 +117,9 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     const awake = await this.tenants.transition(tenant.id, ['sleeping'], 'active');
     if (!awake) return;
     this.activity.touch(tenant.id, this.clock.now());
-    await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
+    const result = await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
+    const failed = result.steps.workspace?.state === 'error' ? result.steps.workspace : undefined;
+    if (failed) await this.tellWakeFailed(awake, failed.error ?? 'the workspace did not start');
     const fresh = (await this.tenants.findById(tenant.id)) ?? awake;
     // The default service answering stands for the workspace: the others start in the same container.
     const [main] = (await this.catalog.get(fresh.plan)).template.services;
@@ -124,6 +131,18 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
       tenantId: tenant.id,
       changes: { status: { from: 'sleeping', to: 'active' } },
       reason: `Woken by a request from ${requestedBy} (${Math.round(this.clock.monotonic() - started)} ms)`,
+    });
+  }
+
+  /** Tells the tenant's people (and operators) that a request could not wake their workspace. */
+  private tellWakeFailed(tenant: TenantRecord, why: string): Promise<void> {
+    return this.notifier.notify({
+      kind: 'workspace.wake_failed',
+      tenantId: tenant.id,
+      partnerId: tenant.partnerId,
+      subject: `The workspace of ${tenant.name} did not wake`,
+      text: `A request for ${tenant.name} (${tenant.slug}) tried to wake its sleeping workspace, and it did not start: ${why}\n\nA reconcile or a restart from the portal tries again.`,
+      key: `workspace.wake_failed:${tenant.id}:${this.clock.now().toISOString()}`,
     });
   }
 

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { AuditService } from '../audit/audit.service';
 import { ChangeFeed } from '../common/change-feed';
 import { Clock } from '../common/clock';
+import { Notifier } from '../common/notifier';
 import { AppConfig } from '../config/app-config';
 import { CustomDomains } from '../domains/custom-domains.service';
 import { IntegrationDisabled } from '../integrations/integration-error';
@@ -52,6 +53,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     private readonly feed: ChangeFeed,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly notifier: Notifier,
   ) {
     super();
     this.steps = [...steps].sort((a, b) => PROVISIONING_STEPS.indexOf(a.name) - PROVISIONING_STEPS.indexOf(b.name));
@@ -161,6 +163,8 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     const deferred: Record<string, StepRecord> = {};
     let edgeTargets: Record<string, string> | undefined;
     let anyChanged = false;
+    // Steps that went into error in this run (a step that stays in error is told about once).
+    const newlyFailed: { step: ProvisioningStepName; error: string }[] = [];
     for (const [index, step] of steps.entries()) {
       const outcome = await step.ensure(context).catch((error: unknown): StepResult => {
         // An integration that is not configured: the step has nothing to do here.
@@ -177,6 +181,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
       // `ok` or `skipped` again writes nothing, so a converged tenant costs no write.
       if (!changed && outcome.state !== 'error') continue;
       anyChanged ||= changed;
+      if (outcome.state === 'error' && previous?.state !== 'error') newlyFailed.push({ step: step.name, error: outcome.error ?? 'no detail' });
       const record: StepRecord = {
         state: outcome.state,
         handle,
@@ -204,6 +209,16 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
       await this.feed.publish({ type: 'provisioning', tenantId: current.id, change: activate ? 'provisioned' : 'steps', state: current.status });
     }
     if (!expected) await this.auditDrift(current, outcomes);
+    if (newlyFailed.length > 0) {
+      await this.notifier.notify({
+        kind: 'provisioning.failed',
+        tenantId: current.id,
+        partnerId: current.partnerId,
+        subject: `Setting up ${current.name} failed at ${newlyFailed.map((failed) => failed.step).join(', ')}`,
+        text: `${newlyFailed.map((failed) => `The ${failed.step} step of ${current.name} (${current.slug}) failed: ${failed.error}`).join('\n\n')}\n\nThe other steps are kept; the next reconcile tries the failed ones again.`,
+        key: `provisioning.failed:${current.id}:${newlyFailed.map((failed) => failed.step).join(',')}:${this.clock.now().toISOString()}`,
+      });
+    }
     return this.resultOf(current, true, outcomes);
   }
 

@@ -3,6 +3,7 @@ import type { Plan, Subscription as SubscriptionShape, SubscriptionStatus } from
 import { changesBetween, mutation, type Mutation } from '../audit/mutation';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
+import { Notifier } from '../common/notifier';
 import { PlanCatalog } from '../plans/plan-catalog.service';
 import type { SubscriptionRecord } from './subscription.schema';
 import { mapSubscription, type UpdateSubscriptionDto } from './subscription.dto';
@@ -27,6 +28,7 @@ export class SubscriptionsService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly catalog: PlanCatalog,
     private readonly clock: Clock,
+    private readonly notifier: Notifier,
   ) {}
 
   /** Opens the tenant's subscription at its plan's list price (the catalogue's first currency); a paid plan starts on trial. Idempotent. */
@@ -100,6 +102,16 @@ export class SubscriptionsService {
     const { trialEndsAt, ...rest } = dto;
     const changes = { ...rest, ...(trialEndsAt !== undefined ? { trialEndsAt: trialEndsAt === null ? null : new Date(trialEndsAt) } : {}) };
     const updated = (await this.subscriptions.update(tenant.id, changes)) ?? before;
+    if (before.status !== 'past_due' && updated.status === 'past_due') {
+      await this.notifier.notify({
+        kind: 'billing.past_due',
+        tenantId: tenant.id,
+        partnerId: updated.partnerId,
+        subject: `The subscription of ${tenant.slug} is past due`,
+        text: `The subscription of ${tenant.slug} (${updated.plan} plan, ${updated.monthlyPrice} ${updated.currency} a month) is past due. Please settle the open invoice so that the workspace keeps running.`,
+        key: `billing.past_due:${tenant.id}:${this.clock.now().toISOString()}`,
+      });
+    }
     return mutation(mapSubscription(updated), {
       action: 'subscription.update',
       target: { type: 'subscription', id: updated.id },

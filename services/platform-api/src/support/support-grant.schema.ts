@@ -49,3 +49,5 @@ export interface SupportGrantRecord {
 
 // Serves the guard's check (an operator's approved grant on a tenant) and a tenant's list.
 SupportGrantSchema.index({ tenantId: 1, operatorUserId: 1, status: 1 });
+// Serves the expiry sweep: approved grants that ran out within a window.
+SupportGrantSchema.index({ status: 1, expiresAt: 1 });

@@ -58,4 +58,10 @@ export class SupportGrantsRepository {
     this.bus.invalidate(...cacheKeys.supportGrant(decided.tenantId, decided.operatorUserId));
     return decided;
   }
+
+  /** Approved grants that ran out between `from` and `to` (the expiry sweep tells their owners). */
+  async listExpiredBetween(from: Date, to: Date): Promise<SupportGrantRecord[]> {
+    const rows = await this.grants.find({ status: 'approved', expiresAt: { $gt: from, $lte: to } }).sort({ expiresAt: 1 }).limit(500).lean<GrantRow[]>().exec();
+    return rows.map(toRecord);
+  }
 }

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { SupportController } from './support.controller';
+import { SupportExpirySweep } from './support-expiry.service';
 import { SupportService } from './support.service';
 
 @Module({
   controllers: [SupportController],
-  providers: [SupportService],
+  providers: [SupportService, SupportExpirySweep],
 })
 export class SupportModule {}

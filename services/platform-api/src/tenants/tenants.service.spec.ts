@@ -1,4 +1,5 @@
 import type { Tenant as TenantShape } from '@tessera/contracts';
+import { LogNotifier } from '../common/notifier';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
 import type { PlanCatalog } from '../plans/plan-catalog.service';
@@ -61,7 +62,7 @@ function setup(options: { approval?: boolean; transition?: TenantRecord | null; 
       return { outcome, backupId: outcome === 'succeeded' ? 'b1' : null, message: outcome === 'failed' ? 'The backup taken first failed: restic could not open the repository.' : 'A backup was taken first.' };
     },
   } as unknown as TenantBackups;
-  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings, catalog, backups);
+  const service = new TenantsService(tenants, memberships, subscriptions, provisioner, health, settings, catalog, backups, new LogNotifier());
   return { service, created, started, converged, released, statuses, updates, backedUp };
 }
 

@@ -3,6 +3,7 @@ import type { Page, Tenant as TenantShape, TenantStatus } from '@tessera/contrac
 import { changesBetween, mutation, tenantTarget, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
 import { DomainError } from '../common/errors/domain-error';
+import { Notifier } from '../common/notifier';
 import { toSkip, type PageQuery } from '../common/http/paging.dto';
 import { MembershipsRepository } from '../memberships/memberships.repository';
 import { SettingsService } from '../settings/settings.service';
@@ -37,6 +38,7 @@ export class TenantsService {
     private readonly settings: SettingsService,
     private readonly catalog: PlanCatalog,
     private readonly backups: TenantBackups,
+    private readonly notifier: Notifier,
   ) {}
 
   /**
@@ -61,6 +63,14 @@ export class TenantsService {
     if (tenant.approval !== 'pending') throw DomainError.conflict(`${tenant.slug} is not waiting for approval`);
     const updated = (await this.tenants.update(tenant.id, { approval: 'approved' })) ?? tenant;
     this.provisioning.start(updated);
+    await this.notifier.notify({
+      kind: 'signup.approved',
+      tenantId: tenant.id,
+      partnerId: tenant.partnerId,
+      subject: `${tenant.name} was approved`,
+      text: `Your sign-up for ${tenant.name} (${tenant.slug}) was approved. Its workspace is being set up now.${reason ? `\n\nThe operator wrote: ${reason}` : ''}`,
+      key: `signup.approved:${tenant.id}`,
+    });
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.approve',
       ...tenantTarget(tenant),
@@ -75,6 +85,14 @@ export class TenantsService {
     const updated = (await this.tenants.update(tenant.id, { approval: 'rejected', status: 'terminated' })) ?? tenant;
     await this.subscriptions.setStatus(updated, 'canceled');
     await this.provisioning.release(updated);
+    await this.notifier.notify({
+      kind: 'signup.rejected',
+      tenantId: tenant.id,
+      partnerId: tenant.partnerId,
+      subject: `${tenant.name} was not approved`,
+      text: `Your sign-up for ${tenant.name} (${tenant.slug}) was not approved, so no workspace will be set up.${reason ? `\n\nThe operator wrote: ${reason}` : ''}`,
+      key: `signup.rejected:${tenant.id}`,
+    });
     return mutation(await this.health.describeOne(updated), {
       action: 'tenant.reject',
       ...tenantTarget(tenant),
@@ -103,6 +121,16 @@ export class TenantsService {
     if (options.owner) await this.memberships.upsert(tenant.id, options.owner.id, 'owner');
     await this.subscriptions.open(tenant);
     if (!options.awaitApproval) this.provisioning.start(tenant);
+    else {
+      await this.notifier.notify({
+        kind: 'signup.pending',
+        tenantId: tenant.id,
+        partnerId: tenant.partnerId,
+        subject: `${tenant.name} waits for approval`,
+        text: `${options.owner?.name || options.owner?.email || 'Someone'} signed up for ${tenant.name} (${tenant.slug}). Nothing is set up until an operator approves the sign-up; its owners hear of the decision.`,
+        key: `signup.pending:${tenant.id}`,
+      });
+    }
     return mutation(await this.health.describeOne(tenant), {
       action: 'tenant.create',
       ...tenantTarget(tenant),
@@ -207,6 +235,15 @@ export class TenantsService {
       await this.provisioning.release(updated);
     }
     const settled = (await this.tenants.findById(updated.id)) ?? updated;
+    if (to === 'suspended') {
+      await this.notifier.notify({
+        kind: 'tenant.suspended',
+        tenantId: tenant.id,
+        partnerId: tenant.partnerId,
+        subject: `${tenant.name} was suspended`,
+        text: `${tenant.name} (${tenant.slug}) was suspended: its workspace is stopped and shows a notice instead. Its data is kept.${reason ? `\n\nReason: ${reason}` : ''}`,
+      });
+    }
     return mutation(await this.health.describeOne(settled), {
       action: `tenant.${action}`,
       ...tenantTarget(tenant),

@@ -23,7 +23,7 @@ type Decision = 'allowed' | 401 | 403;
  * behind it (POST /tenants does too, but only after validating the body, which
  * the probe's body fails).
  */
-const NEEDS_A_USER = new Set(['GET /users/me', 'GET /events/stream']);
+const NEEDS_A_USER = new Set(['GET /users/me', 'GET /events/stream', 'GET /users/me/notification-preferences']);
 
 /** Routes that answer with a stream that stays open: their status is read from the headers, then the stream is dropped. */
 const STREAMS = new Set(['GET /events/stream', 'GET /tenants/:slug/workspace/logs/stream']);

@@ -129,6 +129,20 @@ describe('the platform as a whole', () => {
       'POST /tenants/:slug/backups': 'tenant:backups.manage',
       'POST /tenants/:slug/backups/:id/restore': 'tenant:backups.manage',
       'POST /tenants/:slug/backups/:id/restore-new-tenant': 'operator:tenant',
+      'GET /tenants/:slug/webhooks': 'tenant:notifications.manage',
+      'POST /tenants/:slug/webhooks': 'tenant:notifications.manage',
+      'POST /tenants/:slug/webhooks/:id/disable': 'tenant:notifications.manage',
+      'GET /tenants/:slug/webhooks/:id/deliveries': 'tenant:notifications.manage',
+      'GET /partners/:partner/webhooks': 'partner:partner.settings.manage',
+      'POST /partners/:partner/webhooks': 'partner:partner.settings.manage',
+      'POST /partners/:partner/webhooks/:id/disable': 'partner:partner.settings.manage',
+      'GET /partners/:partner/webhooks/:id/deliveries': 'partner:partner.settings.manage',
+      'GET /system/webhooks': 'operator',
+      'POST /system/webhooks': 'operator',
+      'POST /system/webhooks/:id/disable': 'operator',
+      'GET /system/webhooks/:id/deliveries': 'operator',
+      'GET /users/me/notification-preferences': 'authenticated',
+      'PUT /users/me/notification-preferences': 'authenticated',
     });
   });
 

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import type { CreatedWebhookEndpoint, Page, WebhookDelivery, WebhookEndpoint, WebhookScope } from '@tessera/contracts';
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { mutation, type Mutation } from '../audit/mutation';
+import type { Actor } from '../auth/actor';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
+import { AppConfig } from '../config/app-config';
+import type { WebhookEndpointRecord } from './notification.schema';
+import { mapDelivery, mapEndpoint, type CreateWebhookDto } from './notifications.dto';
+import { NotificationsRepository, WebhookEndpointsRepository } from './notifications.repository';
+import { isPrivateAddress } from './webhook-client';
+
+/** Whose endpoints: a tenant (and its partner, for the audit trail), a partner, or the platform. */
+export interface WebhookOwner {
+  scope: WebhookScope;
+  scopeId: string | null;
+  tenantId: string | null;
+  partnerId: string | null;
+}
+
+/** The most endpoints one tenant, partner or the platform may have enabled. */
+const MAX_ENABLED = 10;
+
+/** Webhook endpoints: created with a secret shown once, listed, disabled (never deleted), with their delivery logs. */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly endpoints: WebhookEndpointsRepository,
+    private readonly outbox: NotificationsRepository,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async list(owner: WebhookOwner): Promise<WebhookEndpoint[]> {
+    return (await this.endpoints.listFor(owner.scope, owner.scopeId)).map(mapEndpoint);
+  }
+
+  async create(actor: Actor, owner: WebhookOwner, dto: CreateWebhookDto): Promise<Mutation<CreatedWebhookEndpoint>> {
+    const url = new URL(dto.url);
+    if (url.username || url.password) throw DomainError.invalid({ url: ['url must not carry a user name or password: the signature authenticates Tessera'] });
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (!this.config.notifications.allowPrivateWebhookTargets && (host === 'localhost' || (isIP(host) && isPrivateAddress(host)))) {
+      throw DomainError.invalid({ url: ['url must be a public address: webhooks may not reach the platform’s own network'] });
+    }
+    const enabled = (await this.endpoints.listFor(owner.scope, owner.scopeId)).filter((endpoint) => !endpoint.disabledAt);
+    if (enabled.length >= MAX_ENABLED) throw DomainError.conflict(`There are ${MAX_ENABLED} webhook endpoints already: disable one before adding another`);
+    const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+    const created = await this.endpoints.create({
+      scope: owner.scope,
+      scopeId: owner.scopeId,
+      url: url.toString(),
+      description: dto.description?.trim() ?? '',
+      kinds: [...new Set(dto.kinds ?? [])],
+      secret,
+      createdBy: actor.user?.id ?? null,
+    });
+    return mutation({ ...mapEndpoint(created), secret }, {
+      action: 'webhook.create',
+      target: { type: 'webhook', id: created.id },
+      tenantId: owner.tenantId,
+      partnerId: owner.partnerId,
+      changes: { url: { from: null, to: created.url }, kinds: { from: null, to: created.kinds } },
+    });
+  }
+
+  async disable(owner: WebhookOwner, id: string): Promise<Mutation<WebhookEndpoint>> {
+    const endpoint = await this.owned(owner, id);
+    if (endpoint.disabledAt) throw DomainError.conflict('This webhook endpoint is disabled already');
+    const disabled = await this.endpoints.disable(id, this.clock.now());
+    if (!disabled) throw DomainError.conflict('This webhook endpoint is disabled already');
+    return mutation(mapEndpoint(disabled), {
+      action: 'webhook.disable',
+      target: { type: 'webhook', id },
+      tenantId: owner.tenantId,
+      partnerId: owner.partnerId,
+      changes: { disabledAt: { from: null, to: disabled.disabledAt } },
+    });
+  }
+
+  async deliveries(owner: WebhookOwner, id: string, page: number, pageSize: number): Promise<Page<WebhookDelivery>> {
+    await this.owned(owner, id);
+    const { items, total } = await this.outbox.listForEndpoint(id, (page - 1) * pageSize, pageSize);
+    const notices = await this.outbox.findNotifications([...new Set(items.map((delivery) => delivery.notificationId))]);
+    return { items: items.map((delivery) => mapDelivery(delivery, notices.get(delivery.notificationId))), total, page, pageSize };
+  }
+
+  /** The endpoint, when it belongs to this owner; else 404 (another's endpoint is not said to exist). */
+  private async owned(owner: WebhookOwner, id: string): Promise<WebhookEndpointRecord> {
+    const endpoint = await this.endpoints.findById(id);
+    if (!endpoint || endpoint.scope !== owner.scope || endpoint.scopeId !== owner.scopeId) throw DomainError.notFound('That webhook endpoint');
+    return endpoint;
+  }
+}
