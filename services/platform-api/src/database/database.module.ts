@@ -34,6 +34,8 @@ import { UsersRepository } from '../users/users.repository';
 import { UsageRepository } from '../usage/usage.repository';
 import { IncidentSchema, IncidentWatchSchema } from '../incidents/incident.schema';
 import { IncidentsRepository } from '../incidents/incidents.repository';
+import { EDGE_ROUTE_MODELS, EdgeRouteSchema, EdgeRouteVersionSchema } from '../integrations/edge/edge-route.schema';
+import { EdgeRoutesRepository } from '../integrations/edge/edge-routes.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -41,6 +43,7 @@ const REPOSITORIES = [
   AuditNamesRepository,
   AuditRepository,
   DomainsRepository,
+  EdgeRoutesRepository,
   EdgeTicketUsesRepository,
   FlagsRepository,
   IncidentsRepository,
@@ -70,6 +73,8 @@ const REPOSITORIES = [
     MongooseModule.forFeature([
       { name: MODEL.auditEvent, schema: AuditEventSchema },
       { name: MODEL.domainClaim, schema: TenantDomainClaimSchema },
+      { name: EDGE_ROUTE_MODELS.route, schema: EdgeRouteSchema },
+      { name: EDGE_ROUTE_MODELS.version, schema: EdgeRouteVersionSchema },
       { name: MODEL.edgeTicketUse, schema: EdgeTicketUseSchema },
       { name: MODEL.flag, schema: FeatureFlagSchema },
       { name: MODEL.incident, schema: IncidentSchema },
