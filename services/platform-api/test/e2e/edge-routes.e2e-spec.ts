@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { get, type IncomingHttpHeaders, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { freePort, startTraefikWith, until, type RunningTraefik } from '@tessera/testing';
+import { IDLE_PASS_LEASE, WorkspaceSleep } from '../../src/edge/workspace-sleep.service';
+import { LeaseRepository } from '../../src/provisioning/lease.repository';
+import { ReconcileService, ROUTE_PASS_LEASE } from '../../src/provisioning/reconcile.service';
 import { provisioned, startAnotherProcess, startAppWithDevIdp, type TestApp } from '../support/app';
 import { throughEdge } from '../support/through-edge';
 
@@ -55,6 +58,8 @@ describe('routes from one source that every Traefik reads', () => {
       SEED_DEFAULT_TENANT: slug('default'),
       EDGE_FORWARD_AUTH_URL: `http://127.0.0.1:${apiPort}/edge/auth`,
       EDGE_LOGIN_URL: 'https://portal.tessera.test/edge/start',
+      // The idle pass runs when the test says (no timer in either process).
+      WORKSPACE_IDLE_CHECK_SECONDS: '0',
     };
     t = await startAppWithDevIdp('edge_routes', { ...env, PORT: String(apiPort) });
     other = await startAnotherProcess(t, { ...env, PORT: String(otherPort) });
@@ -144,5 +149,18 @@ describe('routes from one source that every Traefik reads', () => {
     expect(await statusesFor(tenantHost('blog'))).toEqual([404, 404]);
     expect(await statusesFor(tenantHost('shop'))).toEqual([302, 302]);
     expect((await t.http().get(`/tenants/${slug('blog')}`).set('authorization', `Bearer ${operator}`).expect(200)).body).toMatchObject({ status: 'terminated' });
+  });
+
+  it('runs one start-up route pass and one idle pass at a time across the processes', async () => {
+    const leases = other.app.get(LeaseRepository);
+    // Held for longer than this process's clock is moved below: not expired to it.
+    for (const key of [ROUTE_PASS_LEASE, IDLE_PASS_LEASE]) expect(await leases.acquire(key, 'the other process', 4 * 3_600_000)).toBe(true);
+    // Shop has been idle past its plan's idle time; while the other process holds the passes' leases, this one leaves both to it.
+    t.clock.advance(2 * 3_600_000);
+    expect(await t.app.get(ReconcileService).routePass()).toBe(false);
+    expect(await t.app.get(WorkspaceSleep).idlePass()).toEqual([]);
+    for (const key of [ROUTE_PASS_LEASE, IDLE_PASS_LEASE]) await leases.release(key, 'the other process');
+    expect(await t.app.get(ReconcileService).routePass()).toBe(true);
+    expect(await t.app.get(WorkspaceSleep).idlePass()).toContain(slug('shop'));
   });
 });
