@@ -20,7 +20,22 @@ export interface RunningTraefik {
   port: number;
   /** Its ping address (200 while it runs): what the API's edge probe asks. */
   pingUrl: string;
+  /** Its API (`--api.insecure` on loopback): GET /api/http/routers/<name>@<provider>. Null when not started with one. */
+  apiUrl: string | null;
+  /** What it logged (errors only), for a test that waits for it to report something. */
+  log(): string;
   stop(): Promise<void>;
+}
+
+/** Where a Traefik reads its routes, and the loopback ports it listens on (given: a restart on the same addresses). */
+export interface TraefikOptions {
+  /** The dynamic directory platform-api writes (file provider). */
+  dynamicDir?: string;
+  /** The API's route source (HTTP provider), polled every `pollInterval` with `headers`. */
+  http?: { endpoint: string; headers?: Record<string, string>; pollInterval?: string };
+  /** Serve Traefik's API on loopback. */
+  api?: boolean;
+  ports?: { web?: number; ping?: number; api?: number };
 }
 
 /**
@@ -29,7 +44,25 @@ export interface RunningTraefik {
  * edge path, forwardAuth included. Changes to the directory apply at once.
  */
 export async function startTraefik(dynamicDir: string): Promise<RunningTraefik> {
-  const [port, pingPort] = [await freePort(), await freePort()];
+  return startTraefikWith({ dynamicDir });
+}
+
+/** Traefik reading its routes from files or from the API's route source (GET /edge/routes), as `options` say. */
+export async function startTraefikWith(options: TraefikOptions): Promise<RunningTraefik> {
+  const port = options.ports?.web ?? (await freePort());
+  const pingPort = options.ports?.ping ?? (await freePort());
+  const apiPort = options.api ? (options.ports?.api ?? (await freePort())) : null;
+  const providers = [
+    ...(options.dynamicDir ? [`--providers.file.directory=${options.dynamicDir}`, '--providers.file.watch=true'] : []),
+    ...(options.http
+      ? [
+          `--providers.http.endpoint=${options.http.endpoint}`,
+          `--providers.http.pollInterval=${options.http.pollInterval ?? '1s'}`,
+          '--providers.http.pollTimeout=5s',
+          ...Object.entries(options.http.headers ?? {}).map(([name, value]) => `--providers.http.headers.${name}=${value}`),
+        ]
+      : []),
+  ];
   const child = spawn(
     traefikBinary(),
     [
@@ -37,15 +70,20 @@ export async function startTraefik(dynamicDir: string): Promise<RunningTraefik> 
       `--entryPoints.ping.address=127.0.0.1:${pingPort}`,
       '--ping=true',
       '--ping.entryPoint=ping',
-      `--providers.file.directory=${dynamicDir}`,
-      '--providers.file.watch=true',
+      ...(apiPort ? [`--entryPoints.traefik.address=127.0.0.1:${apiPort}`, '--api=true', '--api.insecure=true', '--api.dashboard=false'] : []),
+      ...providers,
       '--providers.providersThrottleDuration=0s',
       '--log.level=ERROR',
       '--global.checkNewVersion=false',
       '--global.sendAnonymousUsage=false',
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  let log = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    log += chunk;
+    process.stderr.write(chunk);
+  });
   // A safety net for a loaded machine, not a target: it answers in well under a second when idle.
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -59,6 +97,8 @@ export async function startTraefik(dynamicDir: string): Promise<RunningTraefik> 
     origin: `http://127.0.0.1:${port}`,
     port,
     pingUrl: `http://127.0.0.1:${pingPort}/ping`,
+    apiUrl: apiPort ? `http://127.0.0.1:${apiPort}` : null,
+    log: () => log,
     stop: () =>
       new Promise<void>((done) => {
         if (child.exitCode !== null) return done();

@@ -73,6 +73,8 @@ export class AppModule implements NestModule {
             genReqId: requestIdOf,
             redact: ['req.headers.authorization', 'req.headers.cookie'],
             customProps: (request) => ({ requestId: request.id }),
+            // Every Traefik polls its routes every second or so: a poll answered is not worth a log line; a refused or failed one is.
+            customLogLevel: (request, response, error) => (request.url === '/edge/routes' && response.statusCode < 400 && !error ? 'silent' : error || response.statusCode >= 500 ? 'error' : 'info'),
           },
         }),
         MongooseModule.forRoot(config.mongodbUri, { serverSelectionTimeoutMS: 5_000 }),

@@ -12,7 +12,8 @@ import { dirname, join, normalize, relative } from 'node:path';
 const SRC = __dirname;
 const BASE = new Set(['auth', 'audit', 'users', 'common', 'config', 'integrations']);
 /** Files that compose the app from every folder: allowed to import anything. */
-const COMPOSITION = new Set(['app.module.ts', 'app.factory.ts', 'main.ts', 'database/database.module.ts']);
+// integrations.module.ts binds each port from config and the platform's Clock (common imports the integrations' error).
+const COMPOSITION = new Set(['app.module.ts', 'app.factory.ts', 'main.ts', 'database/database.module.ts', 'integrations/integrations.module.ts']);
 const MAY_TOUCH_MONGOOSE = /\.schema\.ts$|\.repository\.ts$|^database\/|^memberships\/membership-store\.ts$|^app\.(module|factory)\.ts$/;
 
 function sourceFiles(dir: string): string[] {

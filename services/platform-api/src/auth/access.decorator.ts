@@ -10,6 +10,7 @@ import type { Actor } from './actor';
  */
 export type AccessRule =
   | { kind: 'public' }
+  | { kind: 'edge' }
   | { kind: 'authenticated' }
   | { kind: 'operator'; tenant: boolean }
   | { kind: 'machine'; orOperator: boolean }
@@ -21,6 +22,8 @@ export const ACCESS_RULE = 'tessera:access-rule';
 export const Access = {
   /** No token needed (health, docs). */
   public: () => SetMetadata(ACCESS_RULE, { kind: 'public' } satisfies AccessRule),
+  /** Traefik reading the routes: no token, the route source's shared secret (EDGE_ROUTES_SECRET) in X-Tessera-Edge-Secret. */
+  edge: () => SetMetadata(ACCESS_RULE, { kind: 'edge' } satisfies AccessRule),
   /** Any valid token from a trusted issuer for a trusted audience. */
   authenticated: () => SetMetadata(ACCESS_RULE, { kind: 'authenticated' } satisfies AccessRule),
   /** Operator-audience token AND platformAdmin in the database. */

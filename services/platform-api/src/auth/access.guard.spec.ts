@@ -2,6 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Audience, PartnerRole, PartnerStatus, TenantRole } from '@tessera/contracts';
 import { Clock } from '../common/clock';
+import type { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
 import type { UserRecord } from '../users/user.schema';
 import { ACCESS_RULE, READ_ONLY, WHEN_TERMINATED, type AccessRule, type AuthenticatedRequest } from './access.decorator';
@@ -45,7 +46,7 @@ function guardFor(caller: {
     partnerRole: async () => (caller.partnerRole ? { role: caller.partnerRole } : null),
     supportGrant: async () => (caller.supportGrant ? { grantId: 'g1', approvedBy: 'u2' } : null),
   } as unknown as AccessRepository;
-  return new AccessGuard(new Reflector(), verifier, actors, access, new Clock());
+  return new AccessGuard(new Reflector(), verifier, actors, access, new Clock(), { edge: { routes: { secret: null } } } as unknown as AppConfig);
 }
 
 async function decide(

@@ -1,7 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { OWNER_ONLY_PERMISSIONS, PARTNER_ROLE_PERMISSIONS, ROLE_PERMISSIONS, SUPPORT_ACCESS_PERMISSIONS, type PartnerPermission, type TenantPermission } from '@tessera/contracts';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors/domain-error';
 import type { TenantAccess } from './access-records';
 import { ACCESS_RULE, READ_ONLY, WHEN_TERMINATED, type AccessRule, type AuthenticatedRequest } from './access.decorator';
@@ -9,6 +11,9 @@ import { AccessRepository } from './access.repository';
 import type { Actor } from './actor';
 import { ActorService } from './actor.service';
 import { TokenVerifier } from './token-verifier';
+
+/** Where Traefik sends the route source's secret (`--providers.http.headers.X-Tessera-Edge-Secret=…`). */
+export const EDGE_SECRET_HEADER = 'x-tessera-edge-secret';
 
 /**
  * The one guard every route passes. It reads the route's access rule, verifies
@@ -23,12 +28,14 @@ export class AccessGuard implements CanActivate {
     private readonly actors: ActorService,
     private readonly access: AccessRepository,
     private readonly clock: Clock,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
     if (!rule) throw DomainError.forbidden('This route declares no access rule');
     if (rule.kind === 'public') return true;
+    if (rule.kind === 'edge') return this.checkEdgeSecret(context.switchToHttp().getRequest<AuthenticatedRequest>());
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request.headers.authorization);
@@ -40,7 +47,17 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  private async checkRule(request: AuthenticatedRequest, actor: Actor, rule: Exclude<AccessRule, { kind: 'public' }>): Promise<boolean> {
+  /** The route source's secret, compared in constant time; none configured (routes in files): nobody. */
+  private checkEdgeSecret(request: AuthenticatedRequest): boolean {
+    const secret = this.config.edge.routes.secret;
+    const given = request.headers[EDGE_SECRET_HEADER];
+    if (typeof given !== 'string' || !given) throw DomainError.unauthenticated(`The route source's secret is required in ${EDGE_SECRET_HEADER}`);
+    const [wanted, offered] = [createHash('sha256').update(secret ?? randomBytes(32)).digest(), createHash('sha256').update(given).digest()];
+    if (!secret || !timingSafeEqual(wanted, offered)) throw DomainError.unauthenticated(`The route source's secret in ${EDGE_SECRET_HEADER} is not the one this platform was given`);
+    return true;
+  }
+
+  private async checkRule(request: AuthenticatedRequest, actor: Actor, rule: Exclude<AccessRule, { kind: 'public' | 'edge' }>): Promise<boolean> {
     switch (rule.kind) {
       case 'authenticated':
         return true;

@@ -90,6 +90,16 @@ export class AppConfig {
    * how often last-activity times are written.
    */
   readonly edge!: {
+    /**
+     * Where Traefik reads the routes: `file` (a file per tenant in the
+     * dynamic directory one Traefik watches) or `http` (the routes in the
+     * database, served by every API process at GET /edge/routes to any
+     * number of Traefik instances, which send `secret` in X-Tessera-Edge-Secret).
+     * With `http`: each Traefik's API, where reconcile checks that a route is
+     * live; how long a changed route may take to go live; the host that
+     * answers 200 on the tenants' entry point once a Traefik has read the routes.
+     */
+    routes: { source: 'file' | 'http'; secret: string | null; traefikApiUrls: string[]; liveWaitMs: number; readinessHost: string };
     dynamicDir: string | null;
     /** Traefik's ping address: the health probe asks the edge itself, not only its directory (null: not asked). */
     pingUrl: string | null;
@@ -240,6 +250,15 @@ export function loadConfig(env: Env): AppConfig {
   url('EDGE_LOGIN_URL', loginUrl, ['http:', 'https:']);
   const sessionSecret = text('EDGE_SESSION_SECRET');
   if (sessionSecret && sessionSecret.length < 32) problems.push('EDGE_SESSION_SECRET must be at least 32 characters');
+  const routeSource = text('EDGE_ROUTES', 'file');
+  if (routeSource !== 'file' && routeSource !== 'http') problems.push(`EDGE_ROUTES must be file or http, got "${routeSource}"`);
+  const routesSecret = optional('EDGE_ROUTES_SECRET');
+  if (routeSource === 'http' && !routesSecret) problems.push('EDGE_ROUTES_SECRET is required with EDGE_ROUTES=http: the secret every Traefik sends to read the routes');
+  if (routesSecret && routesSecret.length < 32) problems.push('EDGE_ROUTES_SECRET must be at least 32 characters');
+  const traefikApiUrls = (env['TRAEFIK_API_URLS'] ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const [index, api] of traefikApiUrls.entries()) url(`TRAEFIK_API_URLS[${index}]`, api, ['http:', 'https:']);
+  const readinessHost = text('EDGE_READINESS_HOST', 'edge-ready.tessera.invalid').toLowerCase();
+  if (!HOST_NAME_PATTERN.test(readinessHost)) problems.push(`EDGE_READINESS_HOST must be a host name, got "${readinessHost}"`);
   const workspacePort = integer('WORKSPACE_PORT', 8080, 1, 65535);
   const defaultServices = parseServices('WORKSPACE_SERVICES', env['WORKSPACE_SERVICES'], [{ name: 'app', port: workspacePort, default: true }], problems);
   const services = Object.fromEntries(
@@ -266,6 +285,8 @@ export function loadConfig(env: Env): AppConfig {
   if (!HOST_NAME_PATTERN.test(baseDomain)) {
     problems.push(`BASE_DOMAIN must be a domain name, got "${baseDomain}"`);
   }
+  // Under the base domain it could be a tenant's or a workspace service's host.
+  if (readinessHost === baseDomain || readinessHost.endsWith(`.${baseDomain}`)) problems.push(`EDGE_READINESS_HOST must not be under BASE_DOMAIN (a tenant could have it), got "${readinessHost}"`);
   const logLevel = text('LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
@@ -290,6 +311,7 @@ export function loadConfig(env: Env): AppConfig {
   const platformHosts = [
     ...new Set([
       ...listedHosts,
+      readinessHost,
       ...[forwardAuthUrl, suspendedPageUrl, loginUrl, identityUrl, ...issuers.map((issuer) => issuer.issuer)].flatMap(hostOf),
       'localhost',
     ]),
@@ -330,6 +352,13 @@ export function loadConfig(env: Env): AppConfig {
       downGraceMs: integer('WORKSPACE_DOWN_GRACE_SECONDS', 10, 0, 3_600) * 1_000,
     },
     edge: {
+      routes: {
+        source: routeSource === 'http' ? 'http' : 'file',
+        secret: routesSecret,
+        traefikApiUrls,
+        liveWaitMs: integer('EDGE_ROUTES_LIVE_WAIT_SECONDS', 15, 0, 300) * 1_000,
+        readinessHost,
+      },
       dynamicDir: optional('TRAEFIK_DYNAMIC_DIR'),
       pingUrl: optional('TRAEFIK_PING_URL'),
       forwardAuthUrl,

@@ -38,6 +38,8 @@ import { TenantBackupSchema } from '../backups/backup.schema';
 import { BackupsRepository } from '../backups/backups.repository';
 import { NotificationDeliverySchema, NotificationPreferenceSchema, NotificationSchema, WebhookEndpointSchema } from '../notifications/notification.schema';
 import { NotificationPreferencesRepository, NotificationsRepository, WebhookEndpointsRepository } from '../notifications/notifications.repository';
+import { EDGE_ROUTE_MODELS, EdgeRouteSchema, EdgeRouteVersionSchema } from '../integrations/edge/edge-route.schema';
+import { EdgeRoutesRepository } from '../integrations/edge/edge-routes.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -46,6 +48,7 @@ const REPOSITORIES = [
   AuditRepository,
   BackupsRepository,
   DomainsRepository,
+  EdgeRoutesRepository,
   EdgeTicketUsesRepository,
   FlagsRepository,
   IncidentsRepository,
@@ -79,6 +82,8 @@ const REPOSITORIES = [
       { name: MODEL.auditEvent, schema: AuditEventSchema },
       { name: MODEL.tenantBackup, schema: TenantBackupSchema },
       { name: MODEL.domainClaim, schema: TenantDomainClaimSchema },
+      { name: EDGE_ROUTE_MODELS.route, schema: EdgeRouteSchema },
+      { name: EDGE_ROUTE_MODELS.version, schema: EdgeRouteVersionSchema },
       { name: MODEL.edgeTicketUse, schema: EdgeTicketUseSchema },
       { name: MODEL.flag, schema: FeatureFlagSchema },
       { name: MODEL.incident, schema: IncidentSchema },

@@ -5,6 +5,8 @@ import { Clock } from '../common/clock';
 import { Notifier } from '../common/notifier';
 import { AppConfig } from '../config/app-config';
 import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
+import { randomBytes } from 'node:crypto';
+import { LeaseRepository } from '../provisioning/lease.repository';
 import { ReconcileService } from '../provisioning/reconcile.service';
 import type { TenantRecord } from '../tenants/tenant.schema';
 import { TenantsRepository } from '../tenants/tenants.repository';
@@ -13,6 +15,8 @@ import { PlanCatalog } from '../plans/plan-catalog.service';
 
 /** How long a woken workspace may take to answer before the wake gives up waiting (the page keeps retrying). */
 const ANSWER_WAIT_MS = 15_000;
+/** The lease one idle pass holds, whichever API process runs it. */
+export const IDLE_PASS_LEASE = 'pass:idle';
 
 /**
  * Idle sleep and wake. An active workspace that has seen no request through
@@ -38,6 +42,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     private readonly runtime: ContainerRuntime,
     private readonly clock: Clock,
     private readonly notifier: Notifier,
+    private readonly leases: LeaseRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -51,10 +56,24 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     await Promise.allSettled([this.passing, ...this.waking.values()]);
   }
 
-  /** Puts every idle workspace to sleep; the slugs it put to sleep. One pass at a time. */
+  /**
+   * Puts every idle workspace to sleep; the slugs it put to sleep. One pass at
+   * a time across every API process: a pass holds the `pass:idle` lease in the
+   * database, and a process that finds it held skips its turn (none).
+   */
   idlePass(): Promise<string[]> {
-    this.passing ??= this.sleepIdle().finally(() => (this.passing = null));
+    this.passing ??= this.leased().finally(() => (this.passing = null));
     return this.passing;
+  }
+
+  private async leased(): Promise<string[]> {
+    const holder = randomBytes(8).toString('hex');
+    if (!(await this.leases.acquire(IDLE_PASS_LEASE, holder, this.config.provisioning.leaseMs))) return [];
+    try {
+      return await this.sleepIdle();
+    } finally {
+      await this.leases.release(IDLE_PASS_LEASE, holder);
+    }
   }
 
   private async sleepIdle(): Promise<string[]> {

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { ContainerNodes, type EngineNode } from './containers/container-nodes.port';
 import { ContainerRuntime, type VolumeBackup, type VolumeManifest, type VolumeRestore, type WorkspaceEnsured, type WorkspaceState, type WorkspaceStatus, type WorkspaceUsage } from './containers/container-runtime.port';
-import { EdgeRouter, type RouteEnsured } from './edge/edge-router.port';
+import { EdgeRouter, RouteSource, type RouteDocument, type RouteEnsured } from './edge/edge-router.port';
 import { FileSpaces, type FileSpaceEnsured } from './files/file-spaces.port';
-import { IntegrationDisabled } from './integration-error';
+import { IntegrationDisabled, IntegrationError } from './integration-error';
 import { MailDomains, type MailDomainEnsured } from './mail/mail-domains.port';
 
 /**
@@ -83,6 +83,13 @@ export class DisabledEdgeRouter extends EdgeRouter {
   }
   private refuse(): Promise<never> {
     return Promise.reject(new IntegrationDisabled('edge', this.reason));
+  }
+}
+
+/** Routes live in files (EDGE_ROUTES=file): no Traefik reads them from the API. */
+export class DisabledRouteSource extends RouteSource {
+  document(): Promise<RouteDocument> {
+    return Promise.reject(new IntegrationError('edge', 'not_found', 'The routes are not served here: this platform writes them to files (EDGE_ROUTES=file)'));
   }
 }
 

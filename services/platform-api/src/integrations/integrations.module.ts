@@ -6,11 +6,14 @@ import { EngineContainerNodes } from './containers/engine-nodes.adapter';
 import { SwarmContainerNodes } from './containers/swarm-nodes.adapter';
 import { DockerContainerRuntime } from './containers/docker.adapter';
 import { SwarmContainerRuntime } from './containers/swarm.adapter';
-import { DisabledContainerNodes, DisabledContainerRuntime, DisabledEdgeRouter, DisabledFileSpaces, DisabledMailDomains } from './disabled.adapters';
+import { DisabledContainerNodes, DisabledContainerRuntime, DisabledEdgeRouter, DisabledFileSpaces, DisabledMailDomains, DisabledRouteSource } from './disabled.adapters';
 import { NodeDnsTxtRecords } from './dns/node-dns.adapter';
 import { TxtRecords } from './dns/txt-records.port';
-import { EdgeRouter } from './edge/edge-router.port';
+import { Clock } from '../common/clock';
+import { EdgeRouter, RouteSource } from './edge/edge-router.port';
+import { EdgeRoutesRepository } from './edge/edge-routes.repository';
 import { TraefikFileEdgeRouter } from './edge/traefik-file.adapter';
+import { TraefikHttpEdgeRouter } from './edge/traefik-http.adapter';
 import { FileSpaces } from './files/file-spaces.port';
 import { OcisFileSpaces } from './files/ocis.adapter';
 import { AuthentikDirectory } from './identity/authentik.adapter';
@@ -18,10 +21,12 @@ import { IdentityDirectory } from './identity/identity-directory.port';
 import { MailDomains } from './mail/mail-domains.port';
 import { StalwartMailDomains } from './mail/stalwart.adapter';
 
+/** How long a process serves its rendered route document before it reads the routes' version again. */
+const ROUTE_VERSION_CHECK_MS = 500;
+
 /**
  * Every adapter, chosen once from the configuration: the real one when its
- * integration is configured, else a Disabled… one whose answers say why. The
- * next adapters (a shared route store) are chosen here too.
+ * integration is configured, else a Disabled… one whose answers say why.
  */
 export const INTEGRATION_PROVIDERS: Provider[] = [
   { provide: IdentityDirectory, inject: [AppConfig], useFactory: (config: AppConfig) => new AuthentikDirectory(config) },
@@ -45,12 +50,20 @@ export const INTEGRATION_PROVIDERS: Provider[] = [
   },
   {
     provide: EdgeRouter,
-    inject: [AppConfig],
-    useFactory: ({ edge }: AppConfig) =>
-      edge.dynamicDir
+    inject: [AppConfig, EdgeRoutesRepository, Clock],
+    useFactory: ({ edge }: AppConfig, routes: EdgeRoutesRepository, clock: Clock) => {
+      if (edge.routes.source === 'http') {
+        const settings = { forwardAuthUrl: edge.forwardAuthUrl, suspendedPageUrl: edge.suspendedPageUrl, tlsResolver: edge.tlsResolver, readinessHost: edge.routes.readinessHost };
+        const options = { edge: settings, traefikApiUrls: edge.routes.traefikApiUrls, liveWaitMs: edge.routes.liveWaitMs, versionCheckMs: ROUTE_VERSION_CHECK_MS };
+        return new TraefikHttpEdgeRouter(options, routes, clock);
+      }
+      return edge.dynamicDir
         ? new TraefikFileEdgeRouter({ dynamicDir: edge.dynamicDir, pingUrl: edge.pingUrl, forwardAuthUrl: edge.forwardAuthUrl, tlsResolver: edge.tlsResolver, suspendedPageUrl: edge.suspendedPageUrl })
-        : new DisabledEdgeRouter('No Traefik dynamic directory is configured'),
+        : new DisabledEdgeRouter('No Traefik dynamic directory is configured');
+    },
   },
+  // GET /edge/routes serves the HTTP adapter's document; with routes in files there is none.
+  { provide: RouteSource, inject: [EdgeRouter], useFactory: (router: EdgeRouter) => (router instanceof TraefikHttpEdgeRouter ? router : new DisabledRouteSource()) },
   { provide: MailDomains, inject: [AppConfig], useFactory: ({ mail }: AppConfig) => (mail ? new StalwartMailDomains(mail) : new DisabledMailDomains()) },
   { provide: FileSpaces, inject: [AppConfig], useFactory: ({ files }: AppConfig) => (files ? new OcisFileSpaces(files) : new DisabledFileSpaces()) },
   { provide: TxtRecords, inject: [AppConfig], useFactory: (config: AppConfig) => new NodeDnsTxtRecords(config) },
@@ -59,6 +72,6 @@ export const INTEGRATION_PROVIDERS: Provider[] = [
 @Global()
 @Module({
   providers: INTEGRATION_PROVIDERS,
-  exports: [IdentityDirectory, ContainerRuntime, ContainerNodes, EdgeRouter, MailDomains, FileSpaces, TxtRecords],
+  exports: [IdentityDirectory, ContainerRuntime, ContainerNodes, EdgeRouter, RouteSource, MailDomains, FileSpaces, TxtRecords],
 })
 export class IntegrationsModule {}

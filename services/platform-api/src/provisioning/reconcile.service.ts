@@ -18,6 +18,8 @@ import { PROVISIONING_STEP_LIST, skipped, type ProvisioningStep, type StepContex
 /** How long a waiting reconcile polls for another's lease, and how often. */
 const LEASE_WAIT_MS = 15_000;
 const LEASE_POLL_MS = 100;
+/** The lease the start-up route pass holds, whichever API process runs it. */
+export const ROUTE_PASS_LEASE = 'pass:routes';
 
 export interface ReconcileOptions {
   /** Wait for another reconcile of the tenant to finish, instead of answering at once. */
@@ -66,12 +68,29 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
    */
   async onApplicationBootstrap(): Promise<void> {
     await this.domains.provePreviousDomains();
-    for (const tenant of await this.tenants.listAll()) {
-      const result = await this.reconcile(tenant, { only: ['route'] }).catch((error: unknown) => {
-        this.logger.error({ err: error, tenant: tenant.slug }, 'route pass failed');
-        return null;
-      });
-      if (result?.steps['route']?.state === 'skipped') break;
+    await this.routePass();
+  }
+
+  /**
+   * Every route written anew from the database, one pass at a time across
+   * every API process (several starting together make one pass): it holds the
+   * `pass:routes` lease; a process that finds it held leaves the pass to its
+   * holder. True when this process ran it.
+   */
+  async routePass(): Promise<boolean> {
+    const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    if (!(await this.leases.acquire(ROUTE_PASS_LEASE, holder, this.config.provisioning.leaseMs))) return false;
+    try {
+      for (const tenant of await this.tenants.listAll()) {
+        const result = await this.reconcile(tenant, { only: ['route'] }).catch((error: unknown) => {
+          this.logger.error({ err: error, tenant: tenant.slug }, 'route pass failed');
+          return null;
+        });
+        if (result?.steps['route']?.state === 'skipped') break;
+      }
+      return true;
+    } finally {
+      await this.leases.release(ROUTE_PASS_LEASE, holder);
     }
   }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { PROVISIONING_STEPS, type Plan, type TenantLifecycle, type TenantStatus } from '@tessera/contracts';
-import { Types, type Model } from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import { Types, type Collection, type Model } from 'mongoose';
 import { CacheBus, cacheKeys } from '../common/cache-bus';
 import { Clock } from '../common/clock';
 import { DomainError, isDuplicateKeyError } from '../common/errors/domain-error';
@@ -57,16 +58,32 @@ function toSet(changes: TenantChanges): Record<string, unknown> {
   return partnerId === undefined ? rest : { ...rest, partnerId: partnerId === null ? null : new Types.ObjectId(partnerId) };
 }
 
+/** A tenant's write lease (writeLeased): the tenant's id, who holds it, until when. */
+interface WriteLease {
+  _id: string;
+  holder: string;
+  expiresAt: Date;
+}
+
+/** How long a write lease lasts when its holder dies holding it, and how long a writer waits for one. */
+const WRITE_LEASE_MS = 5_000;
+const WRITE_LEASE_WAIT_MS = 15_000;
+
 @Injectable()
 export class TenantsRepository {
   /**
-   * Writes to one tenant, one at a time within this process. FerretDB v1
-   * applies an update by reading, changing and writing back the whole
+   * Writes to one tenant, one at a time: within this process by this queue,
+   * across processes by a write lease in the database (writeLeased). FerretDB
+   * v1 applies an update by reading, changing and writing back the whole
    * document without a lock, so two concurrent updates of one tenant (an
    * owner's edit and a reconcile recording its steps) could lose one of them;
-   * a test caught exactly that. MongoDB applies each update atomically.
+   * a test caught exactly that, first in one process, then across two.
+   * MongoDB applies each update atomically.
    */
   private readonly writes = new Map<string, Promise<unknown>>();
+  /** Who this process is, as the holder of a tenant's write lease. */
+  private readonly holder = randomBytes(8).toString('hex');
+  private readonly leases: Collection<WriteLease>;
 
   /** Tenants by `tenant:slug:<slug>`, `tenant:id:<id>` and `domain:<name>`: every tenant route looks its tenant up here. */
   private readonly cache: ReadCache<TenantRecord | null>;
@@ -77,6 +94,7 @@ export class TenantsRepository {
     private readonly clock: Clock,
   ) {
     this.cache = bus.cache();
+    this.leases = tenants.db.collection<WriteLease>('tenant_write_leases');
   }
 
   findBySlug(slug: string): Promise<TenantRecord | null> {
@@ -306,7 +324,7 @@ export class TenantsRepository {
   }
 
   private serialized<T>(id: string, write: () => Promise<T>): Promise<T> {
-    const run = (this.writes.get(id) ?? Promise.resolve()).catch(() => undefined).then(write);
+    const run = (this.writes.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => this.writeLeased(id, write));
     this.writes.set(id, run);
     void run
       .catch(() => undefined)
@@ -314,6 +332,47 @@ export class TenantsRepository {
         if (this.writes.get(id) === run) this.writes.delete(id);
       });
     return run;
+  }
+
+  /**
+   * Runs the write while holding the tenant's write lease: a row in
+   * `tenant_write_leases` that exists only while a process writes the tenant.
+   * Taking it is an insert, which the primary key decides atomically on
+   * FerretDB and MongoDB alike (a conditional update would not be: see
+   * LeaseRepository). A holder that died leaves its row; once it has expired
+   * (WRITE_LEASE_MS, far longer than any one write) the next writer removes
+   * exactly that row and takes its own.
+   */
+  private async writeLeased<T>(id: string, write: () => Promise<T>): Promise<T> {
+    const deadline = this.clock.monotonic() + WRITE_LEASE_WAIT_MS;
+    let pause = 2;
+    while (!(await this.takeWriteLease(id))) {
+      if (this.clock.monotonic() >= deadline) throw DomainError.conflict('Another API process is still changing this tenant; try again in a moment');
+      await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+      pause = Math.min(pause * 2, 50);
+    }
+    try {
+      return await write();
+    } finally {
+      await this.leases.deleteOne({ _id: id, holder: this.holder });
+    }
+  }
+
+  private async takeWriteLease(id: string): Promise<boolean> {
+    const insert = async () => {
+      try {
+        await this.leases.insertOne({ _id: id, holder: this.holder, expiresAt: new Date(this.clock.now().getTime() + WRITE_LEASE_MS) });
+        return true;
+      } catch (error: unknown) {
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    };
+    if (await insert()) return true;
+    const current = await this.leases.findOne({ _id: id });
+    if (current && current.expiresAt.getTime() > this.clock.now().getTime()) return false;
+    if (current) await this.leases.deleteOne({ _id: id, holder: current.holder, expiresAt: current.expiresAt });
+    return insert();
   }
 
   /** Every step pending, as a new tenant starts. */

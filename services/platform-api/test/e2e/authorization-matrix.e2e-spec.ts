@@ -31,6 +31,8 @@ const STREAMS = new Set(['GET /events/stream', 'GET /tenants/:slug/workspace/log
 function expected(route: Route, actor: ActorName): Decision {
   const rule = route.rule as AccessRule;
   if (rule.kind === 'public') return 'allowed';
+  // Traefik's route source takes no token, only its secret, which no actor here sends.
+  if (rule.kind === 'edge') return 401;
   if (actor === 'anonymous') return 401;
   // Without support access, an operator is kept from a tenant's people and workspace, and never decides on grants.
   if (actor === 'operator') return rule.kind === 'tenant' && (SUPPORT_ACCESS_PERMISSIONS.includes(rule.permission) || OWNER_ONLY_PERMISSIONS.includes(rule.permission)) ? 403 : 'allowed';

@@ -30,6 +30,7 @@ describe('the platform as a whole', () => {
       'GET /health': 'public',
       'GET /health/ready': 'public',
       'GET /edge/auth': 'public',
+      'GET /edge/routes': 'edge',
       'POST /edge/tickets': 'authenticated',
       'GET /tenants/:slug/activity': 'tenant:tenant.read',
       'GET /users/me': 'authenticated',

@@ -88,6 +88,28 @@ describe('tenants on the real database', () => {
     expect(steps.map((step) => stored.provisioning[step]?.state)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
 
+  it('loses no write when two API processes write one tenant at once, a hundred times over', async () => {
+    // A second process on the same database: its own repository, its own in-process queue.
+    const other = await openDataModule('tenants', [PlanCatalogModule, TenantsModule, UsersModule, LiveEventsModule, ProvisioningModule], { uri: data.uri });
+    try {
+      const elsewhere = other.module.get(TenantsRepository);
+      const { id } = await repository.create({ slug: 'two-processes', name: 'Two', plan: 'free', status: 'pending', industry: null, brandColor: null });
+      const lost: number[] = [];
+      for (let round = 1; round <= 100; round += 1) {
+        // An owner's edit on this process, a reconcile recording its step on the other.
+        await Promise.all([
+          repository.update(id, { industry: `round ${round}` }),
+          elsewhere.recordSteps(id, { identity: { state: 'error', error: 'down', attempts: round, updatedAt: new Date() } }),
+        ]);
+        const stored = await elsewhere.fresh(id);
+        if (stored?.industry !== `round ${round}` || stored.provisioning['identity']?.attempts !== round) lost.push(round);
+      }
+      expect(lost).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('moves status only from the statuses a transition allows', async () => {
     const owner = await newUser('mover');
     const { result } = await service.create(actorFor(owner), { slug: 'mover', name: 'Mover' });

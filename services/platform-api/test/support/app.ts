@@ -12,6 +12,8 @@ export const AUDIENCES = { portal: 'tessera-portal', operator: 'tessera-operator
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
+  /** Its database: another API process on the same data opens it too (startAnotherProcess). */
+  uri: string;
   /** The platform's clock: move it forward instead of sleeping. */
   clock: TestClock;
   http: () => ReturnType<typeof request>;
@@ -19,9 +21,9 @@ export interface TestApp {
 }
 
 /** The whole API on its own database, listening on loopback, trusting the issuers given. */
-async function launch(label: string, issuers: string, env: Record<string, string>, cleanup: () => Promise<void>): Promise<TestApp> {
+async function launch(label: string, issuers: string, env: Record<string, string>, cleanup: () => Promise<void>, database?: string): Promise<TestApp> {
   // The identity API is dev-idp's when there is one; elsewhere a closed port, so a call fails as "unavailable".
-  const uri = testDatabaseUri(label);
+  const uri = database ?? testDatabaseUri(label);
   const config = loadConfig({
     MONGODB_URI: uri,
     AUTH_ISSUERS: issuers,
@@ -44,11 +46,13 @@ async function launch(label: string, issuers: string, env: Record<string, string
   return {
     app,
     config,
+    uri,
     clock,
     http: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
-      await dropDatabase(uri);
+      // The database belongs to the process that made it.
+      if (!database) await dropDatabase(uri);
       await cleanup();
     },
   };
@@ -72,6 +76,16 @@ export async function startAppWithDevIdp(
     await dropDatabase(idpDatabase);
   });
   return { ...app, idp };
+}
+
+/**
+ * A second API process (its own app, caches, queues and timers) on the first
+ * one's database, trusting the same dev-idp: what several processes behind
+ * the edge share is only the database. Close it before the first.
+ */
+export async function startAnotherProcess(first: TestApp & { idp: DevIdpProcess }, env: Record<string, string> = {}): Promise<TestApp> {
+  const identity = { IDENTITY_API_URL: first.idp.origin, IDENTITY_API_TOKEN: DevIdpProcess.ADMIN_TOKEN };
+  return launch('another', first.idp.trustedIssuers(), { ...identity, ...env }, async () => undefined, first.uri);
 }
 
 /**

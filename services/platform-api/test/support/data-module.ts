@@ -11,6 +11,8 @@ import { dropDatabase, testDatabaseUri } from '@tessera/testing';
 
 export interface DataModule {
   module: TestingModule;
+  /** The database: pass it to another openDataModule for a second API process on the same data. */
+  uri: string;
   connection: Connection;
   close(): Promise<void>;
 }
@@ -20,8 +22,8 @@ export interface DataModule {
  * with every repository and adapter (DatabaseModule, IntegrationsModule) and
  * the indexes built, as the app builds them at start.
  */
-export async function openDataModule(label: string, imports: ModuleMetadata['imports']): Promise<DataModule> {
-  const uri = testDatabaseUri(label);
+export async function openDataModule(label: string, imports: ModuleMetadata['imports'], options: { uri?: string } = {}): Promise<DataModule> {
+  const uri = options.uri ?? testDatabaseUri(label);
   const config = loadConfig({
     MONGODB_URI: uri,
     AUTH_ISSUERS: JSON.stringify([{ issuer: 'http://127.0.0.1:1/application/o/portal/', jwksUrl: 'http://127.0.0.1:1/application/o/portal/jwks/', audience: 'portal' }]),
@@ -39,10 +41,12 @@ export async function openDataModule(label: string, imports: ModuleMetadata['imp
   await Promise.all(connection.modelNames().map((name) => connection.model(name).init()));
   return {
     module,
+    uri,
     connection,
     close: async () => {
       await module.close();
-      await dropDatabase(uri);
+      // The database belongs to the module that made it.
+      if (!options.uri) await dropDatabase(uri);
     },
   };
 }

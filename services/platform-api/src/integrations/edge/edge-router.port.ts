@@ -19,11 +19,19 @@ export interface RouteSpec {
 export interface RouteEnsured {
   handle: string;
   drift: string[];
+  /**
+   * Why the route, stored, is not live as wanted on every Traefik that was
+   * asked (their APIs), as sentences; empty or absent: live everywhere asked
+   * (or no Traefik API to ask).
+   */
+  notLive?: string[];
 }
 
 /**
- * The edge (reverse proxy) in front of the workspaces. Adapter:
- * TraefikFileEdgeRouter (one file per tenant in Traefik's dynamic directory).
+ * The edge (reverse proxy) in front of the workspaces. Adapters:
+ * TraefikFileEdgeRouter (one file per tenant in the dynamic directory one
+ * Traefik reads) and TraefikHttpEdgeRouter (the routes in the database, served
+ * by every API process to any number of Traefik instances: GET /edge/routes).
  */
 export abstract class EdgeRouter {
   /** Writes the tenant's route unless it is already exactly so. */
@@ -34,4 +42,23 @@ export abstract class EdgeRouter {
   abstract ping(): Promise<void>;
   /** The route as stored, or null. */
   abstract readRoute(slug: string): Promise<string | null>;
+}
+
+/** The whole dynamic configuration as Traefik's HTTP provider reads it, rendered once per change. */
+export interface RouteDocument {
+  /** JSON, and the same bytes gzipped. */
+  body: Buffer;
+  gzip: Buffer;
+  etag: string;
+  /** How many tenants' routes it holds. */
+  routes: number;
+}
+
+/**
+ * Where Traefik's HTTP provider reads every route (GET /edge/routes). Bound to
+ * the TraefikHttpEdgeRouter, or to a Disabled one when routes live in files.
+ */
+export abstract class RouteSource {
+  /** The current document; throws (never answers a partial or empty one) when the routes cannot be read. */
+  abstract document(): Promise<RouteDocument>;
 }

@@ -43,6 +43,9 @@ export class RouteStep extends ProvisioningStep {
       })),
       suspended: tenant.status === 'suspended',
     });
-    return { state: 'ok', handle: ensured.handle, drift: firstRun ? [] : ensured.drift };
+    const drift = firstRun ? [] : ensured.drift;
+    // Stored is not served: the step is ok only once every Traefik asked serves the route as wanted.
+    if (ensured.notLive?.length) return { state: 'error', handle: ensured.handle, error: `The route is stored but not live: ${ensured.notLive.join('; ')}`, drift };
+    return { state: 'ok', handle: ensured.handle, drift };
   }
 }
