@@ -147,6 +147,7 @@ export class AppConfig {
     repository: { location: string; password: string; s3: { accessKeyId: string; secretAccessKey: string } | null; image: string } | null;
     disabledReason: string | null;
     checkMs: number;
+  };
   /**
    * Notifications: the SMTP server (null: no email), the address mail comes
    * from, how often the dispatcher looks at the outbox (0 = never by itself,
