@@ -48,6 +48,9 @@ describe('incidents in the console', () => {
     watchConsole(page, stack.operatorOrigin, consoleErrors);
     await signInWithBrowser(page, stack.operatorOrigin, 'opal', '/incidents');
   });
+  beforeEach(() => {
+    consoleErrors.length = 0;
+  });
   afterEach(() => {
     expect(consoleErrors).toEqual([]);
   });
