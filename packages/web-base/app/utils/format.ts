@@ -53,16 +53,18 @@ export function formatRelative(iso: string, now = Date.now()): string {
   return relative.format(Math.round(seconds / 60), 'minute');
 }
 
-/** A number of bytes as MB or GB; "–" for none. */
+/** A number of bytes as KB, MB or GB; "–" for none. */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return '–';
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-  return `${Math.round(bytes / 1024 ** 2)} MB`;
+  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
 /** A length of time in words: "45 seconds", "20 minutes", "2 hours". */
 export function formatDuration(seconds: number): string {
   const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (seconds < 1) return 'under a second';
   if (seconds < 90) return unit(Math.round(seconds), 'second');
   if (seconds < 90 * 60) return unit(Math.round(seconds / 60), 'minute');
   return unit(Math.round(seconds / 3600), 'hour');
