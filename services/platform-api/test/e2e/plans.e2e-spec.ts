@@ -77,7 +77,8 @@ describe('the plan catalogue', () => {
     expect(offers).toHaveLength(4);
     expect(offers[2]).toEqual({
       key: 'business', name: 'Business', description: expect.any(String), limits: { cpus: 1, memoryMb: 256, pids: 256 },
-      prices: [{ currency: 'EUR', monthlyPrice: 4_900 }], sleeps: true, idleSeconds: 900, services: [{ name: 'app', port: 8080, default: true }], workspaceFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), archived: false,
+      prices: [{ currency: 'EUR', monthlyPrice: 4_900 }], sleeps: true, idleSeconds: 900, services: [{ name: 'app', port: 8080, default: true }], backups: { intervalHours: 6, keepLast: 12, keepDaily: 30 },
+      workspaceFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), archived: false,
     });
     // Starter and business differ in limits: a move between them restarts the workspace.
     expect(offers[1].workspaceFingerprint).not.toBe(offers[2].workspaceFingerprint);
