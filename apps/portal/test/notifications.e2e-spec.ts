@@ -80,7 +80,9 @@ describe('notifications in the portal and the console', () => {
   });
 
   it('shows operators the platform’s webhooks in the console', async () => {
-    const page = await as(stack.operatorOrigin, 'opal', '/webhooks');
+    const page = await as(stack.operatorOrigin, 'opal', '/');
+    await page.goto(`${stack.operatorOrigin}/webhooks`);
+    await settle(page);
     await page.getByText('No webhooks yet').waitFor();
     await page.fill('#webhook-url', 'https://ops.example.com/hooks');
     await page.getByRole('button', { name: 'Add webhook' }).click();
