@@ -6,7 +6,7 @@ import type { H3Event } from 'h3';
  * rule of its own: the API decides, and refuses anyone who is not a platform
  * admin even with an operator-audience token.
  */
-const FORWARDED = /^(users\/me|tenants|partners|flags|audit|approvals|reconcile|system\/(health|overview|settings|plans))(\/|$)/;
+const FORWARDED = /^(users\/me|tenants|partners|flags|audit|approvals|reconcile|nodes|system\/(health|overview|settings|plans))(\/|$)/;
 const LOG_STREAM = /^tenants\/[^/]+\/workspace\/logs\/stream$/;
 const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT', 'DELETE']);
 
