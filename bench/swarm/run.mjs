@@ -98,7 +98,16 @@ async function measure(label, runtime, { workspaces, running }) {
   for (const size of SIZES) {
     const batch = [];
     while (handles.size + batch.length < size) batch.push(slug());
-    await inBatches(batch, CONCURRENCY, ensure);
+    // Not timed: a call the loaded engine drops (socket hang up) is tried again, as the next reconcile would.
+    await inBatches(batch, CONCURRENCY, async (name) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await ensure(name);
+        } catch (error) {
+          if (attempt >= 3) throw error;
+        }
+      }
+    });
     await until(`${size} workspaces running`, async () => [...(await runtime.workspaceStates()).values()].filter((state) => state === 'running').length >= size, 600_000);
     const before = await running();
     const objectsBefore = await workspaces();
@@ -140,12 +149,14 @@ function report({ label, provision, rows, wakes }, targets) {
 }
 
 const results = [];
-let engineVersion;
+/** Removes a run's daemons; a removal the loaded machine takes long over is said, not fatal (the next harness run removes what is left). */
+const removed = (what) => what.stop().catch((error) => console.error(`note: ${error.message}`));
+console.log(`workspaces on Debian's docker.io: a ${NODES}-node Swarm${SMOKE ? '' : ' and one engine'}, daemons in network namespaces on this machine${SMOKE ? ' (smoke: no targets)' : ''}; ${machineLine()}`);
 // One Swarm, measured, then removed; then one engine. Sequential: the two would share two cores.
 {
   const swarm = await testing.startSwarm({ nodes: NODES });
   try {
-    engineVersion = (await swarm.manager.version()).Version;
+    console.log(`Docker Engine ${(await swarm.manager.version()).Version}`);
     const runtime = new SwarmContainerRuntime({ socketPath: swarm.managerSocket, edgeContainer: null, watchPollMs: 60_000 });
     const listServices = async () => swarm.manager.listServices({ filters: JSON.stringify({ label: [TENANT_LABEL] }) });
     results.push(
@@ -158,8 +169,9 @@ let engineVersion;
         },
       }),
     );
+    report(results.at(-1), !SMOKE);
   } finally {
-    await swarm.stop();
+    await removed(swarm);
   }
 }
 if (!SMOKE) {
@@ -177,11 +189,10 @@ if (!SMOKE) {
         },
       }),
     );
+    report(results.at(-1), !SMOKE);
   } finally {
-    await engine.stop();
+    await removed(engine);
   }
 }
 
-console.log(`\nworkspaces on Docker Engine ${engineVersion} (Debian's docker.io): a ${NODES}-node Swarm${SMOKE ? '' : ' and one engine'}, daemons in network namespaces on this machine${SMOKE ? ' (smoke: no targets)' : ''}; ${machineLine()}`);
-for (const result of results) report(result, !SMOKE);
 process.exit(0);

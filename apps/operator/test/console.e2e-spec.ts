@@ -249,6 +249,7 @@ describe('the operator console', () => {
   });
 
   it('shows the one engine as a node with its capacity and workspaces, and offers no cordon or drain, which the API refuses', async () => {
+    await until(`${T} is active`, async () => (await stack.api<{ status: string }>(operator, 'GET', `/tenants/${T}`)).status === 'active');
     await go('/nodes', 'nodes');
     await expect(console_.locator('[data-test=runtime]').textContent()).resolves.toContain('one container engine');
     const nodes = console_.locator('[data-node]');

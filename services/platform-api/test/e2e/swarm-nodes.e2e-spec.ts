@@ -6,15 +6,16 @@ import { TenantsRepository } from '../../src/tenants/tenants.repository';
 import { caller, provisioned, startAppWithDevIdp } from '../support/app';
 
 /**
- * The whole API on a real 3-node Docker Swarm (CONTAINER_RUNTIME=swarm): the
+ * The whole API on a real 2-node Docker Swarm (CONTAINER_RUNTIME=swarm): the
  * operator's nodes (capacity, the workspaces on each), cordon and drain
  * through the routes, what they do to placement and to the workspaces
  * pinned to a node with their data, and idle sleep and wake as a scale to 0
- * and back to 1. One Swarm and one app for the file.
+ * and back to 1. One Swarm and one app for the file; two nodes are enough to
+ * tell "placed elsewhere" from "spread" (swarm-runtime.int-spec.ts runs three).
  */
 const IDLE_MS = 60_000;
 
-describe('nodes and workspaces on a real 3-node Swarm, through the API', () => {
+describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
   const run = randomBytes(3).toString('hex');
   const slug = (name: string) => `${name}-${run}`;
   const bearer: Record<string, string> = {};
@@ -38,7 +39,7 @@ describe('nodes and workspaces on a real 3-node Swarm, through the API', () => {
 
   beforeAll(async () => {
     await requireDockerHost();
-    swarm = await startSwarm({ nodes: 3 });
+    swarm = await startSwarm({ nodes: 2 });
     t = await startAppWithDevIdp('swarm_nodes', {
       CONTAINER_ENGINE_SOCKET: swarm.managerSocket,
       CONTAINER_RUNTIME: 'swarm',
@@ -56,7 +57,7 @@ describe('nodes and workspaces on a real 3-node Swarm, through the API', () => {
     await swarm?.stop();
   }, 90_000);
 
-  it('lists the three nodes with their capacity and role; people who are not operators may not', async () => {
+  it('lists the nodes with their capacity and role; people who are not operators may not', async () => {
     const listed = await nodes();
     expect(listed.runtime).toBe('swarm');
     expect(listed.nodes.map((node) => node.id).sort()).toEqual(swarm.nodes.map((node) => node.nodeId).sort());
@@ -71,30 +72,31 @@ describe('nodes and workspaces on a real 3-node Swarm, through the API', () => {
   });
 
   it('places no new workspace on a cordoned node, and shows each workspace on its node with what it is promised', async () => {
-    const [first, second, third] = swarm.nodes.map((node) => node.nodeId) as [string, string, string];
+    const [first, second] = swarm.nodes.map((node) => node.nodeId) as [string, string];
     const cordoned = (await act(first, 'cordon', 'Kernel upgrade tonight').expect(200)).body as ClusterNode;
     expect(cordoned).toMatchObject({ id: first, availability: 'cordoned', reason: 'Kernel upgrade tonight' });
-    await act(second, 'cordon', 'Disk replacement').expect(200);
     // Two new workspaces, and one node left taking them: both land there, where they would otherwise spread.
     await open('amber');
     await open('basil');
-    expect((await nodeOf('amber')).id).toBe(third);
+    expect((await nodeOf('amber')).id).toBe(second);
     const holder = await nodeOf('basil');
-    expect(holder.id).toBe(third);
-    expect(holder.workspaces.map((placed) => [placed.slug, placed.tenantName])).toEqual([
+    expect(holder.id).toBe(second);
+    // The seeded default tenant's workspace may be there too.
+    const ours = holder.workspaces.filter((placed) => placed.slug.endsWith(`-${run}`));
+    expect(ours.map((placed) => [placed.slug, placed.tenantName])).toEqual([
       [slug('amber'), 'Tenant amber'],
       [slug('basil'), 'Tenant basil'],
     ]);
-    expect(holder.promisedMemoryBytes).toBe(holder.workspaces[0]!.memoryBytes * 2);
-    expect(holder.promisedMemoryBytes).toBeGreaterThan(0);
+    expect(ours[0]!.memoryBytes).toBeGreaterThan(0);
+    expect(holder.promisedMemoryBytes).toBe(holder.workspaces.reduce((sum, placed) => sum + placed.memoryBytes, 0));
 
     const audit = (await call('get', '/audit?action=node.cordon', 'operator').expect(200)).body as { items: { target: { id: string }; reason: string; changes: unknown }[] };
     expect(audit.items.find((event) => event.target.id === first)).toMatchObject({ reason: 'Kernel upgrade tonight', changes: { availability: { from: 'active', to: 'cordoned' } } });
   });
 
   it('keeps restarting a workspace on its node once that node is cordoned too: cordon stops only new placements', async () => {
-    const [, , third] = swarm.nodes.map((node) => node.nodeId) as [string, string, string];
-    await act(third, 'cordon', 'Last one for the night').expect(200);
+    const [, second] = swarm.nodes.map((node) => node.nodeId) as [string, string];
+    await act(second, 'cordon', 'Last one for the night').expect(200);
     await untilWorkspace('amber', 'running');
     const before = (await workspace('amber')).startedAt;
     await call('post', `/tenants/${slug('amber')}/workspace/restart`, 'owner').expect(200);
@@ -102,25 +104,25 @@ describe('nodes and workspaces on a real 3-node Swarm, through the API', () => {
       const now = await workspace('amber');
       return now.state === 'running' && now.startedAt !== before;
     }, { timeoutMs: 90_000 });
-    expect((await nodeOf('amber')).id).toBe(third);
+    expect((await nodeOf('amber')).id).toBe(second);
   });
 
   it('drains a node: its workspaces stop and read stopped naming the node and the reason, and start there again with it active', async () => {
-    const [first, second, third] = swarm.nodes.map((node) => node.nodeId) as [string, string, string];
+    const [first, second] = swarm.nodes.map((node) => node.nodeId) as [string, string];
     await act(first, 'uncordon', 'Upgrade done').expect(200);
-    await act(second, 'uncordon', 'Disk replaced').expect(200);
     await untilWorkspace('basil', 'running');
-    const drained = (await act(third, 'drain', 'Hardware fault on the host').expect(200)).body as ClusterNode;
+    // From cordoned straight to drained.
+    const drained = (await act(second, 'drain', 'Hardware fault on the host').expect(200)).body as ClusterNode;
     expect(drained).toMatchObject({ availability: 'drained', reason: 'Hardware fault on the host' });
     for (const name of ['amber', 'basil']) {
       await untilWorkspace(name, 'stopped');
       const status = await workspace(name);
       expect(status.reason).toBe(`Its node ${drained.name} is drained: Hardware fault on the host.`);
       expect(status.node).toBe(drained.name);
-      // Pinned to its data: not moved to the active nodes.
-      expect((await nodeOf(name)).id).toBe(third);
+      // Pinned to its data: not moved to the active node.
+      expect((await nodeOf(name)).id).toBe(second);
     }
-    await act(third, 'uncordon', 'Host repaired').expect(200);
+    await act(second, 'uncordon', 'Host repaired').expect(200);
     await untilWorkspace('basil', 'running');
     await untilWorkspace('amber', 'running');
     const audit = (await call('get', '/audit?action=node.drain', 'operator').expect(200)).body as { items: { reason: string }[] };
