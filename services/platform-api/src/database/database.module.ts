@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { MongooseModule } from '@nestjs/mongoose';
+import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { AuditEventSchema } from '../audit/audit-event.schema';
 import { AuditNamesRepository } from '../audit/audit-names.repository';
 import { AuditRepository } from '../audit/audit.repository';
@@ -40,6 +41,9 @@ import { NotificationDeliverySchema, NotificationPreferenceSchema, NotificationS
 import { NotificationPreferencesRepository, NotificationsRepository, WebhookEndpointsRepository } from '../notifications/notifications.repository';
 import { EDGE_ROUTE_MODELS, EdgeRouteSchema, EdgeRouteVersionSchema } from '../integrations/edge/edge-route.schema';
 import { EdgeRoutesRepository } from '../integrations/edge/edge-routes.repository';
+import { PlatformBackupRunSchema } from '../platform-backup/platform-backup-run.schema';
+import { PLATFORM_BACKUP_RUN_MODEL, PlatformBackupRunsRepository } from '../platform-backup/platform-backup-runs.repository';
+import { PlatformDatabaseRepository } from '../platform-backup/platform-backup.repository';
 import { DatabaseProbe } from './database.probe';
 import { MODEL } from '../common/model-names';
 
@@ -61,6 +65,7 @@ const REPOSITORIES = [
   PartnerMembershipsRepository,
   PartnersRepository,
   PlansRepository,
+  PlatformBackupRunsRepository,
   SettingsRepository,
   SubscriptionsRepository,
   SupportGrantsRepository,
@@ -96,6 +101,7 @@ const REPOSITORIES = [
       { name: MODEL.partnerMembership, schema: PartnerMembershipSchema },
       { name: MODEL.partner, schema: PartnerSchema },
       { name: MODEL.plan, schema: CatalogPlanSchema },
+      { name: PLATFORM_BACKUP_RUN_MODEL, schema: PlatformBackupRunSchema },
       { name: MODEL.settings, schema: PlatformSettingsSchema },
       { name: MODEL.subscription, schema: SubscriptionSchema },
       { name: MODEL.supportGrant, schema: SupportGrantSchema },
@@ -104,7 +110,12 @@ const REPOSITORIES = [
       { name: MODEL.webhookEndpoint, schema: WebhookEndpointSchema },
     ]),
   ],
-  providers: [...REPOSITORIES, DatabaseProbe],
-  exports: [MongooseModule, ...REPOSITORIES, DatabaseProbe],
+  providers: [
+    ...REPOSITORIES,
+    DatabaseProbe,
+    // The whole database, as the platform backup reads and restores it (the driver's Db, not a model).
+    { provide: PlatformDatabaseRepository, inject: [getConnectionToken()], useFactory: (connection: Connection) => new PlatformDatabaseRepository(connection.db!) },
+  ],
+  exports: [MongooseModule, ...REPOSITORIES, DatabaseProbe, PlatformDatabaseRepository],
 })
 export class DatabaseModule {}
