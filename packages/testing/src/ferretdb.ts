@@ -21,17 +21,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether something accepts connections on a loopback port. */
+export async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => (socket.destroy(), resolve(false)));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
 async function waitForPort(port: number, process: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (process.exitCode !== null) throw new Error(`FerretDB exited with code ${process.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => (socket.destroy(), resolve(false)));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (open) return;
+    if (await listening(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`FerretDB did not listen on ${port} within ${timeoutMs} ms`);

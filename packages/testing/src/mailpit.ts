@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ferretdb';
+import { freePort, listening } from './ferretdb';
 import { until } from './until';
 
 /** A message as Mailpit's list answers it (/api/v1/messages). */
@@ -36,15 +35,6 @@ export interface RunningMailpit {
   /** Removes every message. */
   clear(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-    socket.connect(port, '127.0.0.1');
-  });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { Socket } from 'node:net';
-import { freePort } from './ferretdb';
+import { freePort, listening } from './ferretdb';
 import { until } from './until';
 
 export interface RunningS3 {
@@ -12,15 +11,6 @@ export interface RunningS3 {
   /** The names of the objects under `prefix` in `bucket` (ListObjectsV2, path style). */
   list(bucket: string, prefix: string): Promise<string[]>;
   stop(): Promise<void>;
-}
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => (socket.destroy(), resolve(false)));
-    socket.connect(port, '127.0.0.1');
-  });
 }
 
 /**
