@@ -10,7 +10,8 @@ export type IncidentState = (typeof INCIDENT_STATES)[number];
 export type IncidentKind = 'probe' | 'tenant';
 
 /** What an operator may do about a tenant's incident from the console. */
-export const INCIDENT_ACTIONS = ['reconcile', 'restart-workspace'] as const;
+/** `restore-last-backup`: the tenant's last backup taken before the incident's cause began failing, restored into its workspace (a backup of the current data first). */
+export const INCIDENT_ACTIONS = ['reconcile', 'restart-workspace', 'restore-last-backup'] as const;
 export type IncidentAction = (typeof INCIDENT_ACTIONS)[number];
 
 export const INCIDENT_ENTRY_TYPES = ['opened', 'notified', 'acknowledged', 'action', 'resolved'] as const;

@@ -17,6 +17,6 @@ import { BackupsService } from './backups.service';
   imports: [TenantsModule],
   controllers: [BackupsController],
   providers: [BackupsService, BackupRestoresService, BackupScheduler, { provide: TenantBackups, useExisting: BackupsService }],
-  exports: [BackupsService, TenantBackups, BackupScheduler],
+  exports: [BackupsService, BackupRestoresService, TenantBackups, BackupScheduler],
 })
 export class BackupsModule {}

@@ -79,6 +79,16 @@ export class BackupsRepository {
     return { succeeded: succeeded ? toRecord(succeeded) : null, attempted: attempted ? toRecord(attempted) : null };
   }
 
+  /** The tenant's latest backup that succeeded, started before `before`, whose snapshot retention has kept: what can be restored from before a failure began. */
+  async latestRestorableBefore(tenantId: string, before: Date): Promise<BackupRecord | null> {
+    const row = await this.backups
+      .findOne({ tenantId: new Types.ObjectId(tenantId), result: 'succeeded', prunedAt: null, snapshotId: { $ne: null }, startedAt: { $lt: before } })
+      .sort({ startedAt: -1 })
+      .lean<BackupRow>()
+      .exec();
+    return row ? toRecord(row) : null;
+  }
+
   /** Marks the tenant's succeeded backups whose snapshot is not among `kept` as pruned by retention; answers how many. */
   async markPruned(tenantId: string, kept: string[], at: Date): Promise<number> {
     const result = await this.backups

@@ -48,7 +48,7 @@ describe('IncidentsService opening and resolving', () => {
     const tenants = { findById: () => Promise.resolve(null) };
     const none = {} as never;
     const leases = { acquire: () => Promise.resolve(true), release: () => Promise.resolve() };
-    const service = new IncidentsService(repository, tenants as never, none, none, none, none, notifier, new Clock(), leases as never);
+    const service = new IncidentsService(repository, tenants as never, none, none, none, none, notifier, new Clock(), leases as never, none, none);
     return { service, notifier, rows };
   };
 

@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import type { Incident, IncidentAction, IncidentEntry, IncidentSummary, Page } from '@tessera/contracts';
 import { mutation, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
+import { BackupRestoresService } from '../backups/backup-restores.service';
+import { BackupsRepository } from '../backups/backups.repository';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { Notifier } from '../common/notifier';
@@ -32,7 +34,11 @@ export interface Observation {
 const ACTION_WORDS: Record<IncidentAction, { doing: string; done: string }> = {
   reconcile: { doing: 'reconcile the tenant', done: 'Reconciled the tenant' },
   'restart-workspace': { doing: 'restart the workspace', done: 'Restarted the workspace' },
+  'restore-last-backup': { doing: 'restore the last backup from before the incident', done: 'Restored the last backup from before the incident' },
 };
+
+/** What the audit trail calls each remediation. */
+const AUDIT_ACTIONS: Record<IncidentAction, string> = { reconcile: 'tenant.reconcile', 'restart-workspace': 'workspace.restart', 'restore-last-backup': 'backup.restore' };
 
 const system = (): IncidentEntryRecord['by'] => ({ kind: 'system', userId: null });
 
@@ -58,6 +64,8 @@ export class IncidentsService {
     private readonly notifier: Notifier,
     private readonly clock: Clock,
     private readonly leases: LeaseRepository,
+    private readonly backups: BackupsRepository,
+    private readonly restores: BackupRestoresService,
   ) {}
 
   // ---- reads -------------------------------------------------------------
@@ -133,14 +141,14 @@ export class IncidentsService {
     if (!tenant) throw DomainError.notFound('The incident\'s tenant');
     if (tenant.status === 'terminated') throw DomainError.tenantTerminated(tenant);
 
-    const outcome = await this.run(tenant, action);
+    const outcome = await this.run(actor, incident, tenant, action);
     const at = this.clock.now();
     const entry: IncidentEntryRecord = { at, type: 'action', by: this.operator(actor), action, outcome: outcome.ok ? 'succeeded' : 'failed', text: outcome.text };
     const updated = (await this.incidents.append(incident.id, entry)) ?? (await this.incidents.note(incident.id, entry)) ?? incident;
     const after = await this.recheck(updated);
     return mutation(await this.get(after.id), {
-      action: action === 'reconcile' ? 'tenant.reconcile' : 'workspace.restart',
-      target: action === 'reconcile' ? { type: 'tenant', id: tenant.id } : { type: 'workspace', id: tenant.slug },
+      action: AUDIT_ACTIONS[action],
+      target: action === 'restart-workspace' ? { type: 'workspace', id: tenant.slug } : { type: 'tenant', id: tenant.id },
       tenantId: tenant.id,
       partnerId: tenant.partnerId,
       changes: { incident: { from: null, to: incident.id }, outcome: { from: null, to: entry.outcome } },
@@ -201,9 +209,10 @@ export class IncidentsService {
     }
   }
 
-  private async run(tenant: TenantRecord, action: IncidentAction): Promise<{ ok: boolean; text: string }> {
+  private async run(actor: Actor, incident: IncidentRecord, tenant: TenantRecord, action: IncidentAction): Promise<{ ok: boolean; text: string }> {
     const words = ACTION_WORDS[action];
     try {
+      if (action === 'restore-last-backup') return await this.restoreLastBackup(actor, incident, tenant);
       if (action === 'reconcile') {
         const result = await this.reconciler.reconcile(tenant, { wait: true, checkDomains: true });
         if (!result.ran) return { ok: false, text: `Tried to ${words.doing}, but another reconcile held it too long: nothing was run.` };
@@ -219,6 +228,23 @@ export class IncidentsService {
       if (error instanceof DomainError) throw error;
       return { ok: false, text: `Tried to ${words.doing}, and it failed: ${error instanceof Error ? error.message : String(error)}.` };
     }
+  }
+
+  /**
+   * Restores the tenant's last backup from before the incident's cause began
+   * failing (a later one may hold what broke), through the same restore as
+   * the backups' route: a backup of the current data first, then the drill.
+   * Refused (409, nothing done) when there is no such backup.
+   */
+  private async restoreLastBackup(actor: Actor, incident: IncidentRecord, tenant: TenantRecord): Promise<{ ok: boolean; text: string }> {
+    const words = ACTION_WORDS['restore-last-backup'];
+    const backup = await this.backups.latestRestorableBefore(tenant.id, incident.failingSince);
+    if (!backup) throw DomainError.conflict(`${tenant.name} has no backup from before this incident began (${incident.failingSince.toISOString()}) that can be restored`);
+    const { result } = await this.restores.restoreInPlace(actor, tenant, backup.id, { replaceCurrentData: true, reason: `Remediation of the incident "${incident.title}"` });
+    const taken = `the backup of ${backup.startedAt.toISOString()}`;
+    if (result.restore.result !== 'succeeded') return { ok: false, text: `Tried to ${words.doing} (${taken}), and it failed: ${result.restore.error ?? 'no reason was given'}. The current data was kept.` };
+    const drill = result.restore.drill?.passed ? `; the check confirmed ${result.restore.drill.files === null ? 'the files' : `all ${result.restore.drill.files} files`} match the backup` : '';
+    return { ok: true, text: `${words.done} (${taken})${drill}. The data it replaced was backed up first.` };
   }
 
   /** After an action: resolves the incident at once when its tenant is no longer down. */

@@ -1,5 +1,5 @@
 import { BACKUP_IMAGE, ensureBackupImage, testEngineSocket } from '@tessera/testing';
-import type { Page, RestoreOutcome, TenantBackup } from '@tessera/contracts';
+import type { Incident, Page, RestoreOutcome, TenantBackup } from '@tessera/contracts';
 import Docker from 'dockerode';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackupScheduler } from '../../src/backups/backup-scheduler.service';
 import { Notifier, type Notice } from '../../src/common/notifier';
+import { IncidentsService } from '../../src/incidents/incidents.service';
 import { DockerContainerRuntime } from '../../src/integrations/containers/docker.adapter';
 import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
 import { caller, provisioned, startAppWithDevIdp } from '../support/app';
@@ -191,6 +192,28 @@ describe('tenant backups', () => {
     await call('patch', `/tenants/${slug}`, 'owner', { plan: 'starter' }).expect(200);
     const [newest] = await list();
     expect(newest).toMatchObject({ trigger: 'before_plan_change', result: 'succeeded' });
+  });
+
+  it("restores the last backup from before an incident from the incident's remediation, backing up the current data first", async () => {
+    const incidents = t.app.get(IncidentsService);
+    const [last] = await list();
+    expect(last).toMatchObject({ trigger: 'before_plan_change', result: 'succeeded' });
+    const opened = await incidents.open({ cause: `tenant:${tenantId}:lost-files`, kind: 'tenant', failing: true, title: 'Backup Co lost its files', detail: 'Its workspace lost its files.', probe: null, tenantId }, t.clock.now());
+    await inVolume('rm -rf /data/docs && echo broken > /data/broken.txt');
+    const acted = (await call('post', `/incidents/${opened!.id}/actions`, 'operator', { action: 'restore-last-backup' }).expect(200)).body as Incident;
+    const entry = [...acted.timeline].reverse().find((line) => line.type === 'action');
+    expect(entry).toMatchObject({ action: 'restore-last-backup', outcome: 'succeeded', text: expect.stringMatching(/^Restored the last backup from before the incident .*files match the backup/) });
+    expect((await manifest(slug, tenantId)).checksum).toBe(last!.fileListChecksum);
+    const [safety, ...rest] = await list();
+    expect(safety).toMatchObject({ trigger: 'before_restore', result: 'succeeded', files: 2 }); // .dotfile and broken.txt
+    expect(rest.find((backup) => backup.id === last!.id)!.restores.at(-1)).toMatchObject({ result: 'succeeded', safetyBackupId: safety!.id, drill: { passed: true } });
+    const audit = await call('get', '/audit?action=backup.restore', 'operator').expect(200);
+    expect(JSON.stringify(audit.body)).toContain(opened!.id);
+    // An incident older than every backup: nothing from before it to restore, so nothing is done.
+    const early = await incidents.open({ cause: `tenant:${tenantId}:early`, kind: 'tenant', failing: true, title: 'Backup Co was down', detail: 'Down.', probe: null, tenantId }, new Date(0));
+    const refused = await call('post', `/incidents/${early!.id}/actions`, 'operator', { action: 'restore-last-backup' }).expect(409);
+    expect(refused.body.message).toMatch(/no backup from before this incident/);
+    expect((await list()).length).toBe(rest.length + 1);
   });
 
   it('reports a damaged repository as a clear error and restores nothing', async () => {

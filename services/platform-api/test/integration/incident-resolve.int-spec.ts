@@ -35,7 +35,7 @@ describe('resolving an incident', () => {
     const notifier = new RecordingNotifier();
     const incidents = data.module.get(IncidentsRepository);
     const none = {} as never;
-    const service = new IncidentsService(incidents, data.module.get(TenantsRepository), none, none, none, none, notifier, clock, new LeaseRepository(data.module.get<Connection>(getConnectionToken()), clock));
+    const service = new IncidentsService(incidents, data.module.get(TenantsRepository), none, none, none, none, notifier, clock, new LeaseRepository(data.module.get<Connection>(getConnectionToken()), clock), none, none);
     const opened = await service.open({ cause: 'probe:edge', kind: 'probe', failing: true, title: 'The edge probe is failing', detail: 'The edge probe fails.', probe: 'edge', tenantId: null }, new Date(clock.now().getTime() - 300_000));
     expect(opened).not.toBeNull();
     const operator = { subject: 'opal', audiences: ['operator'], user: { id: '0123456789abcdef01234567' }, isOperator: true, groups: [] } as never;
