@@ -1,3 +1,4 @@
+import { BackupsModule } from '../../src/backups/backups.module';
 import { PlanCatalogModule } from '../../src/plans/plan-catalog.module';
 import type { Actor } from '../../src/auth/actor';
 import { DomainError } from '../../src/common/errors/domain-error';
@@ -12,6 +13,9 @@ import { UsersModule } from '../../src/users/users.module';
 import { UsersRepository } from '../../src/users/users.repository';
 import { openDataModule, type DataModule } from '../support/data-module';
 
+/** What the tenants' service needs, backups (the port taken before terminate and plan changes) included. */
+const MODULES = [PlanCatalogModule, TenantsModule, UsersModule, LiveEventsModule, ProvisioningModule, BackupsModule];
+
 describe('tenants on the real database', () => {
   let data: DataModule;
   let service: TenantsService;
@@ -24,7 +28,7 @@ describe('tenants on the real database', () => {
     (await users.insert({ subject, email: `${subject}@example.test`, name: subject, username: subject, platformAdmin: false, lastSeenAt: null })).user;
 
   beforeAll(async () => {
-    data = await openDataModule('tenants', [PlanCatalogModule, TenantsModule, UsersModule, LiveEventsModule, ProvisioningModule]);
+    data = await openDataModule('tenants', MODULES);
     service = data.module.get(TenantsService);
     repository = data.module.get(TenantsRepository);
     memberships = data.module.get(MembershipsRepository);
@@ -90,7 +94,7 @@ describe('tenants on the real database', () => {
 
   it('loses no write when two API processes write one tenant at once, a hundred times over', async () => {
     // A second process on the same database: its own repository, its own in-process queue.
-    const other = await openDataModule('tenants', [PlanCatalogModule, TenantsModule, UsersModule, LiveEventsModule, ProvisioningModule], { uri: data.uri });
+    const other = await openDataModule('tenants', MODULES, { uri: data.uri });
     try {
       const elsewhere = other.module.get(TenantsRepository);
       const { id } = await repository.create({ slug: 'two-processes', name: 'Two', plan: 'free', status: 'pending', industry: null, brandColor: null });
