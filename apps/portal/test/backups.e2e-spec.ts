@@ -28,6 +28,8 @@ describe('tenant backups in the portal and the console', () => {
     const page = await context.newPage();
     watchConsole(page, origin, consoleErrors);
     await signInWithBrowser(page, origin, username, next);
+    // The console lands on its dashboard after signing in, whatever page was asked for: go there.
+    if (new URL(page.url()).pathname !== next) await page.goto(new URL(next, origin).toString());
     return page;
   }
 
@@ -84,9 +86,7 @@ describe('tenant backups in the portal and the console', () => {
     await inspectPage(page, 'portal', 'tenant-backups-restored');
   });
 
-  // Skipped: on the last run the console's Backups section never showed its "Into a new tenant" button (not yet understood; the API
-  // side is proven by services/platform-api/test/e2e/backups.e2e-spec.ts). To be fixed before it counts as tested.
-  it.skip('lets an operator restore a backup into a new tenant from the console', async () => {
+  it('lets an operator restore a backup into a new tenant from the console', async () => {
     const page = await as(stack.operatorOrigin, 'opal', `/tenants/${A}`);
     const section = page.locator('[data-test=backups]');
     await section.locator('[data-test=backup-restore-new]').first().waitFor({ timeout: 60_000 });
