@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import Docker from 'dockerode';
+import { ensureRootfsImage } from './rootfs-image';
 
 const run = promisify(execFile);
 
@@ -50,25 +50,5 @@ export async function backupRootfsTarball(output: string, restic = '/usr/bin/res
 
 /** The image on the engine at `socket` (the test engine: Podman), imported once. */
 export async function ensureBackupImage(socket: string, name = BACKUP_IMAGE): Promise<void> {
-  const docker = new Docker({ socketPath: socket });
-  const present = await docker
-    .getImage(name)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
-  if (present) return;
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
-  try {
-    const tarball = join(dir, 'rootfs.tar');
-    await backupRootfsTarball(tarball);
-    // The name goes whole in `repo`: Podman's import ignores a separate `tag`.
-    const stream = await docker.importImage(createReadStream(tarball), { repo: name });
-    const events = await new Promise<{ error?: string }[]>((done, fail) => docker.modem.followProgress(stream, (error: Error | null, output: unknown[]) => (error ? fail(error) : done(output as never))));
-    const failed = events.find((event) => event.error);
-    if (failed) throw new Error(`importing ${name}: ${failed.error}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await ensureRootfsImage(socket, name, (output) => backupRootfsTarball(output));
 }

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { chownSync, copyFileSync, createReadStream, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import Docker from 'dockerode';
+import { ensureRootfsImage } from './rootfs-image';
 
 const run = promisify(execFile);
 const SCRIPTS = resolve(__dirname, '../images/workspace-services');
@@ -43,25 +43,5 @@ export async function servicesWorkspaceRootfsTarball(output: string): Promise<vo
 
 /** The image on the engine at `socket` (the test engine: Podman), imported once. */
 export async function ensureServicesWorkspaceImage(socket: string, name = SERVICES_WORKSPACE_IMAGE): Promise<void> {
-  const docker = new Docker({ socketPath: socket });
-  const present = await docker
-    .getImage(name)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
-  if (present) return;
-  const dir = mkdtempSync(join(tmpdir(), 'tessera-services-image-'));
-  try {
-    const tarball = join(dir, 'rootfs.tar');
-    await servicesWorkspaceRootfsTarball(tarball);
-    // The name goes whole in `repo`: Podman's import ignores a separate `tag` (seen: it named the image `:latest`).
-    const stream = await docker.importImage(createReadStream(tarball), { repo: name, changes: ['USER 65534:65534'] });
-    const events = await new Promise<{ error?: string }[]>((done, fail) => docker.modem.followProgress(stream, (error: Error | null, output: unknown[]) => (error ? fail(error) : done(output as never))));
-    const failed = events.find((event) => event.error);
-    if (failed) throw new Error(`importing ${name}: ${failed.error}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await ensureRootfsImage(socket, name, (output) => servicesWorkspaceRootfsTarball(output), ['USER 65534:65534']);
 }
