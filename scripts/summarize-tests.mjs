@@ -26,7 +26,8 @@ for (const file of readdirSync(folder).filter((name) => name.endsWith('.json')).
     const bad = tests.filter((t) => t.status === 'failed').length + (suite.status === 'failed' && tests.every((t) => t.status !== 'failed') ? 1 : 0);
     passed += good;
     failed += bad;
-    lines.push(`${bad ? 'FAIL' : 'ok  '} ${file.replace(/\.json$/, '')}: ${suite.name.split('/').slice(-3).join('/')} (${good} passed, ${bad} failed)`);
+    const seconds = suite.endTime && suite.startTime ? ` in ${Math.round((suite.endTime - suite.startTime) / 1000)} s` : '';
+    lines.push(`${bad ? 'FAIL' : 'ok  '} ${file.replace(/\.json$/, '')}: ${suite.name.split('/').slice(-3).join('/')} (${good} passed, ${bad} failed${seconds})`);
   }
 }
 

@@ -1,73 +1,172 @@
 #!/usr/bin/env bash
 # The second command: installs what the tests need, then runs lint, typecheck
-# and the unit, integration and e2e tests of every package. The last line is
-# the total: "N passed, N failed". Exits non-zero when anything failed.
+# and the unit, integration and e2e tests of every package, and every
+# benchmark's smoke mode. The last line is the total: "N passed, N failed".
+# Exits non-zero when anything failed.
+#
+# Once everything is built, three lanes run side by side (docs/development.md#tests),
+# because most of a test's time is spent waiting on processes, engines and a
+# browser, not computing:
+#   checks   lint, then typecheck;
+#   host     the tests of the packages and services on the host's Podman, then
+#            every benchmark's smoke mode;
+#   apps     the two apps' browser tests, in a network namespace of their own
+#            with a Podman of their own (storage, networks, addresses), so the
+#            two lanes' workspaces, which carry the same slugs, never meet.
+# Without root (no network namespaces) the lanes run one after the other.
+#
+#   scripts/test.sh                 everything
+#   scripts/test.sh --lane apps     one lane alone (checks, host or apps), after the installs and the build
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 
-ensure_toolchain || { echo "0 passed, 1 failed"; exit 1; }
+only_lane=""
+[ "${1:-}" = "--lane" ] && only_lane="${2:-}"
+case "$only_lane" in "" | checks | host | apps) ;; *) log "unknown lane: $only_lane (checks, host or apps)"; exit 2 ;; esac
+
 cd "$ROOT"
 REPORTS="$ROOT/reports"
-rm -rf "$REPORTS" && mkdir -p "$REPORTS"
+CHECKS="$REPORTS/checks.txt"
 
-checks=()
-check() { # name, command…: one check that passes or fails as a whole
+# One check that passes or fails as a whole, recorded in a file so that lanes
+# running as other processes add to the same total.
+record() { printf '%s:%s\n' "$1" "$2" >>"$CHECKS"; }
+check() { # name, command…
   local name="$1"; shift
   log "$name"
-  if "$@"; then checks+=("$name:passed"); else checks+=("$name:failed"); fi
+  if "$@"; then record "$name" passed; else record "$name" failed; fi
 }
 
-# The container engine the provisioning tests run against (Podman's Docker API).
-engine_socket="${TESSERA_TEST_ENGINE_SOCKET:-/tmp/tessera-test-engine-$$.sock}"
-engine_pid=""
-if ensure_podman && ensure_restic && engine_pid="$(start_podman "$engine_socket")" && build_workspace_image; then
-  export TESSERA_TEST_ENGINE_SOCKET="$engine_socket"
-else
-  checks+=("container engine (Podman) for the provisioning tests:failed")
+# A package's tests, each writing a Jest-format JSON report, under a ceiling so
+# one hung suite cannot keep the run from its summary.
+package_tests() { # package folder
+  local dir="$1" name status
+  name="$(basename "$dir")"
+  node -e 'process.exit(require(process.argv[1]).scripts?.["test:ci"] ? 0 : 1)' "$ROOT/$dir/package.json" || return 0
+  log "tests: $name"
+  (cd "$ROOT/$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-20m}" pnpm run test:ci)
+  status=$?
+  [ "$status" -eq 124 ] && record "tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-20m})" failed
+  [ -f "$REPORTS/$name.json" ] || record "tests of $name (no report: the runner crashed)" failed
+  return 0
+}
+
+lane_checks() {
+  check lint pnpm lint
+  check typecheck pnpm typecheck
+}
+
+# The host's Podman: the provisioning tests' engine, and the benchmarks'.
+lane_host() {
+  local socket="${TESSERA_TEST_ENGINE_SOCKET:-/tmp/tessera-test-engine-$$.sock}" pid="" dir
+  if pid="$(start_podman "$socket")" && build_workspace_image; then
+    export TESSERA_TEST_ENGINE_SOCKET="$socket"
+  else
+    record "container engine (Podman) for the provisioning tests" failed
+  fi
+  for dir in packages/* services/*; do
+    [ -f "$dir/package.json" ] && package_tests "$dir"
+  done
+  # Every benchmark in its smoke mode (a second or two of each measurement at
+  # small sizes, no targets), and the benchmarks' own tests, so none stops
+  # starting unnoticed (docs/benchmarks.md).
+  bench_smoke_stage
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  return 0
+}
+
+# The apps' browser tests on a Podman whose storage, network definitions and
+# state live in a folder of this run's, removed afterwards.
+lane_apps() {
+  local data pid="" dir
+  data="$(mktemp -d /var/tmp/tessera-apps-engine.XXXXXX)"
+  PODMAN=(podman --root "$data/storage" --runroot "$data/run" --tmpdir "$data/tmp" --network-config-dir "$data/networks")
+  if pid="$(start_podman "$data/podman.sock")" && build_workspace_image; then
+    export TESSERA_TEST_ENGINE_SOCKET="$data/podman.sock"
+  else
+    record "container engine (Podman) for the apps' tests" failed
+  fi
+  for dir in apps/*; do
+    [ -f "$dir/package.json" ] && package_tests "$dir"
+  done
+  "${PODMAN[@]}" rm --all --force --time 0 >/dev/null 2>&1
+  "${PODMAN[@]}" system reset --force >/dev/null 2>&1
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  rm -rf "$data"
+  return 0
+}
+
+if [ -n "${TESSERA_IN_LANE:-}" ]; then # this process is one lane of a run (below)
+  "lane_$only_lane"
+  exit 0
 fi
-trap '[ -n "$engine_pid" ] && kill "$engine_pid" 2>/dev/null' EXIT
+
+ensure_toolchain || { echo "0 passed, 1 failed"; exit 1; }
+rm -rf "$REPORTS" && mkdir -p "$REPORTS" && : >"$CHECKS"
+
+ensure_podman || record "Podman for the provisioning tests" failed
+ensure_restic || record "restic for the backup tests" failed
 # Docker Engine from Debian, for the Docker Engine and Swarm harness in packages/testing
 # (its daemons run in network namespaces of their own; none in the host's).
-ensure_docker || checks+=("Docker Engine (docker.io) for the Docker and Swarm tests:failed")
-# The browser the portal's tests drive (Debian's Chromium, through playwright-core).
-ensure_chromium || checks+=("Chromium for the browser tests:failed")
+ensure_docker || record "Docker Engine (docker.io) for the Docker and Swarm tests" failed
+# The browser the apps' tests drive (Debian's Chromium, through playwright-core).
+ensure_chromium || record "Chromium for the browser tests" failed
 # The real reverse proxy the edge tests put in front of the workspaces.
-ensure_traefik || checks+=("Traefik for the edge tests:failed")
-ensure_compose_check || checks+=("the compose-file check:failed")
+ensure_traefik || record "Traefik for the edge tests" failed
+ensure_compose_check || record "the compose-file check" failed
 # The real SMTP server the notification tests send to and read back (MAILPIT_BIN).
-ensure_mailpit || checks+=("Mailpit for the notification tests:failed")
+ensure_mailpit || record "Mailpit for the notification tests" failed
 # The S3-compatible server the S3 path of workspace backups is tested against (GOFAKES3_BIN).
-ensure_gofakes3 || checks+=("gofakes3 for the S3 backup tests:failed")
+ensure_gofakes3 || record "gofakes3 for the S3 backup tests" failed
 # The real DNS server the custom-domain tests publish their TXT records on.
-ensure_dnsmasq || checks+=("dnsmasq for the custom-domain tests:failed")
-# What the benchmarks compare Tessera with, for their smoke stage below.
-ensure_redis || checks+=("redis-server for the route-source benchmark:failed")
-ensure_oauth2_proxy || checks+=("oauth2-proxy for the edge-auth benchmark:failed")
-ensure_postgres || checks+=("PostgreSQL for the Unleash benchmark:failed")
-ensure_unleash || checks+=("unleash-server for the Unleash benchmark:failed")
+ensure_dnsmasq || record "dnsmasq for the custom-domain tests" failed
+# What the benchmarks compare Tessera with, for their smoke stage.
+ensure_redis || record "redis-server for the route-source benchmark" failed
+ensure_oauth2_proxy || record "oauth2-proxy for the edge-auth benchmark" failed
+ensure_postgres || record "PostgreSQL for the Unleash benchmark" failed
+ensure_unleash || record "unleash-server for the Unleash benchmark" failed
 
-check lint pnpm lint
-check typecheck pnpm typecheck
-# dev-idp runs as a built process in the tests, as it does for real.
+# dev-idp and the apps run as built processes in the tests, as they do for real.
 check build pnpm -r run build
 
-# Each package with a `test:ci` script writes a Jest-format JSON report.
-for dir in packages/* services/* apps/*; do
-  [ -f "$dir/package.json" ] || continue
-  node -e 'process.exit(require(process.argv[1]).scripts?.["test:ci"] ? 0 : 1)' "$ROOT/$dir/package.json" || continue
-  name="$(basename "$dir")"
-  log "tests: $name"
-  # A ceiling per package, so one hung suite cannot keep the run from its summary.
-  (cd "$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-20m}" pnpm run test:ci)
-  status=$?
-  [ "$status" -eq 124 ] && checks+=("tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-20m}):failed")
-  [ -f "$REPORTS/$name.json" ] || checks+=("tests of $name (no report: the runner crashed):failed")
-done
+# Runs a lane as a process of its own, its output in reports/lane-<name>.log,
+# printed whole when it ends; the apps' lane in a network namespace of its own.
+lane_pids=()
+start_lane() { # name, "own-network" or ""
+  local name="$1" ns="" log_file="$REPORTS/lane-$1.log" command=(env TESSERA_IN_LANE=1 bash "$ROOT/scripts/test.sh" --lane "$1")
+  if [ "$2" = own-network ]; then
+    ns="tessera-ci-$1-$$"
+    ip netns add "$ns" && ip netns exec "$ns" ip link set lo up || { record "a network namespace for the $1 lane" failed; return 1; }
+    # nsenter, not `ip netns exec`, which mounts a sysfs of its own and hides the cgroups Podman needs.
+    command=(nsenter "--net=/run/netns/$ns" "${command[@]}")
+  fi
+  (
+    started=$SECONDS
+    "${command[@]}" >"$log_file" 2>&1
+    [ -n "$ns" ] && ip netns delete "$ns"
+    printf '\n===== lane %s (%s s) =====\n' "$name" "$((SECONDS - started))"
+    cat "$log_file"
+  ) &
+  lane_pids+=($!)
+}
 
-# Every benchmark in its smoke mode (a second or two of each measurement at
-# small sizes, no targets), and the benchmarks' own tests, so none stops
-# starting unnoticed (docs/benchmarks.md). Each is one check; each runs in a
-# process group of its own, ended with it.
-bench_smoke_stage
+if [ -n "$only_lane" ]; then
+  TESSERA_IN_LANE=1 "lane_$only_lane"
+elif [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && command -v nsenter >/dev/null; then
+  log "three lanes side by side: checks, host, apps (each printed whole when it ends)"
+  start_lane checks ""
+  start_lane host ""
+  apps_apart=true
+  start_lane apps own-network || apps_apart=false
+  wait "${lane_pids[@]}"
+  # Without a namespace of its own, the apps' engine would share the host's bridges: after the others.
+  [ "$apps_apart" = true ] || TESSERA_IN_LANE=1 lane_apps
+else
+  log "no network namespaces without root: the lanes run one after the other"
+  TESSERA_IN_LANE=1 lane_checks
+  TESSERA_IN_LANE=1 lane_host
+  TESSERA_IN_LANE=1 lane_apps
+fi
 
+mapfile -t checks <"$CHECKS"
 node "$ROOT/scripts/summarize-tests.mjs" "$REPORTS" "${checks[@]}"
