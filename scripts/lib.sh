@@ -88,67 +88,52 @@ ensure_traefik() {
   export TRAEFIK_BIN
 }
 
+# A Go program installed with `go install <package>@<version>` from the Go
+# module proxy (no wrapper module: its module has no replace directives),
+# static (no cgo), built once into $TESSERA_TOOLS/<name>-<version>/<name>;
+# prints its path. Returns non-zero without Go.
+go_install_tool() { # name, version, package, [ldflags]
+  local name="$1" version="$2" package="$3" ldflags="${4:--s -w}"
+  local dir="$TESSERA_TOOLS/$1-$2"
+  if [ ! -x "$dir/$name" ]; then
+    command -v go >/dev/null || { log "Go is needed to build $name"; return 1; }
+    log "building $name $version into $dir (once)"
+    rm -rf "$dir/.build" && mkdir -p "$dir/.build"
+    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath -ldflags "$ldflags" "$package@$version") >&2 || return 1
+    # The one binary go install wrote, whatever the package's last path element (oauth2-proxy/v7 writes oauth2-proxy).
+    mv "$dir/.build/"* "$dir/$name" && rmdir "$dir/.build"
+  fi
+  echo "$dir/$name"
+}
+
 # oauth2-proxy, the forwardAuth service bench/edge-auth compares Tessera's edge
-# with: built from the Go module proxy by version into
-# .tools/oauth2-proxy-<version>/. `go install` of the exact version works here
-# (no wrapper module: the module has no replace directives); about a minute
-# on a warm Go cache, several on a cold one. Returns non-zero without Go.
+# with; about a minute on a warm Go cache, several on a cold one.
 OAUTH2_PROXY_VERSION=v7.15.6
 ensure_oauth2_proxy() {
-  local dir="$TESSERA_TOOLS/oauth2-proxy-$OAUTH2_PROXY_VERSION"
-  OAUTH2_PROXY_BIN="$dir/oauth2-proxy"
-  if [ ! -x "$OAUTH2_PROXY_BIN" ]; then
-    command -v go >/dev/null || { log "Go is needed to build oauth2-proxy"; return 1; }
-    log "building oauth2-proxy $OAUTH2_PROXY_VERSION into $dir (once)"
-    mkdir -p "$dir/.build"
-    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath \
-      -ldflags "-s -w -X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=$OAUTH2_PROXY_VERSION" \
-      "github.com/oauth2-proxy/oauth2-proxy/v7@$OAUTH2_PROXY_VERSION") >&2 || return 1
-    mv "$dir/.build/oauth2-proxy" "$OAUTH2_PROXY_BIN" && rmdir "$dir/.build"
-  fi
+  OAUTH2_PROXY_BIN="$(go_install_tool oauth2-proxy "$OAUTH2_PROXY_VERSION" github.com/oauth2-proxy/oauth2-proxy/v7 \
+    "-s -w -X github.com/oauth2-proxy/oauth2-proxy/v7/pkg/version.VERSION=$OAUTH2_PROXY_VERSION")" || return 1
   export OAUTH2_PROXY_BIN OAUTH2_PROXY_VERSION
 }
 
 # Mailpit, the SMTP server tests and scripts/dev.sh send notification email to
-# (read back through its JSON API, /api/v1/messages): built from the Go module
-# proxy by version into $TESSERA_TOOLS/mailpit-<version>/ (no wrapper module;
-# about 1.5 min cold). Its web UI is not in the module; the API and SMTP are.
-# MAILPIT_BIN set beforehand is used as it is. Returns non-zero without Go.
+# (read back through its JSON API, /api/v1/messages); about 1.5 min cold. Its
+# web UI is not in the module; the API and SMTP are. MAILPIT_BIN set
+# beforehand is used as it is.
 MAILPIT_VERSION=v1.33.1
 ensure_mailpit() {
-  local dir="$TESSERA_TOOLS/mailpit-$MAILPIT_VERSION"
   if [ -n "${MAILPIT_BIN:-}" ] && [ -x "$MAILPIT_BIN" ]; then export MAILPIT_BIN; return 0; fi
-  MAILPIT_BIN="$dir/mailpit"
-  if [ ! -x "$MAILPIT_BIN" ]; then
-    command -v go >/dev/null || { log "Go is needed to build Mailpit"; return 1; }
-    log "building Mailpit $MAILPIT_VERSION into $dir (once)"
-    mkdir -p "$dir/.build"
-    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath \
-      -ldflags "-s -w -X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION" \
-      "github.com/axllent/mailpit@$MAILPIT_VERSION") >&2 || return 1
-    mv "$dir/.build/mailpit" "$MAILPIT_BIN" && rmdir "$dir/.build"
-  fi
+  MAILPIT_BIN="$(go_install_tool mailpit "$MAILPIT_VERSION" github.com/axllent/mailpit \
+    "-s -w -X github.com/axllent/mailpit/config.Version=$MAILPIT_VERSION")" || return 1
   export MAILPIT_BIN MAILPIT_VERSION
 }
 
 # gofakes3, the S3-compatible server the S3 path of workspace backups is
-# tested against (restic's s3: backend, from the backup helper): `go install`
-# of the exact version from the Go module proxy into
-# .tools/gofakes3-<version>/ (no wrapper module: it has no replace
-# directives); about 5 minutes on a cold Go cache here. GOFAKES3_BIN.
+# tested against (restic's s3: backend, from the backup helper); about 5
+# minutes on a cold Go cache here. GOFAKES3_BIN set beforehand is used as it is.
 GOFAKES3_VERSION=v1.2.0
 ensure_gofakes3() {
-  local dir="$TESSERA_TOOLS/gofakes3-$GOFAKES3_VERSION"
   if [ -n "${GOFAKES3_BIN:-}" ] && [ -x "$GOFAKES3_BIN" ]; then export GOFAKES3_BIN; return 0; fi
-  GOFAKES3_BIN="$dir/gofakes3"
-  if [ ! -x "$GOFAKES3_BIN" ]; then
-    command -v go >/dev/null || { log "Go is needed to build gofakes3"; return 1; }
-    log "building gofakes3 $GOFAKES3_VERSION into $dir (once)"
-    mkdir -p "$dir/.build"
-    (cd "$dir" && CGO_ENABLED=0 GOBIN="$dir/.build" go install -trimpath -ldflags "-s -w" \
-      "github.com/johannesboyne/gofakes3/cmd/gofakes3@$GOFAKES3_VERSION") >&2 || return 1
-    mv "$dir/.build/gofakes3" "$GOFAKES3_BIN" && rmdir "$dir/.build"
-  fi
+  GOFAKES3_BIN="$(go_install_tool gofakes3 "$GOFAKES3_VERSION" github.com/johannesboyne/gofakes3/cmd/gofakes3)" || return 1
   export GOFAKES3_BIN
 }
 

@@ -58,6 +58,8 @@ export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined) return '–';
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
   if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
+  // Nothing is "0 KB", never rounded up to a kilobyte that is not there.
+  if (bytes <= 0) return '0 KB';
   return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
