@@ -20,7 +20,7 @@ import {
 import type { NodeAvailability } from '@tessera/contracts';
 import { IntegrationError } from '../integration-error';
 import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL } from './container-nodes.port';
-import { dialLogs, engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
+import { boundCalls, dialLogs, engineCall, sharedRead, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 
 const MB = 1024 * 1024;
 /** Placement constraint that keeps a workspace on the node holding its data volume. */
@@ -33,6 +33,8 @@ export interface SwarmRuntimeOptions {
   edgeContainer: string | null;
   /** How often `watch` reads the tasks (a Swarm's event stream has no task events on API 1.41). */
   watchPollMs?: number;
+  /** Calls to the manager in flight at once (default 4); the others wait their turn (see boundCalls). */
+  maxCalls?: number;
 }
 
 /*
@@ -111,7 +113,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
 
   constructor(private readonly options: SwarmRuntimeOptions) {
     super();
-    this.docker = new Docker({ socketPath: options.socketPath, timeout: 30_000 });
+    this.docker = boundCalls(new Docker({ socketPath: options.socketPath, timeout: 30_000 }), options.maxCalls ?? 4);
     this.streaming = new Docker({ socketPath: options.socketPath });
   }
 
@@ -407,9 +409,8 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     return listTasks(this.docker, filters);
   }
 
-  private nodes(): Promise<SwarmNode[]> {
-    return listNodes(this.docker);
-  }
+  /** The nodes: concurrent reconciles share one read of them. */
+  private readonly nodes = sharedRead(() => listNodes(this.docker));
 }
 
 /** Every workspace service: labelled with a tenant and named after that tenant's slug. */
