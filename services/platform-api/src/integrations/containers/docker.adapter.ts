@@ -35,8 +35,15 @@ const MB = 1024 * 1024;
 export interface DockerRuntimeOptions {
   /** The engine's API socket (Docker Engine or Podman). */
   socketPath: string;
-  /** Publish each workspace port on 127.0.0.1, for an edge on the host. */
+  /** Publish each workspace port on the host (on `publishAddress`), for an edge on the host. */
   publishPorts: boolean;
+  /**
+   * The engine host's address the ports are published on and the edge reaches
+   * them at (default 127.0.0.1). Another address when the engine's loopback
+   * is not the edge's: an engine in a network namespace of its own, or on
+   * another machine.
+   */
+  publishAddress?: string;
   /** The edge's container (Traefik), joined to every tenant network; null when the edge reaches published ports. */
   edgeContainer: string | null;
 }
@@ -385,7 +392,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
         NanoCpus: Math.round(spec.cpus * 1e9),
         PidsLimit: spec.pids,
         RestartPolicy: { Name: 'unless-stopped' },
-        ...(this.options.publishPorts ? { PortBindings: Object.fromEntries(ports.map((port) => [port, [{ HostIp: '127.0.0.1', HostPort: '' }]])) } : {}),
+        ...(this.options.publishPorts ? { PortBindings: Object.fromEntries(ports.map((port) => [port, [{ HostIp: this.publishAddress, HostPort: '' }]])) } : {}),
       },
     };
   }
@@ -418,12 +425,16 @@ export class DockerContainerRuntime extends ContainerRuntime {
     this.edgeAttached.add(network);
   }
 
-  /** Per port: the published address on 127.0.0.1 (publishPorts), else the container's name on its network. */
+  private get publishAddress(): string {
+    return this.options.publishAddress ?? '127.0.0.1';
+  }
+
+  /** Per port: the published address (publishPorts), else the container's name on its network. */
   private endpointsOf(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): Record<number, string> {
     return Object.fromEntries(
       spec.ports.map((port) => {
         const published = container.NetworkSettings.Ports?.[`${port}/tcp`]?.[0]?.HostPort;
-        return [port, this.options.publishPorts && published ? `http://127.0.0.1:${published}` : `http://${workspaceNames(spec.slug).container}:${port}`];
+        return [port, this.options.publishPorts && published ? `http://${this.publishAddress}:${published}` : `http://${workspaceNames(spec.slug).container}:${port}`];
       }),
     );
   }
