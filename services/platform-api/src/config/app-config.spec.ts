@@ -107,15 +107,6 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...valid, AUTH_ISSUERS: JSON.stringify([issuer('operator')]) }).auth.issuers).toEqual([issuer('operator')]);
   });
 
-  it('turns workspace backups off on a Swarm, saying why, while still checking their settings', () => {
-    const backups = { BACKUP_PASSWORD: 'a long enough password' };
-    expect(loadConfig({ ...valid, ...backups }).backups.repository).not.toBeNull();
-    const swarm = loadConfig({ ...valid, ...backups, CONTAINER_RUNTIME: 'swarm' }).backups;
-    expect(swarm.repository).toBeNull();
-    expect(swarm.disabledReason).toMatch(/not supported on a Docker Swarm/);
-    expect(() => loadConfig({ ...valid, BACKUP_PASSWORD: 'short', CONTAINER_RUNTIME: 'swarm' })).toThrow(/BACKUP_PASSWORD must be at least 12/);
-  });
-
   it('says how the whole list reads when thrown', () => {
     expect(() => loadConfig({})).toThrow(/Invalid configuration:\n {2}- MONGODB_URI is required/);
   });

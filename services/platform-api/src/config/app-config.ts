@@ -415,7 +415,7 @@ export function loadConfig(env: Env): AppConfig {
       keep: integer('PLATFORM_BACKUP_KEEP', 14, 1, 1_000),
       intervalMs: integer('PLATFORM_BACKUP_INTERVAL_HOURS', 0, 0, 24 * 366) * 3_600_000,
     },
-    backups: backupsConfig(env, problems, integer, runtime === 'swarm'),
+    backups: backupsConfig(env, problems, integer),
     notifications: {
       smtpUrl,
       from: mailFrom,
@@ -436,7 +436,7 @@ export function loadConfig(env: Env): AppConfig {
 }
 
 /** BACKUP_*: the restic repositories of workspace backups (docs/deploy.md#workspace-backups). */
-function backupsConfig(env: Env, problems: string[], integer: (name: string, fallback: number, min: number, max: number) => number, onSwarm: boolean): AppConfig['backups'] {
+function backupsConfig(env: Env, problems: string[], integer: (name: string, fallback: number, min: number, max: number) => number): AppConfig['backups'] {
   const checkMs = integer('BACKUP_CHECK_SECONDS', 300, 0, 86_400) * 1_000;
   const password = env['BACKUP_PASSWORD']?.trim() ?? '';
   const location = env['BACKUP_REPOSITORY']?.trim() || 'tessera-backups';
@@ -453,20 +453,8 @@ function backupsConfig(env: Env, problems: string[], integer: (name: string, fal
   } else if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(location)) {
     problems.push(`BACKUP_REPOSITORY must be the name of an engine volume (letters, digits, _ . -) or s3:http(s)://host/bucket, got "${location}"`);
   }
-  // The settings are still checked, so that they are right on the day a Swarm runs backups.
-  if (onSwarm) return { repository: null, disabledReason: SWARM_BACKUPS_REASON, checkMs };
   return { repository: { location, password, s3, image }, disabledReason: null, checkMs };
 }
-
-/**
- * Why workspace backups are off on a Swarm: the helper must run on the node
- * that holds the data volume, as a task of that node, which Tessera does not
- * start yet. With no repository the schedule runs no pass (no failure is
- * recorded or notified every pass), a backup asked for is refused with this
- * sentence, and the safety backups before terminate and plan change say
- * they were skipped with it.
- */
-export const SWARM_BACKUPS_REASON = 'Workspace backups are not supported on a Docker Swarm yet (CONTAINER_RUNTIME=swarm): back up the data volumes on the nodes as docs/deploy.md says';
 
 /** The most services one workspace may declare. */
 const MAX_SERVICES = 10;
