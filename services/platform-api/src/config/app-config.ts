@@ -74,6 +74,8 @@ export class AppConfig {
     command: string[];
     services: Record<Plan, WorkspaceService[]>;
     publishPorts: boolean;
+    /** The engine host's address ports are published on and the edge reaches them at (WORKSPACE_PUBLISH_ADDRESS, default 127.0.0.1). */
+    publishAddress: string;
     /** The edge's container (Traefik), joined to every tenant network; null when the edge reaches published ports. */
     edgeContainer: string | null;
     /** Seconds without a request before a workspace is put to sleep, by plan; 0 = never. */
@@ -270,6 +272,10 @@ export function loadConfig(env: Env): AppConfig {
     PLANS.map((plan) => [plan, integer(`WORKSPACE_IDLE_SECONDS_${plan.toUpperCase()}`, defaultIdle, 0, 30 * 24 * 3_600)]),
   ) as Record<Plan, number>;
   const runtime = text('CONTAINER_RUNTIME', 'engine');
+  const publishAddress = text('WORKSPACE_PUBLISH_ADDRESS', '127.0.0.1');
+  if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(publishAddress) || publishAddress.split('.').some((part) => Number(part) > 255) || publishAddress === '0.0.0.0') {
+    problems.push(`WORKSPACE_PUBLISH_ADDRESS must be the IPv4 address the edge reaches published ports at (not 0.0.0.0), got "${publishAddress}"`);
+  }
   if (runtime !== 'engine' && runtime !== 'swarm') problems.push(`CONTAINER_RUNTIME must be engine or swarm, got "${runtime}"`);
   const defaultPlacement = parsePlacement('WORKSPACE_PLACEMENT', env['WORKSPACE_PLACEMENT'], [], problems);
   const placement = Object.fromEntries(
@@ -347,6 +353,7 @@ export function loadConfig(env: Env): AppConfig {
       command: (env['WORKSPACE_COMMAND']?.trim() || '/bin/busybox httpd -f -p 8080 -h /srv').split(/\s+/),
       services,
       publishPorts: flag('WORKSPACE_PUBLISH_PORTS'),
+      publishAddress,
       edgeContainer: optional('WORKSPACE_EDGE_CONTAINER'),
       idleSeconds,
       idleCheckMs: integer('WORKSPACE_IDLE_CHECK_SECONDS', 60, 0, 3_600) * 1_000,

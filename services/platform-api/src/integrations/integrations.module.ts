@@ -36,7 +36,7 @@ export const INTEGRATION_PROVIDERS: Provider[] = [
     useFactory: ({ workspace }: AppConfig) => {
       if (!workspace.engineSocket) return new DisabledContainerRuntime();
       if (workspace.runtime === 'swarm') return new SwarmContainerRuntime({ socketPath: workspace.engineSocket, edgeContainer: workspace.edgeContainer });
-      return new DockerContainerRuntime({ socketPath: workspace.engineSocket, publishPorts: workspace.publishPorts, edgeContainer: workspace.edgeContainer });
+      return new DockerContainerRuntime({ socketPath: workspace.engineSocket, publishPorts: workspace.publishPorts, publishAddress: workspace.publishAddress, edgeContainer: workspace.edgeContainer });
     },
   },
   {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DnsServer, testEngineSocket } from '@tessera/testing';
+import { DnsServer, startDockerEngine, testEngineSocket } from '@tessera/testing';
 import { parse } from 'yaml';
 import { TENANT_LABEL, SLUG_LABEL, workspaceNames } from '../../src/integrations/containers/container-runtime.port';
 import { provisioned, startAppWithDevIdp } from '../support/app';
@@ -21,17 +21,48 @@ interface RouteFile {
   };
 }
 
+/** An engine the contract runs on: its API socket, the address its published ports answer the host at, and how to leave it. */
+interface ContractEngine {
+  socket: string;
+  publishAddress: string;
+  dispose(docker: Docker, slugs: string[]): Promise<void>;
+}
+
 /**
- * Provisioning on a real engine (Podman's Docker API) and real route files,
- * with the identity group in dev-idp: the whole path a tenant takes.
+ * The runtime contract on each engine Tessera runs workspaces on with one
+ * host: Podman (the tests' shared engine) and Docker Engine from Debian (its
+ * own daemon for this file, in a network namespace, through the harness in
+ * packages/testing). Its published ports answer on the node's address: the
+ * host cannot reach the namespace's loopback, hence WORKSPACE_PUBLISH_ADDRESS.
+ * The Swarm adapter passes the same contract in
+ * test/integration/swarm-runtime.int-spec.ts (which says what differs there).
+ */
+const ENGINES: { name: string; start: () => Promise<ContractEngine> }[] = [
+  {
+    name: 'Podman',
+    start: () => Promise.resolve({ socket: testEngineSocket(), publishAddress: '127.0.0.1', dispose: (docker, slugs) => removeTenantObjects(docker, slugs) }),
+  },
+  {
+    name: 'Docker Engine',
+    start: async () => {
+      const engine = await startDockerEngine({ defaultBridge: true });
+      return { socket: engine.socket, publishAddress: engine.address, dispose: () => engine.stop() };
+    },
+  },
+];
+
+/**
+ * Provisioning on a real engine (its Docker API) and real route files, with
+ * the identity group in dev-idp: the whole path a tenant takes.
  */
 jest.setTimeout(60_000);
 
-describe('provisioning on a real engine', () => {
+describe.each(ENGINES)('provisioning on a real engine: $name', ({ start }) => {
   const run = randomBytes(3).toString('hex');
   const slug = (name: string) => `${name}-${run}`;
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-traefik-'));
   let docker: Docker;
+  let engine: ContractEngine | undefined;
   let dns: DnsServer;
   let t: App;
   let owner: string;
@@ -56,7 +87,8 @@ describe('provisioning on a real engine', () => {
     (await t.http().get(`/audit?tenant=${slug(name)}&action=tenant.drift`).set('authorization', `Bearer ${operator}`).expect(200)).body.items as unknown[];
 
   beforeAll(async () => {
-    const socket = testEngineSocket();
+    engine = await start();
+    const socket = engine.socket;
     docker = new Docker({ socketPath: socket });
     dns = await DnsServer.start(['example']);
     t = await startAppWithDevIdp('provisioning', {
@@ -64,6 +96,7 @@ describe('provisioning on a real engine', () => {
       CONTAINER_ENGINE_SOCKET: socket,
       TRAEFIK_DYNAMIC_DIR: dynamicDir,
       WORKSPACE_PUBLISH_PORTS: 'true',
+      WORKSPACE_PUBLISH_ADDRESS: engine.publishAddress,
       BASE_DOMAIN: 'tessera.test',
       EDGE_FORWARD_AUTH_URL: 'http://platform-api:3000/edge/auth',
       EDGE_TLS_RESOLVER: 'letsencrypt',
@@ -73,11 +106,12 @@ describe('provisioning on a real engine', () => {
     owner = await t.idp.accessToken('owner', 'portal');
     await t.idp.createPerson('operator', { groups: ['platform-admins'] });
     operator = await t.idp.accessToken('operator', 'operator');
-  });
+    // A Docker Engine of its own starts first: a daemon and the workspace image's import.
+  }, 180_000);
   afterAll(async () => {
-    await t.close();
-    await dns.stop();
-    await removeTenantObjects(docker, [defaultTenant, ...['alpha', 'beta', 'gamma', 'delta'].map(slug)]);
+    await t?.close();
+    await dns?.stop();
+    await engine?.dispose(docker, [defaultTenant, ...['alpha', 'beta', 'gamma', 'delta'].map(slug)]);
     rmSync(dynamicDir, { recursive: true, force: true });
   });
 
@@ -195,7 +229,7 @@ describe('provisioning on a real engine', () => {
       ExposedPorts: original.Config.ExposedPorts,
       HostConfig: {
         NetworkMode: original.HostConfig.NetworkMode,
-        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        PortBindings: { '8080/tcp': [{ HostIp: engine!.publishAddress, HostPort: '' }] },
         Mounts: [{ Type: 'volume', Source: `tessera-${slug('alpha')}-data`, Target: '/data' }],
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],

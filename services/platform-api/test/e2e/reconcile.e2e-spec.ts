@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DEV_IDP_CLIENTS, EngineProcess } from '@tessera/testing';
+import { DEV_IDP_CLIENTS, EngineProcess, startDockerEngine, type DockerEngine } from '@tessera/testing';
 import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
 import { ReconcileService } from '../../src/provisioning/reconcile.service';
 import { provisioned, startAppWithDevIdp } from '../support/app';
@@ -27,32 +27,73 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-describe('reconcile when the engine goes down, and from CI', () => {
+/** An engine that can be down: started, stopped, and removed at the end with what it held. */
+interface DownEngine {
+  socket: string;
+  publishAddress: string;
+  start(): Promise<void>;
+  dispose(slugs: string[]): Promise<void>;
+}
+
+/**
+ * On each engine of one host: Podman (a `podman system service` of this
+ * file's, not yet started) and Docker Engine (a daemon of this file's in a
+ * network namespace, through packages/testing, started to import the
+ * workspace image and then stopped).
+ */
+const ENGINES: { name: string; down: () => Promise<DownEngine> }[] = [
+  {
+    name: 'Podman',
+    down: () => {
+      const podman = new EngineProcess();
+      return Promise.resolve({
+        socket: podman.socket,
+        publishAddress: '127.0.0.1',
+        start: () => podman.start(),
+        dispose: async (slugs) => {
+          await removeTenantObjects(new Docker({ socketPath: podman.socket }), slugs).catch(() => undefined);
+          await podman.dispose();
+        },
+      });
+    },
+  },
+  {
+    name: 'Docker Engine',
+    down: async () => {
+      const docker: DockerEngine = await startDockerEngine();
+      await docker.stopDaemon();
+      return { socket: docker.socket, publishAddress: docker.address, start: () => docker.startDaemon(), dispose: () => docker.stop() };
+    },
+  },
+];
+
+describe.each(ENGINES)('reconcile when the engine goes down, and from CI: $name', ({ down }) => {
   const slug = `down-${randomBytes(3).toString('hex')}`;
   const dynamicDir = mkdtempSync(join(tmpdir(), 'tessera-traefik-'));
-  const engine = new EngineProcess();
+  let engine: DownEngine;
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
   let owner: string;
   let cliEnv: Record<string, string>;
   const defaultTenant = `default-${slug}`;
 
   beforeAll(async () => {
-    // The engine is not started yet: the app meets an engine that is down.
+    // The engine is not started yet (or stopped again): the app meets an engine that is down.
+    engine = await down();
     t = await startAppWithDevIdp('reconcile', {
       CONTAINER_ENGINE_SOCKET: engine.socket,
       TRAEFIK_DYNAMIC_DIR: dynamicDir,
       WORKSPACE_PUBLISH_PORTS: 'true',
+      WORKSPACE_PUBLISH_ADDRESS: engine.publishAddress,
       SEED_DEFAULT_TENANT: defaultTenant,
     });
     await t.idp.createPerson('owner');
     owner = await t.idp.accessToken('owner', 'portal');
     const port = (t.app.getHttpServer().address() as AddressInfo).port;
     cliEnv = { TESSERA_API_URL: `http://127.0.0.1:${port}`, TESSERA_ISSUER: t.idp.issuer('ci'), TESSERA_CLIENT_ID: DEV_IDP_CLIENTS.ci.id, TESSERA_CLIENT_SECRET: DEV_IDP_CLIENTS.ci.secret };
-  });
+  }, 180_000);
   afterAll(async () => {
-    await t.close();
-    await removeTenantObjects(new Docker({ socketPath: engine.socket }), [slug, defaultTenant]).catch(() => undefined);
-    await engine.dispose();
+    await t?.close();
+    await engine?.dispose([slug, defaultTenant]);
     rmSync(dynamicDir, { recursive: true, force: true });
   });
 

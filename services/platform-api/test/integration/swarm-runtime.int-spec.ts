@@ -1,4 +1,7 @@
-import { execInContainer, requestFromContainer, requireDockerHost, startSwarm, waitFor, WORKSPACE_IMAGE, type TestSwarm } from '@tessera/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BACKUP_IMAGE, backupRootfsTarball, execInContainer, importImage, requestFromContainer, requireDockerHost, startSwarm, waitFor, WORKSPACE_IMAGE, type TestSwarm } from '@tessera/testing';
 import type Docker from 'dockerode';
 import { workspaceNames, type WorkspaceEngineEvent, type WorkspaceSpec } from '../../src/integrations/containers/container-runtime.port';
 import { SwarmContainerRuntime } from '../../src/integrations/containers/swarm.adapter';
@@ -10,6 +13,23 @@ import { isIntegrationError } from '../../src/integrations/integration-error';
  * one replica, placed by plan constraints and spread, pinned to the node
  * holding their data, stopped by scaling to 0, and read truthfully when
  * their node goes down and comes back.
+ *
+ * The runtime contract that test/e2e/provisioning.e2e-spec.ts and
+ * reconcile.e2e-spec.ts prove on Podman and on one Docker Engine, here on the
+ * Swarm adapter itself (the API over a Swarm is test/e2e/swarm-nodes.e2e-spec.ts):
+ * - provisioning, and hardening read from /proc inside the task: the first test;
+ * - isolation, from inside a task, across nodes: "keeps tenant A's task…";
+ * - drift (a removed service, wrong limits), healed on the data's node: "reports and heals drift…";
+ * - lifecycle (stop, start, restart, with the data): "stops a workspace…", and events;
+ * - 20 concurrent ensures: one service;
+ * - engine down: the manager stopped ("answers that the manager…"), and a node down;
+ * - backups: a helper service on the data's node ("backs up, lists and restores…").
+ * Not here, and why: the route file and identity group of the drift test are
+ * the API's, not the runtime's, and do not depend on the engine; the
+ * container of the same name and its repair is the `displaceForeign` test
+ * (a manager cannot list or remove a node's volumes, so the "data volume of
+ * another tenant's" refusal cannot be read from the manager and is not
+ * claimed); suspend and terminate are stop and status, covered above.
  */
 
 interface Task {
@@ -224,6 +244,63 @@ describe('SwarmContainerRuntime on a real 3-node Swarm', () => {
     expect(lines.map((line) => line.text)).toContain('workspace alpha started');
   });
 
+  it('reports and heals drift on the node holding the data, keeping it: a removed service, a service running the wrong limits', async () => {
+    await untilState('charlie', 'running');
+    const { handle } = await runtime.ensureWorkspace(spec('charlie'));
+    await inWorkspace('charlie', 'echo kept > /data/drift');
+
+    await swarm.manager.getService(workspaceNames('charlie').container).remove();
+    const healed = await runtime.ensureWorkspace(spec('charlie', { handle }));
+    expect(healed.drift).toEqual(['service missing']);
+    expect(nodeOf(healed.handle)).toBe(nodeOf(handle));
+    await untilState('charlie', 'running');
+    expect(await inWorkspace('charlie', 'cat /data/drift')).toBe('kept');
+
+    // Out of band: the same service with a quarter of the memory.
+    const service = (await swarm.manager.getService(workspaceNames('charlie').container).inspect()) as { ID: string; Version: { Index: number }; Spec: { TaskTemplate: { Resources: { Limits: { MemoryBytes: number } } } } };
+    const shrunk = structuredClone(service.Spec);
+    shrunk.TaskTemplate.Resources.Limits.MemoryBytes = 16 * 1024 * 1024;
+    await swarm.manager.getService(service.ID).update({ _query: { version: service.Version.Index }, _body: shrunk } as never);
+    const restored = await runtime.ensureWorkspace(spec('charlie', { handle: healed.handle }));
+    expect(restored.drift).toEqual(['service runs the wrong limits']);
+    expect(restored.handle).toBe(healed.handle);
+    const limits = ((await swarm.manager.getService(service.ID).inspect()) as typeof service).Spec.TaskTemplate.Resources.Limits;
+    expect(limits.MemoryBytes).toBe(64 * 1024 * 1024);
+    expect((await runtime.ensureWorkspace(spec('charlie', { handle: healed.handle }))).drift).toEqual([]);
+    await untilState('charlie', 'running');
+    expect(await inWorkspace('charlie', 'cat /data/drift')).toBe('kept');
+  }, 240_000);
+
+  it('backs up, lists and restores a workspace on the node holding its data with a one-shot helper service, leaving no helper behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
+    try {
+      await backupRootfsTarball(join(dir, 'backup.tar'));
+      await importImage(swarm.nodes, join(dir, 'backup.tar'), BACKUP_IMAGE);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await untilState('charlie', 'running');
+    expect(await inWorkspace('charlie', 'cat /data/drift')).toBe('kept');
+    const repository = { location: 'tessera-backups', password: 'the Swarm test repository', s3: null, image: BACKUP_IMAGE };
+
+    const backup = await runtime.backupVolume(ref('charlie'), repository, ['test']);
+    expect(backup.snapshotId).toMatch(/^[0-9a-f]{64}$/);
+    expect(backup.manifest).toMatchObject({ files: 1 });
+    const listed = await runtime.volumeManifest(ref('charlie'), BACKUP_IMAGE, 10);
+    expect(listed).toMatchObject({ checksum: backup.manifest!.checksum, files: 1 });
+    expect(listed.lines).toEqual([expect.stringMatching(/^[0-9a-f]{64} {2}\.\/drift$/)]);
+
+    await inWorkspace('charlie', 'echo changed > /data/drift; echo new > /data/other');
+    const restored = await runtime.restoreVolume(ref('charlie'), repository, backup.snapshotId, backup.manifest!.checksum);
+    expect(restored.manifest).toEqual(backup.manifest);
+    expect(await inWorkspace('charlie', 'cat /data/drift; ls /data')).toBe('kept\ndrift');
+    await expect(runtime.restoreVolume(ref('charlie'), repository, backup.snapshotId, '0'.repeat(64))).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('nothing was replaced') });
+
+    expect(await runtime.forgetSnapshots(ref('charlie'), repository, 1)).toEqual([backup.snapshotId]);
+    await expect(runtime.backupVolume(ref('nobody'), repository, [])).rejects.toMatchObject({ code: 'not_found' });
+    expect(await swarm.manager.listServices({ filters: JSON.stringify({ label: ['io.tessera.role=backup-helper'] }) })).toEqual([]);
+  }, 300_000);
+
   it("refuses another tenant's service of the same name, and displaces it without touching data", async () => {
     const intruder = { tenantId: 'tenant-other', slug: 'alpha' };
     const refused = await runtime.status(intruder).catch((error: unknown) => error);
@@ -232,4 +309,22 @@ describe('SwarmContainerRuntime on a real 3-node Swarm', () => {
     expect(await runtime.displaceForeign(intruder)).toContain('service tessera-alpha-app of another tenant (tenant-alpha)');
     expect((await runtime.status(intruder)).state).toBe('missing');
   });
+
+  // Last: the edge container on the manager's node does not outlive its daemon.
+  it('answers that the manager is not reachable while it is down, and converges on the same service when it is back', async () => {
+    const before = await runtime.ensureWorkspace(spec('delta'));
+    await swarm.stopNode(0);
+    // Not reachable; or, for a call under way when it went, dropped.
+    await expect(runtime.ping()).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/not reachable|dropped the call/) });
+    await expect(runtime.ensureWorkspace(spec('delta', { handle: before.handle }))).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(runtime.status(ref('delta'))).rejects.toMatchObject({ code: 'unavailable' });
+
+    await swarm.startNode(0);
+    await waitFor('the manager to answer for its services again', () => runtime.workspaceStates().then(() => true, () => false), 90_000);
+    const after = await runtime.ensureWorkspace(spec('delta', { handle: before.handle }));
+    expect(after.handle).toBe(before.handle);
+    expect(after.drift).toEqual([]);
+    expect((await swarm.manager.listServices({ filters: JSON.stringify({ name: ['tessera-delta-app'] }) })).length).toBe(1);
+    await untilState('delta', 'running');
+  }, 240_000);
 });

@@ -1,4 +1,5 @@
-import type { VolumeManifest } from './container-runtime.port';
+import { IntegrationError } from '../integration-error';
+import type { BackupRepository, SnapshotRetention, VolumeBackup, VolumeManifest, VolumeRestore, WorkspaceRef } from './container-runtime.port';
 
 /**
  * The backup helper: a short-lived container of the backup image (busybox and
@@ -135,4 +136,111 @@ export function jsonOf<T>(payload: string | undefined): T | null {
   } catch {
     return null;
   }
+}
+
+/** The engine's multiplexed log of a container without a terminal: 8-byte frame headers (stream, size), then the payload. */
+export function demultiplex(raw: Buffer): { out: string; err: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const stream = raw[at];
+    const size = raw.readUInt32BE(at + 4);
+    const payload = raw.subarray(at + 8, at + 8 + size);
+    (stream === 2 ? err : out).push(payload);
+    at += 8 + size;
+  }
+  return { out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
+}
+
+/** The helper's environment for a retention: KEEP_LAST (at least 1) and KEEP_DAILY (restic's flag, or nothing). */
+export function retentionEnv(retention: SnapshotRetention): Record<string, string> {
+  const daily = Math.max(0, Math.floor(retention.keepDaily));
+  return { KEEP_LAST: String(Math.max(1, Math.floor(retention.keepLast))), KEEP_DAILY: daily > 0 ? `--keep-daily ${daily}` : '' };
+}
+
+/** One run of the helper, as an adapter starts it: its repository (none to list a volume), whether /data is read-only, its extra environment. */
+export interface HelperOptions {
+  repository: BackupRepository | null;
+  readOnly: boolean;
+  env: Record<string, string>;
+  /** Restore from another tenant's repository (a restore into a new tenant). */
+  repositoryOf?: string;
+}
+
+/** Runs one operation of the helper on the workspace's volume and answers what it printed (or throws why it failed). */
+export type HelperRun = (operation: string, options: HelperOptions) => Promise<HelperOutput>;
+
+/**
+ * The helper's environment, and the engine volume to mount at /repo when the
+ * repository is one (null for S3, which needs a network instead).
+ */
+export function helperEnvironment(workspace: WorkspaceRef, operation: string, options: HelperOptions): { env: Record<string, string>; repositoryVolume: string | null; s3: boolean } {
+  const { repository } = options;
+  const env: Record<string, string> = { OP: operation, ...options.env };
+  const s3 = repository?.location.startsWith('s3:') ?? false;
+  if (!repository) return { env, repositoryVolume: null, s3 };
+  env['RESTIC_PASSWORD'] = repository.password;
+  if (s3) {
+    env['RESTIC_REPOSITORY'] = `${repository.location.replace(/\/+$/, '')}/${options.repositoryOf ?? workspace.tenantId}`;
+    env['AWS_ACCESS_KEY_ID'] = repository.s3?.accessKeyId ?? '';
+    env['AWS_SECRET_ACCESS_KEY'] = repository.s3?.secretAccessKey ?? '';
+    return { env, repositoryVolume: null, s3 };
+  }
+  env['RESTIC_REPOSITORY'] = `/repo/${options.repositoryOf ?? workspace.tenantId}`;
+  return { env, repositoryVolume: repository.location, s3 };
+}
+
+/** What a finished helper printed, read back; throws with its reason when it failed. */
+export function helperResult(workspace: WorkspaceRef, operation: string, out: string, err: string, exitCode: number | undefined | null): HelperOutput {
+  const output = parseHelperOutput(out);
+  if (output.error || exitCode !== 0) {
+    const said = output.error ?? (err.trim().split('\n').slice(-2).join(' ') || `the helper exited with ${exitCode ?? 'no status'}`);
+    throw new IntegrationError('backups', 'unavailable', `The ${operation} of ${workspace.slug} failed: ${said}`);
+  }
+  return output;
+}
+
+/** A backup through `run`: the snapshot, its sizes, the file list when it did not change meanwhile, and the retention's result. */
+export async function backUpWith(run: HelperRun, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup> {
+  const env: Record<string, string> = { TAGS: tags.join(','), ...(retention ? retentionEnv(retention) : { KEEP_LAST: '', KEEP_DAILY: '' }) };
+  const output = await run('backup', { repository, readOnly: true, env });
+  const summary = jsonOf<ResticSummary>(output.said.get('summary'));
+  const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots')) ?? [];
+  const short = summary?.snapshot_id;
+  const snapshot = short ? snapshots.find((candidate) => candidate.id.startsWith(short)) : undefined;
+  if (!summary || !short) throw new IntegrationError('backups', 'unavailable', 'restic finished without saying which snapshot it made: the backup is not counted');
+  const manifest = manifestOf(output.said.get('manifest'));
+  const stats = jsonOf<{ total_size?: number }>(output.said.get('stats'));
+  return {
+    snapshotId: snapshot?.id ?? short,
+    sizeBytes: summary.total_bytes_processed ?? 0,
+    addedBytes: summary.data_added ?? 0,
+    repositoryBytes: typeof stats?.total_size === 'number' ? stats.total_size : null,
+    manifest: manifest?.stable ? { checksum: manifest.checksum, files: manifest.files } : null,
+    snapshots: snapshots.map((candidate) => candidate.id),
+    retentionError: output.said.get('retention-failed') ?? null,
+  };
+}
+
+export async function restoreWith(run: HelperRun, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore> {
+  if (!/^[0-9a-f]{8,64}$/.test(snapshotId)) throw new IntegrationError('backups', 'not_found', 'That is not a snapshot id');
+  const output = await run('restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' }, ...(from ? { repositoryOf: from.tenantId } : {}) });
+  const [, checksum, files] = (output.said.get('restored') ?? '').split(' ');
+  if (!checksum || !files) throw new IntegrationError('backups', 'unavailable', 'The restore finished without reading the restored volume back');
+  return { manifest: { checksum, files: Number(files) } };
+}
+
+export async function manifestWith(run: HelperRun, limit: number): Promise<VolumeManifest & { lines: string[] }> {
+  const output = await run('manifest', { repository: null, readOnly: true, env: {} });
+  const manifest = manifestOf(output.said.get('manifest'));
+  if (!manifest) throw new IntegrationError('backups', 'unavailable', 'The helper did not list the volume');
+  return { checksum: manifest.checksum, files: manifest.files, lines: output.lines.slice(0, limit) };
+}
+
+export async function forgetWith(run: HelperRun, repository: BackupRepository, keepLast: number, keepDaily = 0): Promise<string[]> {
+  const output = await run('forget', { repository, readOnly: true, env: retentionEnv({ keepLast, keepDaily }) });
+  const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots'));
+  if (!snapshots) throw new IntegrationError('backups', 'unavailable', 'restic did not list the snapshots it kept');
+  return snapshots.map((snapshot) => snapshot.id);
 }

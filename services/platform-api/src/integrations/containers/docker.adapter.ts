@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
-import { HELPER_SCRIPT, jsonOf, manifestOf, parseHelperOutput, type HelperOutput, type ResticSnapshot, type ResticSummary } from './backup-helper';
+import { backUpWith, demultiplex, forgetWith, helperEnvironment, helperResult, HELPER_SCRIPT, manifestWith, restoreWith, type HelperOptions, type HelperOutput } from './backup-helper';
 import {
   type BackupRepository,
   type SnapshotRetention,
@@ -35,8 +35,15 @@ const MB = 1024 * 1024;
 export interface DockerRuntimeOptions {
   /** The engine's API socket (Docker Engine or Podman). */
   socketPath: string;
-  /** Publish each workspace port on 127.0.0.1, for an edge on the host. */
+  /** Publish each workspace port on the host (on `publishAddress`), for an edge on the host. */
   publishPorts: boolean;
+  /**
+   * The engine host's address the ports are published on and the edge reaches
+   * them at (default 127.0.0.1). Another address when the engine's loopback
+   * is not the edge's: an engine in a network namespace of its own, or on
+   * another machine.
+   */
+  publishAddress?: string;
   /** The edge's container (Traefik), joined to every tenant network; null when the edge reaches published ports. */
   edgeContainer: string | null;
 }
@@ -243,47 +250,20 @@ export class DockerContainerRuntime extends ContainerRuntime {
     });
   }
 
-  async backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup> {
-    const env: Record<string, string> = { TAGS: tags.join(','), ...(retention ? retentionEnv(retention) : { KEEP_LAST: '', KEEP_DAILY: '' }) };
-    const output = await this.runHelper(workspace, repository.image, 'backup', { repository, readOnly: true, env });
-    const summary = jsonOf<ResticSummary>(output.said.get('summary'));
-    const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots')) ?? [];
-    const short = summary?.snapshot_id;
-    const snapshot = short ? snapshots.find((candidate) => candidate.id.startsWith(short)) : undefined;
-    if (!summary || !short) throw new IntegrationError('backups', 'unavailable', 'restic finished without saying which snapshot it made: the backup is not counted');
-    const manifest = manifestOf(output.said.get('manifest'));
-    const stats = jsonOf<{ total_size?: number }>(output.said.get('stats'));
-    return {
-      snapshotId: snapshot?.id ?? short,
-      sizeBytes: summary.total_bytes_processed ?? 0,
-      addedBytes: summary.data_added ?? 0,
-      repositoryBytes: typeof stats?.total_size === 'number' ? stats.total_size : null,
-      manifest: manifest?.stable ? { checksum: manifest.checksum, files: manifest.files } : null,
-      snapshots: snapshots.map((candidate) => candidate.id),
-      retentionError: output.said.get('retention-failed') ?? null,
-    };
+  backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup> {
+    return backUpWith((operation, options) => this.runHelper(workspace, repository.image, operation, options), repository, tags, retention);
   }
 
-  async restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore> {
-    if (!/^[0-9a-f]{8,64}$/.test(snapshotId)) throw new IntegrationError('backups', 'not_found', 'That is not a snapshot id');
-    const output = await this.runHelper(workspace, repository.image, 'restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' }, repositoryOf: from?.tenantId });
-    const [, checksum, files] = (output.said.get('restored') ?? '').split(' ');
-    if (!checksum || !files) throw new IntegrationError('backups', 'unavailable', 'The restore finished without reading the restored volume back');
-    return { manifest: { checksum, files: Number(files) } };
+  restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore> {
+    return restoreWith((operation, options) => this.runHelper(workspace, repository.image, operation, options), repository, snapshotId, expected, from);
   }
 
-  async volumeManifest(workspace: WorkspaceRef, image: string, limit: number): Promise<VolumeManifest & { lines: string[] }> {
-    const output = await this.runHelper(workspace, image, 'manifest', { repository: null, readOnly: true, env: {} });
-    const manifest = manifestOf(output.said.get('manifest'));
-    if (!manifest) throw new IntegrationError('backups', 'unavailable', 'The helper did not list the volume');
-    return { checksum: manifest.checksum, files: manifest.files, lines: output.lines.slice(0, limit) };
+  volumeManifest(workspace: WorkspaceRef, image: string, limit: number): Promise<VolumeManifest & { lines: string[] }> {
+    return manifestWith((operation, options) => this.runHelper(workspace, image, operation, options), limit);
   }
 
-  async forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily = 0): Promise<string[]> {
-    const output = await this.runHelper(workspace, repository.image, 'forget', { repository, readOnly: true, env: retentionEnv({ keepLast, keepDaily }) });
-    const snapshots = jsonOf<ResticSnapshot[]>(output.said.get('snapshots'));
-    if (!snapshots) throw new IntegrationError('backups', 'unavailable', 'restic did not list the snapshots it kept');
-    return snapshots.map((snapshot) => snapshot.id);
+  forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily = 0): Promise<string[]> {
+    return forgetWith((operation, options) => this.runHelper(workspace, repository.image, operation, options), repository, keepLast, keepDaily);
   }
 
   /**
@@ -298,28 +278,18 @@ export class DockerContainerRuntime extends ContainerRuntime {
     workspace: WorkspaceRef,
     image: string,
     operation: string,
-    options: { repository: BackupRepository | null; readOnly: boolean; env: Record<string, string>; repositoryOf?: string },
+    options: HelperOptions,
   ): Promise<HelperOutput> {
     const names = workspaceNames(workspace.slug);
-    const { repository } = options;
     const container = await engineCall(async () => {
       const volume = await inspected(() => this.docker.getVolume(names.volume).inspect());
       if (!volume) throw new IntegrationError('backups', 'not_found', `The workspace of ${workspace.slug} has no data volume yet`);
       mustOwn(workspace, 'data volume', names.volume, volume.Labels);
       const mounts: Docker.MountSettings[] = [{ Type: 'volume', Source: names.volume, Target: '/data', ReadOnly: options.readOnly }];
-      const env: Record<string, string> = { OP: operation, ...options.env };
-      const s3 = repository?.location.startsWith('s3:') ?? false;
-      if (repository) {
-        env['RESTIC_PASSWORD'] = repository.password;
-        if (s3) {
-          env['RESTIC_REPOSITORY'] = `${repository.location.replace(/\/+$/, '')}/${options.repositoryOf ?? workspace.tenantId}`;
-          env['AWS_ACCESS_KEY_ID'] = repository.s3?.accessKeyId ?? '';
-          env['AWS_SECRET_ACCESS_KEY'] = repository.s3?.secretAccessKey ?? '';
-        } else {
-          await ignoreConflict(() => this.docker.createVolume({ Name: repository.location, Labels: { 'io.tessera.role': 'backups' } }));
-          mounts.push({ Type: 'volume', Source: repository.location, Target: '/repo' });
-          env['RESTIC_REPOSITORY'] = `/repo/${options.repositoryOf ?? workspace.tenantId}`;
-        }
+      const { env, repositoryVolume, s3 } = helperEnvironment(workspace, operation, options);
+      if (repositoryVolume) {
+        await ignoreConflict(() => this.docker.createVolume({ Name: repositoryVolume, Labels: { 'io.tessera.role': 'backups' } }));
+        mounts.push({ Type: 'volume', Source: repositoryVolume, Target: '/repo' });
       }
       return this.docker.createContainer({
         name: `${names.container.replace(/-app$/, '')}-backup-${randomBytes(3).toString('hex')}`,
@@ -346,12 +316,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
       const result = (await engineCall(() => helper.wait())) as { StatusCode?: number };
       const logs = (await engineCall(() => helper.logs({ stdout: true, stderr: true, follow: false }))) as unknown as Buffer;
       const { out, err } = demultiplex(logs);
-      const output = parseHelperOutput(out);
-      if (output.error || result.StatusCode !== 0) {
-        const said = output.error ?? (err.trim().split('\n').slice(-2).join(' ') || `the helper exited with ${result.StatusCode ?? 'no status'}`);
-        throw new IntegrationError('backups', 'unavailable', `The ${operation} of ${workspace.slug} failed: ${said}`);
-      }
-      return output;
+      return helperResult(workspace, operation, out, err, result.StatusCode);
     } finally {
       await this.docker
         .getContainer(container.id)
@@ -385,7 +350,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
         NanoCpus: Math.round(spec.cpus * 1e9),
         PidsLimit: spec.pids,
         RestartPolicy: { Name: 'unless-stopped' },
-        ...(this.options.publishPorts ? { PortBindings: Object.fromEntries(ports.map((port) => [port, [{ HostIp: '127.0.0.1', HostPort: '' }]])) } : {}),
+        ...(this.options.publishPorts ? { PortBindings: Object.fromEntries(ports.map((port) => [port, [{ HostIp: this.publishAddress, HostPort: '' }]])) } : {}),
       },
     };
   }
@@ -418,12 +383,16 @@ export class DockerContainerRuntime extends ContainerRuntime {
     this.edgeAttached.add(network);
   }
 
-  /** Per port: the published address on 127.0.0.1 (publishPorts), else the container's name on its network. */
+  private get publishAddress(): string {
+    return this.options.publishAddress ?? '127.0.0.1';
+  }
+
+  /** Per port: the published address (publishPorts), else the container's name on its network. */
   private endpointsOf(container: Docker.ContainerInspectInfo, spec: WorkspaceSpec): Record<number, string> {
     return Object.fromEntries(
       spec.ports.map((port) => {
         const published = container.NetworkSettings.Ports?.[`${port}/tcp`]?.[0]?.HostPort;
-        return [port, this.options.publishPorts && published ? `http://127.0.0.1:${published}` : `http://${workspaceNames(spec.slug).container}:${port}`];
+        return [port, this.options.publishPorts && published ? `http://${this.publishAddress}:${published}` : `http://${workspaceNames(spec.slug).container}:${port}`];
       }),
     );
   }
@@ -477,24 +446,4 @@ function parseEngineEvent(line: string, actions: Set<string>): WorkspaceEngineEv
   } catch {
     return null;
   }
-}
-/** The engine's multiplexed log of a container without a terminal: 8-byte frame headers (stream, size), then the payload. */
-function demultiplex(raw: Buffer): { out: string; err: string } {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let at = 0;
-  while (at + 8 <= raw.length) {
-    const stream = raw[at];
-    const size = raw.readUInt32BE(at + 4);
-    const payload = raw.subarray(at + 8, at + 8 + size);
-    (stream === 2 ? err : out).push(payload);
-    at += 8 + size;
-  }
-  return { out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
-}
-
-/** The helper's environment for a retention: KEEP_LAST (at least 1) and KEEP_DAILY (restic's flag, or nothing). */
-function retentionEnv(retention: SnapshotRetention): Record<string, string> {
-  const daily = Math.max(0, Math.floor(retention.keepDaily));
-  return { KEEP_LAST: String(Math.max(1, Math.floor(retention.keepLast))), KEEP_DAILY: daily > 0 ? `--keep-daily ${daily}` : '' };
 }

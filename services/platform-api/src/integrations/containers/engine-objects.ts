@@ -61,6 +61,8 @@ export async function engineCall<T>(work: () => Promise<T>): Promise<T> {
     if (isIntegrationError(error)) throw error;
     const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
     if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new IntegrationError('containers', 'unavailable', `The container engine is not reachable (${code})`);
+    // docker-modem ends a call past its timeout by destroying the request, which Node reports as a hang-up; so does an engine going away mid-call.
+    if (code === 'ECONNRESET' || /socket hang up/i.test(message ?? '')) throw new IntegrationError('containers', 'unavailable', 'The container engine dropped the call: it did not answer in time, or went away meanwhile');
     throw new IntegrationError('containers', 'unavailable', `The container engine answered ${statusCode ?? ''} ${message ?? String(error)}`.trim());
   }
 }
@@ -112,4 +114,53 @@ export function dialLogs(streaming: Docker, path: string, options: LogOptions, m
     },
   );
   return lines;
+}
+
+/**
+ * Lets at most `limit` calls of this client be in flight at once; the others
+ * wait their turn before they are sent. A Swarm manager answers calls one
+ * raft read or write at a time: 8 reconciles of three calls each, a watch
+ * poll and status reads at once queued there past the client's timeout, which
+ * docker-modem enforces by dropping the call ("socket hang up", seen in
+ * bench/swarm at 200 tenants). Queued here, a call's timeout starts when it
+ * is sent. Streams (logs) use a client of their own.
+ */
+export function boundCalls(docker: Docker, limit: number): Docker {
+  const modem = docker.modem as unknown as { dial: (options: unknown, callback: (error: unknown, data: unknown) => void) => void };
+  const dial = modem.dial.bind(modem);
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    active -= 1;
+    waiting.shift()?.();
+  };
+  modem.dial = (options, callback) => {
+    const send = () => {
+      active += 1;
+      let done = false;
+      dial(options, (error, data) => {
+        if (!done) {
+          done = true;
+          release();
+        }
+        callback(error, data);
+      });
+    };
+    if (active < limit) send();
+    else waiting.push(send);
+  };
+  return docker;
+}
+
+/**
+ * Callers that ask while the same read is in flight share its answer (one
+ * call to the engine instead of one per caller): the answer is never older
+ * than the moment they asked.
+ */
+export function sharedRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () => {
+    inFlight ??= read().finally(() => (inFlight = null));
+    return inFlight;
+  };
 }

@@ -13,14 +13,18 @@ import {
   type WorkspaceState,
   type WorkspaceStatus,
   type WorkspaceUsage,
+  type BackupRepository,
+  type SnapshotRetention,
   type VolumeBackup,
   type VolumeManifest,
   type VolumeRestore,
 } from './container-runtime.port';
+import { randomBytes } from 'node:crypto';
+import { backUpWith, demultiplex, forgetWith, helperEnvironment, helperResult, HELPER_SCRIPT, manifestWith, restoreWith, type HelperRun } from './backup-helper';
 import type { NodeAvailability } from '@tessera/contracts';
 import { IntegrationError } from '../integration-error';
 import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL } from './container-nodes.port';
-import { dialLogs, engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
+import { boundCalls, dialLogs, engineCall, sharedRead, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 
 const MB = 1024 * 1024;
 /** Placement constraint that keeps a workspace on the node holding its data volume. */
@@ -33,6 +37,8 @@ export interface SwarmRuntimeOptions {
   edgeContainer: string | null;
   /** How often `watch` reads the tasks (a Swarm's event stream has no task events on API 1.41). */
   watchPollMs?: number;
+  /** Calls to the manager in flight at once (default 4); the others wait their turn (see boundCalls). */
+  maxCalls?: number;
 }
 
 /*
@@ -111,7 +117,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
 
   constructor(private readonly options: SwarmRuntimeOptions) {
     super();
-    this.docker = new Docker({ socketPath: options.socketPath, timeout: 30_000 });
+    this.docker = boundCalls(new Docker({ socketPath: options.socketPath, timeout: 30_000 }), options.maxCalls ?? 4);
     this.streaming = new Docker({ socketPath: options.socketPath });
   }
 
@@ -293,23 +299,102 @@ export class SwarmContainerRuntime extends ContainerRuntime {
   }
 
   /*
-   * Backups need a helper task on the node that holds the data volume, which
-   * this runtime does not start yet: on a Swarm they are refused, saying so.
+   * Backups: the helper runs as a one-shot service on the node that holds the
+   * data volume (see helper()); the same operations as on one engine.
    */
-  backupVolume(): Promise<VolumeBackup> {
-    return this.notOnSwarm();
+  backupVolume(workspace: WorkspaceRef, repository: BackupRepository, tags: string[], retention?: SnapshotRetention): Promise<VolumeBackup> {
+    return backUpWith(this.helper(workspace, repository.image), repository, tags, retention);
   }
-  restoreVolume(): Promise<VolumeRestore> {
-    return this.notOnSwarm();
+  restoreVolume(workspace: WorkspaceRef, repository: BackupRepository, snapshotId: string, expected: string | null, from?: WorkspaceRef): Promise<VolumeRestore> {
+    return restoreWith(this.helper(workspace, repository.image), repository, snapshotId, expected, from);
   }
-  volumeManifest(): Promise<VolumeManifest & { lines: string[] }> {
-    return this.notOnSwarm();
+  volumeManifest(workspace: WorkspaceRef, image: string, limit: number): Promise<VolumeManifest & { lines: string[] }> {
+    return manifestWith(this.helper(workspace, image), limit);
   }
-  forgetSnapshots(): Promise<string[]> {
-    return this.notOnSwarm();
+  forgetSnapshots(workspace: WorkspaceRef, repository: BackupRepository, keepLast: number, keepDaily = 0): Promise<string[]> {
+    return forgetWith(this.helper(workspace, repository.image), repository, keepLast, keepDaily);
   }
-  private notOnSwarm(): Promise<never> {
-    return Promise.reject(new IntegrationError('containers', 'unavailable', 'Workspace backups do not run on a Docker Swarm yet'));
+
+  /**
+   * The backup helper as a one-shot service: one task, never restarted,
+   * pinned to the node the workspace's service is pinned to (its data volume
+   * is a local volume there, mounted by name: no host path), root with only
+   * the capabilities that read and restore files of any owner, a read-only
+   * root and a /tmp in memory. A volume repository is the volume of that name
+   * on the same node (so on a Swarm each node holds the repositories of its
+   * workspaces: use S3 to restore on another node); for S3 the helper joins
+   * the tenant's overlay network for its way out. What it printed comes from
+   * the manager (service logs); the service is removed whatever happens.
+   * A manager cannot inspect a node's volume, so the data volume's owner is
+   * the workspace service's (ours, by its label), which created it there.
+   */
+  private helper(workspace: WorkspaceRef, image: string): HelperRun {
+    return async (operation, options) => {
+      const names = workspaceNames(workspace.slug);
+      const { env, repositoryVolume, s3 } = helperEnvironment(workspace, operation, options);
+      const { id, node } = await engineCall(async () => {
+        const service = await this.ownService(workspace);
+        const node = service ? pinnedNode(service.Spec) : null;
+        if (!service || !node) throw new IntegrationError('backups', 'not_found', `The workspace of ${workspace.slug} has no service on a node yet, so no data volume`);
+        const labels = { [TENANT_LABEL]: workspace.tenantId, [SLUG_LABEL]: workspace.slug, 'io.tessera.role': 'backup-helper' };
+        const mounts: unknown[] = [
+          { Type: 'volume', Source: names.volume, Target: '/data', ReadOnly: options.readOnly },
+          { Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: 512 * MB } },
+        ];
+        if (repositoryVolume) mounts.push({ Type: 'volume', Source: repositoryVolume, Target: '/repo', VolumeOptions: { Labels: { 'io.tessera.role': 'backups' } } });
+        const created = (await this.docker.createService({
+          Name: `${names.container.replace(/-app$/, '')}-backup-${randomBytes(3).toString('hex')}`,
+          Labels: labels,
+          TaskTemplate: {
+            ContainerSpec: {
+              Image: image,
+              Command: ['/bin/sh', '-c', HELPER_SCRIPT],
+              Env: Object.entries(env).map(([key, value]) => `${key}=${value}`),
+              User: '0:0',
+              Labels: labels,
+              ReadOnly: true,
+              CapabilityDrop: ['ALL'],
+              CapabilityAdd: ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID'],
+              Mounts: mounts,
+            },
+            RestartPolicy: { Condition: 'none' },
+            Placement: { Constraints: [`node.id==${node}`] },
+            ...(s3 ? { Networks: service.Spec.TaskTemplate.Networks ?? [] } : {}),
+          },
+          Mode: { Replicated: { Replicas: 1 } },
+        } as never)) as unknown as { id: string };
+        return { id: created.id, node };
+      });
+      try {
+        const task = await this.finished(id, node);
+        const logs = await engineCall(() => this.docker.getService(id).logs({ stdout: true, stderr: true, follow: false } as never) as unknown as Promise<Buffer>);
+        const { out, err } = demultiplex(Buffer.isBuffer(logs) ? logs : Buffer.from(String(logs)));
+        const exitCode = task.Status.ContainerStatus?.ExitCode ?? (task.Status.State === 'complete' ? 0 : null);
+        const reason = task.Status.State === 'complete' || task.Status.State === 'failed' ? err : `${err}\n${task.Status.Err ?? `the helper's task ended ${task.Status.State}`}`;
+        return helperResult(workspace, operation, out, reason, exitCode);
+      } finally {
+        await this.docker.getService(id).remove().catch(() => undefined);
+      }
+    };
+  }
+
+  /**
+   * The helper's task once it ended. No limit once it runs (a large volume
+   * takes as long as it takes); one that has not started within 5 minutes
+   * (its node down, its image missing there) fails, saying why.
+   */
+  private async finished(serviceId: string, nodeId: string): Promise<Task> {
+    const ended = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+    const waiting = new Set(['new', 'pending', 'assigned', 'accepted', 'allocated']);
+    const startBy = Date.now() + 5 * 60_000;
+    for (;;) {
+      const [task] = await engineCall(() => this.tasks({ service: [serviceId] }));
+      if (task && ended.has(task.Status.State)) return task;
+      if ((!task || waiting.has(task.Status.State)) && Date.now() > startBy) {
+        throw new IntegrationError('backups', 'unavailable', `The backup helper did not start on node ${nodeId} within 5 minutes${task?.Status.Err ? `: ${task.Status.Err}` : ''}`);
+      }
+      await new Promise((done) => setTimeout(done, 250));
+    }
   }
 
   /** The service as it should be; the network by id, which is how the manager answers it. */
@@ -407,9 +492,8 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     return listTasks(this.docker, filters);
   }
 
-  private nodes(): Promise<SwarmNode[]> {
-    return listNodes(this.docker);
-  }
+  /** The nodes: concurrent reconciles share one read of them. */
+  private readonly nodes = sharedRead(() => listNodes(this.docker));
 }
 
 /** Every workspace service: labelled with a tenant and named after that tenant's slug. */
