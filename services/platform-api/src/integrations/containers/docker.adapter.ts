@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { backUpWith, demultiplex, forgetWith, helperEnvironment, helperResult, HELPER_SCRIPT, manifestWith, restoreWith, type HelperOptions, type HelperOutput } from './backup-helper';
@@ -22,7 +22,7 @@ import {
   type WorkspaceStatus,
 } from './container-runtime.port';
 import { IntegrationError } from '../integration-error';
-import { dialLogs, engineCall, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
+import { dialLogs, engineCall, engineClient, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 
 const MB = 1024 * 1024;
 
@@ -57,8 +57,8 @@ export class DockerContainerRuntime extends ContainerRuntime {
 
   constructor(private readonly options: DockerRuntimeOptions) {
     super();
-    this.docker = new Docker({ socketPath: options.socketPath, timeout: 30_000 });
-    this.streaming = new Docker({ socketPath: options.socketPath });
+    this.docker = engineClient(options.socketPath);
+    this.streaming = engineClient(options.socketPath, { streaming: true });
   }
 
   async ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured> {

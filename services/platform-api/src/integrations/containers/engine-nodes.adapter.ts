@@ -1,8 +1,8 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { IntegrationError } from '../integration-error';
 import { ContainerNodes, type EngineNode, type EngineNodeWorkspace } from './container-nodes.port';
 import { SLUG_LABEL, TENANT_LABEL, workspaceNames } from './container-runtime.port';
-import { engineCall, inspected } from './engine-objects';
+import { engineCall, engineClient, inspected } from './engine-objects';
 
 /** How many containers are inspected at once for their limits. */
 const INSPECT_CONCURRENCY = 8;
@@ -19,7 +19,7 @@ export class EngineContainerNodes extends ContainerNodes {
 
   constructor(options: { socketPath: string }) {
     super();
-    this.docker = new Docker({ socketPath: options.socketPath, timeout: 30_000 });
+    this.docker = engineClient(options.socketPath);
   }
 
   list(): Promise<EngineNode[]> {

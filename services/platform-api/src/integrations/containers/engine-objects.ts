@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import Docker from 'dockerode';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import { IntegrationError, isIntegrationError } from '../integration-error';
@@ -10,6 +10,14 @@ import { LogLines } from './log-lines';
  * object is, how an engine's answers become Tessera's errors, and how a log
  * is read.
  */
+
+/** How long a call to an engine or a manager may take before it fails as not answering. */
+const ENGINE_CALL_TIMEOUT_MS = 30_000;
+
+/** A client of the engine (or Swarm manager) on `socketPath` whose calls fail after ENGINE_CALL_TIMEOUT_MS; `streaming` has no timeout, for logs and events. */
+export function engineClient(socketPath: string, { streaming = false } = {}): Docker {
+  return new Docker(streaming ? { socketPath } : { socketPath, timeout: ENGINE_CALL_TIMEOUT_MS });
+}
 
 /** Whether an engine object is the workspace's tenant's, by its label (names can be shared). */
 export function owns(workspace: WorkspaceRef, labels: Record<string, string> | undefined | null): boolean {

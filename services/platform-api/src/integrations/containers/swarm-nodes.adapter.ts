@@ -1,9 +1,9 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { NodeAvailability } from '@tessera/contracts';
 import { IntegrationError } from '../integration-error';
 import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL, ContainerNodes, type EngineNode } from './container-nodes.port';
 import { SLUG_LABEL, TENANT_LABEL } from './container-runtime.port';
-import { engineCall, inspected } from './engine-objects';
+import { engineCall, engineClient, inspected } from './engine-objects';
 import { availabilityOf, listNodes, listTasks, nameOf, pinnedNode, stateOf, workspaceServices, type Service, type SwarmNode, type Task } from './swarm.adapter';
 
 /** How often a node update is tried when another update came first (the manager refuses an update of an older version). */
@@ -21,7 +21,7 @@ export class SwarmContainerNodes extends ContainerNodes {
 
   constructor(options: { socketPath: string }) {
     super();
-    this.docker = new Docker({ socketPath: options.socketPath, timeout: 30_000 });
+    this.docker = engineClient(options.socketPath);
   }
 
   list(): Promise<EngineNode[]> {

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import {
   ContainerRuntime,
@@ -24,7 +24,7 @@ import { backUpWith, demultiplex, forgetWith, helperEnvironment, helperResult, H
 import type { NodeAvailability } from '@tessera/contracts';
 import { IntegrationError } from '../integration-error';
 import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL } from './container-nodes.port';
-import { boundCalls, dialLogs, engineCall, sharedRead, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
+import { boundCalls, dialLogs, engineCall, engineClient, sharedRead, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
 
 const MB = 1024 * 1024;
 /** Placement constraint that keeps a workspace on the node holding its data volume. */
@@ -117,8 +117,8 @@ export class SwarmContainerRuntime extends ContainerRuntime {
 
   constructor(private readonly options: SwarmRuntimeOptions) {
     super();
-    this.docker = boundCalls(new Docker({ socketPath: options.socketPath, timeout: 30_000 }), options.maxCalls ?? 4);
-    this.streaming = new Docker({ socketPath: options.socketPath });
+    this.docker = boundCalls(engineClient(options.socketPath), options.maxCalls ?? 4);
+    this.streaming = engineClient(options.socketPath, { streaming: true });
   }
 
   async ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured> {
