@@ -74,7 +74,7 @@ describe('notifications in the portal and the console', () => {
     await inspectPage(page, 'portal', 'webhook-deliveries');
     await page.keyboard.press('Escape');
     const first = await page.locator('[data-test=webhook-secret-value]').textContent();
-    await page.getByRole('button', { name: 'Rotate the signing secret of https://hooks.example.com/tessera' }).click();
+    await page.getByRole('button', { name: 'Rotate secret of https://hooks.example.com/tessera' }).click();
     await expect(page.getByRole('dialog').textContent()).resolves.toContain('each notice carries two signatures');
     await confirmDialog(page);
     await toast(page, 'Signing secret rotated');
