@@ -10,6 +10,8 @@ FROM node:22-bookworm-slim AS platform-api
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /src /app
+# PLATFORM_BACKUP_DIR in docker-compose.yml: owned by the API's user, so the volume mounted there is writable by it.
+RUN mkdir -p /var/lib/tessera/platform-backups && chown node:node /var/lib/tessera/platform-backups
 WORKDIR /app/services/platform-api
 USER node
 CMD ["node", "dist/main.js"]

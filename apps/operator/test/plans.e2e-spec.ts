@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { confirmDialog, inspectPage, launchChromium, newDesktopContext, settle, signInWithBrowser, startPlatformStack, toast, watchConsole, type PlatformStack } from '@tessera/testing';
+import { confirmDialog, DevIdpProcess, inspectPage, launchChromium, newDesktopContext, settle, signInWithBrowser, startPlatformStack, toast, watchConsole, type PlatformStack } from '@tessera/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /**
@@ -7,8 +7,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
  * the built platform: the dashboard explains MRR (what counts, by status,
  * plan, partner and currency); the Plans page lists the catalogue, edits a
  * plan (asking first when its limits change, since that restarts the plan's
- * workspaces), and archives and restores one. Every page is looked at
- * (inspectPage: 1440 and 390 px, axe, no sideways scroll).
+ * workspaces), sets a plan's backup schedule and retention, and archives
+ * and restores one. Every page is looked at (inspectPage: 1440 and 390 px,
+ * axe, no sideways scroll). Signing in from a deep link lands on that page.
  */
 describe('plans and MRR in the operator console', () => {
   const sfx = randomBytes(3).toString('hex');
@@ -108,6 +109,69 @@ describe('plans and MRR in the operator console', () => {
     await page.locator('[data-test=save-plan]').click();
     await toast(page, 'Starter plus saved');
     expect(await page.getByRole('dialog').count()).toBe(0);
+  });
+
+  it("sets a plan's backup schedule and retention, refusing out-of-range values beside their fields, and restarts nothing", async () => {
+    await go('/plans/business');
+    const backups = page.locator('[data-test=plan-backups]');
+    await backups.waitFor();
+    await page.getByText('Now: Backed up every 6 hours; the newest 12 backups and one a day for 30 days kept.').waitFor();
+    await page.getByLabel('Keep the newest').fill('0');
+    await page.getByLabel('Every (hours)').fill('200');
+    await page.locator('[data-test=save-plan]').click();
+    await page.getByText('Keep from 1 to 500 backups.').waitFor();
+    await page.getByText('A whole number of hours, from 1 to 168 (a week).').waitFor();
+    await inspectPage(page, 'operator', 'plan-backups-invalid');
+    const operator = await stack.token('opal', 'operator');
+    type Listed = { key: string; backups: { intervalHours: number; keepLast: number; keepDaily: number } };
+    const before = await stack.api<Listed[]>(operator, 'GET', '/system/plans');
+    expect(before.find((plan) => plan.key === 'business')?.backups).toEqual({ intervalHours: 6, keepLast: 12, keepDaily: 30 });
+
+    await page.getByLabel('Every (hours)').fill('12');
+    await page.getByLabel('Keep the newest').fill('10');
+    await page.getByLabel('And one a day for (days)').fill('7');
+    await page.locator('[data-test=save-plan]').click();
+    // Backups restart nothing: no question asked, and the result says the new schedule.
+    await toast(page, 'Business saved');
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    await page.locator('[data-slot=viewport] [data-slot=description]', { hasText: 'No workspace needed a restart. Backed up every 12 hours; the newest 10 backups and one a day for 7 days kept.' }).first().waitFor();
+    await page.getByText('Now: Backed up every 12 hours; the newest 10 backups and one a day for 7 days kept.').waitFor();
+    const after = await stack.api<Listed[]>(operator, 'GET', '/system/plans');
+    expect(after.find((plan) => plan.key === 'business')?.backups).toEqual({ intervalHours: 12, keepLast: 10, keepDaily: 7 });
+    const audit = await stack.api<{ items: { action: string; changes: Record<string, { from: unknown; to: unknown }> }[] }>(operator, 'GET', '/audit?pageSize=20');
+    expect(audit.items.find((event) => event.action === 'plan.update' && event.changes.backups)?.changes.backups).toMatchObject({ to: { intervalHours: 12, keepLast: 10, keepDaily: 7 } });
+
+    // Off: no scheduled backups, retention kept.
+    await page.getByLabel('Back up on a schedule').click();
+    await expect(page.getByLabel('Every (hours)').count()).resolves.toBe(0);
+    await page.locator('[data-test=save-plan]').click();
+    await page.locator('[data-slot=viewport] [data-slot=description]', { hasText: 'No scheduled backups; the newest 10 backups and one a day for 7 days kept.' }).first().waitFor();
+    await inspectPage(page, 'operator', 'plan-backups');
+    const off = await stack.api<Listed[]>(operator, 'GET', '/system/plans');
+    expect(off.find((plan) => plan.key === 'business')?.backups).toEqual({ intervalHours: 0, keepLast: 10, keepDaily: 7 });
+  });
+
+  it('signs in from a deep link and lands on that page, not the dashboard', async () => {
+    const context = await newDesktopContext(browser);
+    contexts.push(context);
+    const fresh = await context.newPage();
+    const errors: string[] = [];
+    watchConsole(fresh, stack.operatorOrigin, errors);
+    await fresh.goto(`${stack.operatorOrigin}/tenants/ma-${sfx}`);
+    await fresh.waitForURL((url) => url.pathname === '/login');
+    expect(new URL(fresh.url()).searchParams.get('next')).toBe(`/tenants/ma-${sfx}`);
+    await fresh.click('[data-test=sign-in]');
+    await fresh.fill('#username', 'opal');
+    await fresh.fill('#password', DevIdpProcess.PASSWORD);
+    await Promise.all([fresh.waitForURL((url) => url.origin === stack.operatorOrigin && !url.pathname.startsWith('/auth/') && url.pathname !== '/'), fresh.click('button[type=submit]')]);
+    await settle(fresh);
+    expect(new URL(fresh.url()).pathname).toBe(`/tenants/ma-${sfx}`);
+    await fresh.getByRole('heading', { level: 1, name: `ma-${sfx}` }).waitFor();
+    // Taken once: the dashboard is the dashboard afterwards.
+    await fresh.goto(`${stack.operatorOrigin}/`);
+    await settle(fresh);
+    expect(new URL(fresh.url()).pathname).toBe('/');
+    expect(errors).toEqual([]);
   });
 
   it('archives a plan after saying the tenants on it keep it, and offers it again', async () => {

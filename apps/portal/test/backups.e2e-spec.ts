@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { BACKUP_IMAGE, ensureBackupImage, inspectPage, launchChromium, newDesktopContext, removeEngineObjects, settle, signInWithBrowser, startPlatformStack, testEngineSocket, until, watchConsole, type PlatformStack } from '@tessera/testing';
-import type { Page as ApiPage, TenantBackup } from '@tessera/contracts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BACKUP_IMAGE, confirmDialog, engineCall, ensureBackupImage, inspectPage, launchChromium, newDesktopContext, removeEngineObjects, settle, signInWithBrowser, startPlatformStack, testEngineSocket, until, watchConsole, type PlatformStack } from '@tessera/testing';
+import type { Page as ApiPage, AuditEvent, Tenant, TenantBackup } from '@tessera/contracts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /**
  * Backups on a tenant's page, in Chromium, against the built platform on the
  * real engine with real restic: an owner backs up now and restores after a
  * confirmation that says what is replaced (portal); an operator restores a
- * backup into a new tenant (console). Every page is looked at (inspectPage:
+ * backup into a new tenant (console); terminate is refused when the backup
+ * taken first fails, and an operator terminates without a backup, giving a
+ * reason the audit trail keeps (console). Every page is looked at (inspectPage:
  * screenshots at 1440 and 390 px, axe, no sideways scroll on a phone).
  */
 describe('tenant backups in the portal and the console', () => {
@@ -28,8 +32,8 @@ describe('tenant backups in the portal and the console', () => {
     const page = await context.newPage();
     watchConsole(page, origin, consoleErrors);
     await signInWithBrowser(page, origin, username, next);
-    // The console lands on its dashboard after signing in, whatever page was asked for: go there.
-    if (new URL(page.url()).pathname !== next) await page.goto(new URL(next, origin).toString());
+    // Both apps come back to the page asked for.
+    expect(new URL(page.url()).pathname).toBe(next);
     return page;
   }
 
@@ -103,4 +107,41 @@ describe('tenant backups in the portal and the console', () => {
     const copies = await stack.api<ApiPage<TenantBackup>>(owner, 'GET', `/tenants/${A}/backups`);
     expect(copies.items.some((backup) => backup.restores.some((restore) => restore.into.slug === COPY && restore.drill?.passed === true))).toBe(true);
   });
+
+  it('refuses to terminate when the backup taken first fails, says why, and terminates without a backup when the operator gives a reason', async () => {
+    // Last: it ends tenant A. Its repository (backed up above) is damaged out of band, through the engine's view of the volume: its next backup fails.
+    const { id: tenantId } = await stack.api<Tenant>(owner, 'GET', `/tenants/${A}`);
+    const { body } = await engineCall(socket, 'GET', `/volumes/${repositoryVolume}`);
+    writeFileSync(join((body as { Mountpoint: string }).Mountpoint, tenantId, 'config'), 'not a restic repository');
+
+    const page = await as(stack.operatorOrigin, 'opal', `/tenants/${A}`);
+    await page.getByRole('button', { name: 'Terminate…' }).click();
+    await confirmDialog(page, 'Contract ended');
+    const refused = page.locator('[data-test=terminate-refused]');
+    await refused.waitFor({ timeout: 60_000 });
+    expect(await refused.innerText()).toMatch(/Acme Backups was not terminated: .*backup.*An operator may terminate it anyway, without a backup, giving a reason\./s);
+    expect((await stack.api<Tenant>(owner, 'GET', `/tenants/${A}`)).status).toBe('active');
+    await settle(page);
+    await inspectPage(page, 'operator', 'tenant-terminate-refused');
+
+    await refused.locator('[data-test=terminate-force]').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('no copy of its current data is made').waitFor();
+    // The reason is required: nothing can be confirmed without one.
+    await expect(dialog.locator('[data-test=confirm-yes]').isDisabled()).resolves.toBe(true);
+    await dialog.locator('textarea[name=reason]').fill('The repository is damaged; the data was copied by hand');
+    await inspectPage(page, 'operator', 'tenant-terminate-force-confirm');
+    await dialog.locator('[data-test=confirm-yes]').click();
+    await page.getByText('Acme Backups is terminated', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByText('This tenant is terminated. Its data is kept; nothing more can be changed.').waitFor();
+    expect(await refused.count()).toBe(0);
+    await settle(page);
+    await inspectPage(page, 'operator', 'tenant-terminated-without-backup');
+
+    const operator = await stack.token('opal', 'operator');
+    const audit = await stack.api<ApiPage<AuditEvent>>(operator, 'GET', `/audit?tenant=${A}&pageSize=20`);
+    const terminated = audit.items.filter((event) => event.action === 'tenant.terminate');
+    expect(terminated).toHaveLength(1);
+    expect(terminated[0]).toMatchObject({ reason: 'The repository is damaged; the data was copied by hand', changes: { status: { to: 'terminated' }, backupFirst: { to: expect.stringContaining('forced past a failed backup') } } });
+  }, 300_000);
 });

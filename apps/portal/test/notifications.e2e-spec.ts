@@ -59,7 +59,7 @@ describe('notifications in the portal and the console', () => {
     await inspectPage(page, 'portal', 'account-notifications');
   });
 
-  it("lets a workspace's owner add a webhook, shows its secret once, and disables it after a confirmation", async () => {
+  it("lets a workspace's owner add a webhook, shows its secret once, rotates it after a confirmation (the new one shown once), and disables it after a confirmation", async () => {
     const page = await as(stack.portalOrigin, 'owen', `/t/${slug}/webhooks`);
     await page.getByText('No webhooks yet').waitFor();
     await page.fill('#webhook-url', 'https://hooks.example.com/tessera');
@@ -73,6 +73,18 @@ describe('notifications in the portal and the console', () => {
     await page.getByText('Nothing was sent to this address yet.').waitFor();
     await inspectPage(page, 'portal', 'webhook-deliveries');
     await page.keyboard.press('Escape');
+    const first = await page.locator('[data-test=webhook-secret-value]').textContent();
+    await page.getByRole('button', { name: 'Rotate secret of https://hooks.example.com/tessera' }).click();
+    await expect(page.getByRole('dialog').textContent()).resolves.toContain('each notice carries two signatures');
+    await confirmDialog(page);
+    await toast(page, 'Signing secret rotated');
+    const secret = page.locator('[data-test=webhook-secret]');
+    await secret.getByText('Copy the new signing secret now').waitFor();
+    const second = await page.locator('[data-test=webhook-secret-value]').textContent();
+    expect(second).toMatch(/^whsec_/);
+    expect(second).not.toBe(first);
+    expect(await secret.textContent()).toMatch(/with the old one beside it until/);
+    await inspectPage(page, 'portal', 'webhook-secret-rotated');
     await page.getByRole('button', { name: 'Disable https://hooks.example.com/tessera' }).click();
     await confirmDialog(page);
     await toast(page, 'Webhook disabled');

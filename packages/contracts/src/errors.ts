@@ -18,8 +18,10 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  * on rather than a race: the apps say so in words and stop offering the action.
  * `ACCOUNT_DISABLED` comes with a 403 on any route: an operator disabled the
  * person behind the token, and the apps sign them out to a page that says so.
+ * `BACKUP_FAILED`: a tenant was not terminated because the backup taken first
+ * failed; an operator may terminate it anyway (`force`, with a reason).
  */
-export const ERROR_REASONS = ['TENANT_TERMINATED', 'PARTNER_TERMINATED', 'ACCOUNT_DISABLED'] as const;
+export const ERROR_REASONS = ['TENANT_TERMINATED', 'PARTNER_TERMINATED', 'ACCOUNT_DISABLED', 'BACKUP_FAILED'] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /** The body of every error response. */
@@ -30,6 +32,6 @@ export interface ErrorBody {
   requestId: string;
   /** For VALIDATION_FAILED: the offending fields and what is wrong with each. */
   fields?: Record<string, string[]>;
-  /** For some CONFLICTs: the lasting state that refuses the change (a terminated tenant or partner is read-only). */
+  /** For some CONFLICTs: the lasting state that refuses the change (a terminated tenant or partner is read-only; a failed backup before terminate). */
   reason?: ErrorReason;
 }

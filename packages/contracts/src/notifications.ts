@@ -84,9 +84,16 @@ export interface WebhookEndpoint {
   /** Never hard-deleted: a disabled endpoint receives nothing and keeps its deliveries. */
   disabledAt: string | null;
   createdAt: string;
+  /** When its signing secret was last replaced; null: never. */
+  secretRotatedAt: string | null;
+  /** Until then each delivery is signed with the replaced secret too (a second `v1=`); null when it is not. */
+  previousSecretUntil: string | null;
 }
 
-/** The answer to creating an endpoint: the only time its signing secret is shown. */
+/** How long a replaced signing secret still signs deliveries, beside the new one: receivers move to the new secret meanwhile. */
+export const WEBHOOK_PREVIOUS_SECRET_HOURS = 24;
+
+/** The answer to creating an endpoint or rotating its secret: the only time its signing secret is shown. */
 export interface CreatedWebhookEndpoint extends WebhookEndpoint {
   secret: string;
 }

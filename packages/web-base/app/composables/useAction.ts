@@ -16,6 +16,8 @@ export interface ActionOptions<T> {
   confirm?: ConfirmOptions;
   /** Field problems from the API, for the form to show beside its fields. */
   onFieldErrors?: (fields: Record<string, string>) => void;
+  /** After a failure, with what went wrong (the toast is shown too): a page that offers a way on (terminate without a backup). */
+  onFailure?: (explained: ExplainedError) => void;
   /** After success: refresh what the page shows. */
   after?: (result: T) => unknown;
 }
@@ -58,6 +60,7 @@ export function useActions() {
     } catch (error: unknown) {
       const explained = explainError(error);
       if (Object.keys(explained.fields).length) options.onFieldErrors?.(explained.fields);
+      options.onFailure?.(explained);
       toast.add({ title: options.failure ?? explained.title, description: failureDescription(explained), color: 'error', icon: 'i-lucide-circle-alert', duration: 10_000 });
       return undefined;
     } finally {

@@ -31,6 +31,7 @@ const REASON_TITLES: Record<ErrorReason, string> = {
   TENANT_TERMINATED: 'Read-only: this tenant is terminated',
   PARTNER_TERMINATED: 'Read-only: this partner is terminated',
   ACCOUNT_DISABLED: 'Your account is disabled',
+  BACKUP_FAILED: 'Not terminated: the backup failed',
 };
 
 const TITLES: Record<ErrorCode | 'NETWORK', string> = {

@@ -184,9 +184,12 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
       tenant: tenant ? { id: tenant.id, slug: tenant.slug, name: tenant.name } : null,
       partner: partner ? { id: partner.id, slug: partner.slug, name: partner.name } : null,
     });
-    const timestamp = Math.floor(this.clock.now().getTime() / 1_000);
+    const now = this.clock.now();
+    const timestamp = Math.floor(now.getTime() / 1_000);
+    // A secret replaced less than a day ago still signs, beside the new one: receivers move over meanwhile.
+    const previous = endpoint.previousSecret && endpoint.previousSecretUntil && endpoint.previousSecretUntil > now ? [endpoint.previousSecret] : [];
     const answer = await this.webhooks.post(endpoint.url, body, {
-      [SIGNATURE_HEADER]: signatureOf(endpoint.secret, timestamp, body),
+      [SIGNATURE_HEADER]: signatureOf(endpoint.secret, timestamp, body, previous),
       'tessera-event': notice.kind,
       'tessera-delivery': delivery.id,
     });

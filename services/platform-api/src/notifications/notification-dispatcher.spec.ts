@@ -16,6 +16,12 @@ describe('notification delivery rules', () => {
     expect(signatureOf('whsec_test', 1_700_000_001, body)).not.toBe(header);
   });
 
+  it('adds one more v1 signature per replaced secret still valid, after the new one', () => {
+    const body = '{"type":"workspace.down"}';
+    const v1 = (secret: string) => createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex');
+    expect(signatureOf('whsec_new', 1_700_000_000, body, ['whsec_old'])).toBe(`t=1700000000,v1=${v1('whsec_new')},v1=${v1('whsec_old')}`);
+  });
+
   it('escapes what a notice says in the HTML, and uses only a #rrggbb brand colour', () => {
     const mail = renderMail({ kind: 'workspace.down', subject: '<b>Acme</b> is down', text: 'a <script>x</script>' }, { name: 'Evil" Co', color: 'red;background:url(x)', supportUrl: null }, false);
     expect(mail.html).not.toContain('<script>');

@@ -160,9 +160,19 @@ export class WebhookEndpoint {
   @Prop({ type: [String], default: [] })
   kinds: NotificationKind[];
 
-  /** Signs every body (HMAC-SHA256); shown once, when the endpoint is created. */
+  /** Signs every body (HMAC-SHA256); shown once, when the endpoint is created or its secret rotated. */
   @Prop({ required: true })
   secret: string;
+
+  /** The secret a rotation replaced: it still signs deliveries (a second signature) until previousSecretUntil. */
+  @Prop({ type: String, default: null })
+  previousSecret: string | null;
+
+  @Prop({ type: Date, default: null })
+  previousSecretUntil: Date | null;
+
+  @Prop({ type: Date, default: null })
+  secretRotatedAt: Date | null;
 
   @Prop({ type: Date, default: null })
   disabledAt: Date | null;
@@ -186,6 +196,9 @@ export interface WebhookEndpointRecord {
   description: string;
   kinds: NotificationKind[];
   secret: string;
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
+  secretRotatedAt: Date | null;
   disabledAt: Date | null;
   createdAt: Date;
 }

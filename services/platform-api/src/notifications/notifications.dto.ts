@@ -58,6 +58,8 @@ export function mapEndpoint(endpoint: WebhookEndpointRecord): WebhookEndpoint {
     kinds: endpoint.kinds,
     disabledAt: endpoint.disabledAt?.toISOString() ?? null,
     createdAt: endpoint.createdAt.toISOString(),
+    secretRotatedAt: endpoint.secretRotatedAt?.toISOString() ?? null,
+    previousSecretUntil: endpoint.previousSecret && endpoint.previousSecretUntil ? endpoint.previousSecretUntil.toISOString() : null,
   };
 }
 

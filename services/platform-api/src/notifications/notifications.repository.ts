@@ -60,6 +60,9 @@ const toEndpoint = (row: EndpointRow): WebhookEndpointRecord => ({
   description: row.description ?? '',
   kinds: row.kinds ?? [],
   secret: row.secret,
+  previousSecret: row.previousSecret ?? null,
+  previousSecretUntil: row.previousSecretUntil ?? null,
+  secretRotatedAt: row.secretRotatedAt ?? null,
   disabledAt: row.disabledAt ?? null,
   createdAt: row.createdAt,
 });
@@ -200,6 +203,22 @@ export class WebhookEndpointsRepository {
       .lean<EndpointRow[]>()
       .exec();
     return rows.map(toEndpoint);
+  }
+
+  /**
+   * Replaces the signing secret of an enabled endpoint, if it still has `current` (two rotations at once: one wins);
+   * the replaced one keeps signing, beside it, until `previousUntil`.
+   */
+  async rotateSecret(id: string, current: string, secret: string, previousUntil: Date, at: Date): Promise<WebhookEndpointRecord | null> {
+    const row = await this.endpoints
+      .findOneAndUpdate(
+        { _id: new Types.ObjectId(id), disabledAt: null, secret: current },
+        { $set: { secret, previousSecret: current, previousSecretUntil: previousUntil, secretRotatedAt: at } },
+        { returnDocument: 'after' },
+      )
+      .lean<EndpointRow>()
+      .exec();
+    return row ? toEndpoint(row) : null;
   }
 
   async disable(id: string, at: Date): Promise<WebhookEndpointRecord | null> {

@@ -9,15 +9,19 @@ export interface WebhookAnswer {
   body: string;
 }
 
-/** The header that carries the signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
+/**
+ * The header that carries the signature: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`;
+ * for a day after the secret is rotated, a second `v1=` signed with the replaced secret follows.
+ */
 export const SIGNATURE_HEADER = 'tessera-signature';
 
 /** The longest part of a receiver's answer that is kept in the delivery log. */
 export const ANSWER_LIMIT = 500;
 
-/** `t=…,v1=…` for `body` sent at `timestamp` (seconds), signed with `secret`. */
-export function signatureOf(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/** `t=…,v1=…` for `body` sent at `timestamp` (seconds), signed with `secret`; one more `,v1=…` for each of `alsoWith`. */
+export function signatureOf(secret: string, timestamp: number, body: string, alsoWith: string[] = []): string {
+  const v1 = (key: string) => `v1=${createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex')}`;
+  return [`t=${timestamp}`, v1(secret), ...alsoWith.map(v1)].join(',');
 }
 
 /** Loopback, private, link-local and unspecified addresses: the platform's own network, which a webhook must not reach. */

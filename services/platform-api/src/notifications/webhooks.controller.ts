@@ -32,6 +32,14 @@ export class TenantWebhooksController {
     return this.webhooks.create(actor, ofTenant(tenant), dto);
   }
 
+  /** A new signing secret, shown once in the answer; the old one signs beside it for 24 hours. */
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @Access.tenant('notifications.manage')
+  rotateSecret(@CurrentTenant() tenant: TenantAccess, @Param('id', endpointId) id: string) {
+    return this.webhooks.rotateSecret(ofTenant(tenant), id);
+  }
+
   @Post(':id/disable')
   @HttpCode(200)
   @Access.tenant('notifications.manage')
@@ -65,6 +73,14 @@ export class PartnerWebhooksController {
     return this.webhooks.create(actor, ofPartner(partner), dto);
   }
 
+  /** A new signing secret, shown once in the answer; the old one signs beside it for 24 hours. */
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @Access.partner('partner.settings.manage')
+  rotateSecret(@CurrentPartner() partner: PartnerAccess, @Param('id', endpointId) id: string) {
+    return this.webhooks.rotateSecret(ofPartner(partner), id);
+  }
+
   @Post(':id/disable')
   @HttpCode(200)
   @Access.partner('partner.settings.manage')
@@ -96,6 +112,14 @@ export class PlatformWebhooksController {
   @Access.operator()
   create(@CurrentActor() actor: Actor, @Body() dto: CreateWebhookDto) {
     return this.webhooks.create(actor, PLATFORM, dto);
+  }
+
+  /** A new signing secret, shown once in the answer; the old one signs beside it for 24 hours. */
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @Access.operator()
+  rotateSecret(@Param('id', endpointId) id: string) {
+    return this.webhooks.rotateSecret(PLATFORM, id);
   }
 
   @Post(':id/disable')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CreatedWebhookEndpoint, Page, WebhookDelivery, WebhookEndpoint, WebhookScope } from '@tessera/contracts';
+import { WEBHOOK_PREVIOUS_SECRET_HOURS, type CreatedWebhookEndpoint, type Page, type WebhookDelivery, type WebhookEndpoint, type WebhookScope } from '@tessera/contracts';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { mutation, type Mutation } from '../audit/mutation';
@@ -23,7 +23,13 @@ export interface WebhookOwner {
 /** The most endpoints one tenant, partner or the platform may have enabled. */
 const MAX_ENABLED = 10;
 
-/** Webhook endpoints: created with a secret shown once, listed, disabled (never deleted), with their delivery logs. */
+const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
+
+/**
+ * Webhook endpoints: created with a secret shown once, listed, their secret
+ * rotated (the new one shown once), disabled (never deleted), with their
+ * delivery logs.
+ */
 @Injectable()
 export class WebhooksService {
   constructor(
@@ -46,7 +52,7 @@ export class WebhooksService {
     }
     const enabled = (await this.endpoints.listFor(owner.scope, owner.scopeId)).filter((endpoint) => !endpoint.disabledAt);
     if (enabled.length >= MAX_ENABLED) throw DomainError.conflict(`There are ${MAX_ENABLED} webhook endpoints already: disable one before adding another`);
-    const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+    const secret = newSecret();
     const created = await this.endpoints.create({
       scope: owner.scope,
       scopeId: owner.scopeId,
@@ -62,6 +68,28 @@ export class WebhooksService {
       tenantId: owner.tenantId,
       partnerId: owner.partnerId,
       changes: { url: { from: null, to: created.url }, kinds: { from: null, to: created.kinds } },
+    });
+  }
+
+  /**
+   * A new signing secret, shown once. Deliveries from now on are signed with it; for
+   * WEBHOOK_PREVIOUS_SECRET_HOURS they carry a second signature with the replaced one, so a
+   * receiver that still checks the old secret keeps accepting them while it is moved to the new.
+   * The audit trail records that (and when) it was rotated, never a secret.
+   */
+  async rotateSecret(owner: WebhookOwner, id: string): Promise<Mutation<CreatedWebhookEndpoint>> {
+    const endpoint = await this.owned(owner, id);
+    if (endpoint.disabledAt) throw DomainError.conflict('This webhook endpoint is disabled: it sends nothing, so its secret is not rotated');
+    const now = this.clock.now();
+    const secret = newSecret();
+    const rotated = await this.endpoints.rotateSecret(id, endpoint.secret, secret, new Date(now.getTime() + WEBHOOK_PREVIOUS_SECRET_HOURS * 3_600_000), now);
+    if (!rotated) throw DomainError.conflict('This webhook endpoint changed meanwhile (disabled, or its secret rotated): reload and try again');
+    return mutation({ ...mapEndpoint(rotated), secret }, {
+      action: 'webhook.rotate_secret',
+      target: { type: 'webhook', id },
+      tenantId: owner.tenantId,
+      partnerId: owner.partnerId,
+      changes: { secretRotatedAt: { from: endpoint.secretRotatedAt?.toISOString() ?? null, to: now.toISOString() } },
     });
   }
 

@@ -125,7 +125,7 @@ describe('TenantsService', () => {
     expect(done.audit.changes).toMatchObject({ backupFirst: { from: null, to: 'b1' } });
 
     const failing = setup({ backup: 'failed' });
-    await expect(failing.service.changeStatus(tenantRecord(), 'terminate', 'closed')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('was not terminated') });
+    await expect(failing.service.changeStatus(tenantRecord(), 'terminate', 'closed')).rejects.toMatchObject({ code: 'CONFLICT', reason: 'BACKUP_FAILED', message: expect.stringContaining('was not terminated') });
     expect(failing.converged).toEqual([]);
     await expect(failing.service.changeStatus(tenantRecord(), 'terminate', undefined, { force: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const forced = await failing.service.changeStatus(tenantRecord(), 'terminate', 'the engine lost the volume', { force: true });

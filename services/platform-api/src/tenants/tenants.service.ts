@@ -220,7 +220,7 @@ export class TenantsService {
       if (!from.includes(tenant.status)) throw DomainError.conflict(`A ${tenant.status} tenant cannot be ${done}`);
       safety = await this.backups.before(tenant, 'before_terminate', options.actor ?? null);
       if (safety.outcome === 'failed' && !options.force) {
-        throw DomainError.conflict(`${tenant.name} was not terminated: ${safety.message} An operator may terminate it anyway with "force": true and a reason.`);
+        throw DomainError.backupFailedBeforeTerminate(tenant, safety.message);
       }
     }
     const updated = await this.tenants.transition(tenant.id, from, to);

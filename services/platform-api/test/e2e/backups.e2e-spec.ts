@@ -246,7 +246,7 @@ describe('tenant backups', () => {
 
   it('refuses to terminate after a failed backup, and terminates when an operator forces it with a reason', async () => {
     const refused = await call('post', `/tenants/${slug}/terminate`, 'operator', { reason: 'closing' }).expect(409);
-    expect(refused.body.message).toMatch(/was not terminated: .*backup/);
+    expect(refused.body).toMatchObject({ reason: 'BACKUP_FAILED', message: expect.stringMatching(/was not terminated: .*backup/) });
     expect((await call('get', `/tenants/${slug}`, 'operator').expect(200)).body.status).toBe('active');
     await call('post', `/tenants/${slug}/terminate`, 'operator', { force: true }).expect(400);
     const forced = await call('post', `/tenants/${slug}/terminate`, 'operator', { force: true, reason: 'The repository is damaged; data was copied to bk-copy' }).expect(200);

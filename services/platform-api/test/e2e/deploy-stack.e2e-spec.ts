@@ -22,7 +22,7 @@ interface Service {
   environment?: Record<string, string>;
 }
 
-function load(envFile: string): { status: number; project?: { services: Record<string, Service> }; error: string } {
+function load(envFile: string): { status: number; project?: { services: Record<string, Service>; volumes?: Record<string, unknown> }; error: string } {
   if (!existsSync(CHECK)) throw new Error(`No compose check at ${CHECK}: scripts/test.sh builds it (ensure_compose_check)`);
   const result = spawnSync(CHECK, [join(ROOT, 'docker-compose.yml'), envFile], { encoding: 'utf8' });
   return { status: result.status ?? -1, error: result.stderr, ...(result.status === 0 ? { project: JSON.parse(result.stdout) } : {}) };
@@ -63,6 +63,17 @@ describe('the production stack (docker-compose.yml)', () => {
     expect(api.environment?.['WORKSPACE_EDGE_CONTAINER']).toBe('tessera-traefik');
     expect(services['mongodb']!.command).toContain('--auth');
     expect(api.environment?.['MONGODB_URI']).toMatch(/^mongodb:\/\/[^:]+:[^@]+@mongodb:27017\/tessera\?authSource=admin$/);
+  });
+
+  it('keeps the platform database backups in a volume mounted where platform-api writes them, on a schedule', () => {
+    const api = services['platform-api']!;
+    const dir = api.environment?.['PLATFORM_BACKUP_DIR'];
+    expect(dir).toMatch(/^\//);
+    const mount = (api.volumes ?? []).find((v) => v.target === dir);
+    expect(mount).toMatchObject({ type: 'volume', source: 'platform-backups' });
+    expect(Object.keys(project?.volumes ?? {})).toContain('platform-backups');
+    expect(Number(api.environment?.['PLATFORM_BACKUP_INTERVAL_HOURS'])).toBeGreaterThan(0);
+    expect(Number(api.environment?.['PLATFORM_BACKUP_KEEP'])).toBeGreaterThan(0);
   });
 
   it('refuses to start without a secret it needs, naming it', () => {

@@ -30,13 +30,21 @@ async function startReceiver(): Promise<{ url: string; received: { path: string;
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** The receiver's check: the signature header's HMAC over "<t>.<body>" with the endpoint's secret. */
+/** The signatures a header carries: its timestamp and each `v1=` (two for a day after the secret is rotated). */
+function signaturesOf(header: string | string[] | undefined): { t: string | undefined; v1: string[] } {
+  const parts = String(header).split(',').map((part) => part.split('=') as [string, string]);
+  return { t: parts.find(([key]) => key === 't')?.[1], v1: parts.filter(([key]) => key === 'v1').map(([, value]) => value) };
+}
+
+/** The receiver's check (docs/notifications.md): an HMAC over "<t>.<body>" with the secret it holds equals one of the `v1=` signatures. */
 function verifies(secret: string, header: string | string[] | undefined, body: string): boolean {
-  const parts = Object.fromEntries(String(header).split(',').map((part) => part.split('=') as [string, string]));
-  if (!parts['t'] || !parts['v1']) return false;
-  const expected = createHmac('sha256', secret).update(`${parts['t']}.${body}`).digest();
-  const given = Buffer.from(parts['v1'], 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const { t, v1 } = signaturesOf(header);
+  if (!t || v1.length === 0) return false;
+  const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest();
+  return v1.some((signature) => {
+    const given = Buffer.from(signature, 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 const SETTINGS = { NOTIFICATIONS_DISPATCH_SECONDS: '0', SUPPORT_EXPIRY_CHECK_SECONDS: '0', SUPPORT_ACCESS_TTL_SECONDS: '60', NOTIFICATIONS_RETRY_SECONDS: '30', NOTIFICATIONS_MAX_ATTEMPTS: '3', WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true' };
@@ -249,6 +257,61 @@ describe('notifications', () => {
     expect((await mailpit.waitFor('owen@example.test', /Notified Ltd was suspended/)).Text).toContain('Unpaid since March');
     // Operators hear of neither: they made both changes themselves.
     expect((await mailpit.messages()).some((m) => /past due|suspended/.test(m.Subject) && m.To.some((to) => to.Address === 'opal@example.test'))).toBe(false);
+  });
+
+  // Last: it moves the clock a day on.
+  it("rotates an endpoint's secret for those who may create it, shows the new one once, signs with both for a day, then with the new one only", async () => {
+    const endpoint = (await call('post', '/tenants/notified/webhooks', 'owen', { url: `${receiver.url}/ok/rotate`, kinds: ['workspace.down'] }).expect(201)).body as CreatedWebhookEndpoint;
+    // Who may create it may rotate it; nobody else, and another scope's endpoint is not found from here.
+    await call('post', `/tenants/notified/webhooks/${endpoint.id}/rotate-secret`, 'ada').expect(403);
+    await call('post', `/partners/northwind-reseller/webhooks/${endpoint.id}/rotate-secret`, 'parker').expect(404);
+    await call('post', '/tenants/notified/webhooks/not-an-id/rotate-secret', 'owen').expect(404);
+
+    const before = t.clock.now().getTime();
+    const rotated = (await call('post', `/tenants/notified/webhooks/${endpoint.id}/rotate-secret`, 'owen').expect(200)).body as CreatedWebhookEndpoint;
+    const rotatedAt = new Date(rotated.secretRotatedAt!);
+    expect(rotatedAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(rotatedAt.getTime()).toBeLessThanOrEqual(t.clock.now().getTime());
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    expect(rotated).toMatchObject({ id: endpoint.id, previousSecretUntil: new Date(rotatedAt.getTime() + 24 * 3_600_000).toISOString() });
+    const listed = ((await call('get', '/tenants/notified/webhooks', 'owen').expect(200)).body as Record<string, unknown>[]).find((e) => e.id === endpoint.id)!;
+    expect(listed).toMatchObject({ secretRotatedAt: rotatedAt.toISOString() });
+    expect(JSON.stringify(listed)).not.toContain('whsec_');
+    const audit = (await call('get', '/audit?pageSize=20', 'opal').expect(200)).body.items as { action: string; target: { id: string }; tenant?: unknown }[];
+    const event = audit.find((e) => e.action === 'webhook.rotate_secret' && e.target.id === endpoint.id);
+    expect(event).toBeDefined();
+    expect(JSON.stringify(audit)).not.toContain(rotated.secret);
+
+    // The other scopes: a partner's admin and an operator rotate theirs.
+    const partnerEndpoint = (await call('post', '/partners/northwind-reseller/webhooks', 'parker', { url: `${receiver.url}/ok/partner-rotate` }).expect(201)).body as CreatedWebhookEndpoint;
+    await call('post', `/partners/northwind-reseller/webhooks/${partnerEndpoint.id}/rotate-secret`, 'owen').expect(403);
+    await call('post', `/partners/northwind-reseller/webhooks/${partnerEndpoint.id}/rotate-secret`, 'parker').expect(200);
+    const platformEndpoint = (await call('post', '/system/webhooks', 'opal', { url: `${receiver.url}/ok/platform-rotate`, kinds: ['incident.opened'] }).expect(201)).body as CreatedWebhookEndpoint;
+    await call('post', `/system/webhooks/${platformEndpoint.id}/rotate-secret`, 'owen').expect(403);
+    await call('post', `/system/webhooks/${platformEndpoint.id}/rotate-secret`, 'opal').expect(200);
+    // A disabled endpoint sends nothing: its secret is not rotated.
+    await call('post', `/system/webhooks/${platformEndpoint.id}/disable`, 'opal').expect(200);
+    expect((await call('post', `/system/webhooks/${platformEndpoint.id}/rotate-secret`, 'opal').expect(409)).body.message).toMatch(/disabled/);
+    await call('post', `/partners/northwind-reseller/webhooks/${partnerEndpoint.id}/disable`, 'parker').expect(200);
+
+    // Within the day: signed with the new secret and, beside it, the old one; a receiver holding either accepts it.
+    await notifier.notify({ kind: 'workspace.down', tenantId, subject: 'Down after the rotation', text: 'Signed twice.', key: 'rotate-1' });
+    await dispatcher.pass();
+    const first = receiver.received.find((r) => r.path === '/ok/rotate' && r.body.includes('Down after the rotation'))!;
+    expect(signaturesOf(first.headers['tessera-signature']).v1).toHaveLength(2);
+    expect(verifies(rotated.secret, first.headers['tessera-signature'], first.body)).toBe(true);
+    expect(verifies(endpoint.secret, first.headers['tessera-signature'], first.body)).toBe(true);
+    expect(verifies('whsec_another', first.headers['tessera-signature'], first.body)).toBe(false);
+
+    // A day later: the new secret only.
+    t.clock.advance(24 * 3_600_000 + 1_000);
+    await notifier.notify({ kind: 'workspace.down', tenantId, subject: 'Down a day later', text: 'Signed once.', key: 'rotate-2' });
+    await dispatcher.pass();
+    const later = receiver.received.find((r) => r.path === '/ok/rotate' && r.body.includes('Down a day later'))!;
+    expect(signaturesOf(later.headers['tessera-signature']).v1).toHaveLength(1);
+    expect(verifies(rotated.secret, later.headers['tessera-signature'], later.body)).toBe(true);
+    expect(verifies(endpoint.secret, later.headers['tessera-signature'], later.body)).toBe(false);
   });
 });
 

@@ -26,6 +26,10 @@ export class DomainError extends Error {
   static partnerTerminated(partner: { slug: string; name?: string }): DomainError {
     return new DomainError('CONFLICT', `${partner.name ?? partner.slug} is terminated: it is kept and can be read, but nothing about it can be changed`, undefined, 'PARTNER_TERMINATED');
   }
+  /** Terminate refused: the backup taken first failed. An operator may force it with a reason. */
+  static backupFailedBeforeTerminate(tenant: { name: string }, why: string): DomainError {
+    return new DomainError('CONFLICT', `${tenant.name} was not terminated: ${why} An operator may terminate it anyway, without a backup, giving a reason.`, undefined, 'BACKUP_FAILED');
+  }
   /** An operator disabled the person behind the token: every route refuses it, whatever the token. */
   static accountDisabled(): DomainError {
     return new DomainError(

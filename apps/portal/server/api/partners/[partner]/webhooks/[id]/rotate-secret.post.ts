@@ -1,0 +1,4 @@
+import type { CreatedWebhookEndpoint } from '@tessera/contracts';
+
+/** A new signing secret, shown once in the answer. */
+export default defineEventHandler((event) => callApi<CreatedWebhookEndpoint>(event, `/partners/${param(event, 'partner')}/webhooks/${param(event, 'id')}/rotate-secret`, { method: 'POST' }));
