@@ -37,6 +37,13 @@ describe('the portal session', () => {
     expect(new URL(page.url()).pathname).toBe('/t/renewals');
   });
 
+  it('never returns to another site after signing in, whatever the return path says', async () => {
+    for (const next of ['//elsewhere.example/', '/\\elsewhere.example/', '/%09/elsewhere.example/', 'https://elsewhere.example/']) {
+      await page.goto(`${stack.portalOrigin}/login?next=${encodeURIComponent(next)}`).catch(() => undefined);
+      expect(new URL(page.url()).origin).toBe(stack.portalOrigin);
+    }
+  });
+
   it('renews the tokens with the refresh token when they are due, without the user noticing', async () => {
     // Past the expiry of a token issued after the page's: the API refuses it, so every answer below needs a renewed one.
     await until('a token issued at sign-in has expired at the API', async () => (await fetch(`${stack.apiOrigin}/users/me`, { headers: { authorization: `Bearer ${firstToken}` } })).status === 401, {

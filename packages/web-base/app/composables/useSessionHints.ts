@@ -20,7 +20,8 @@ export function useSessionHints() {
   function takeReturnPath(): string | null {
     const target = next.value;
     next.value = null;
-    return target && target.startsWith('/') && !target.startsWith('//') && target !== '/' ? target : null;
+    const path = returnPathOf(target);
+    return path === '/' ? null : path;
   }
 
   return { signedIn, next, signOut, takeReturnPath };

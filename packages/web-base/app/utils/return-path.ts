@@ -1,0 +1,12 @@
+/**
+ * A page of this app to return to, or null: a path that starts with one `/`.
+ * Anything a browser could read as another site is refused: `//host`, and
+ * `/\host`, which browsers treat as `//host` in a redirect's Location, as well
+ * as control characters (a tab or newline inside `/\t/host` is dropped by the
+ * URL parser).
+ */
+export function returnPathOf(value: unknown): string | null {
+  if (typeof value !== 'string' || !value.startsWith('/')) return null;
+  if (value[1] === '/' || value[1] === '\\' || /[\u0000-\u001f\u007f]/.test(value)) return null;
+  return value;
+}
