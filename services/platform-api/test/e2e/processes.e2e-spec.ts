@@ -82,8 +82,10 @@ describe('two API processes on one database', () => {
     bearer['owner'] = await t.idp.accessToken('owner', 'portal');
     await t.idp.createPerson('opal', { groups: ['platform-admins'] });
     bearer['operator'] = await t.idp.accessToken('opal', 'operator');
-    await call('post', '/tenants', 'owner', { slug: slug('busy'), name: 'Busy' }).expect(201);
-    await provisioned(t, slug('busy'), bearer['owner']!);
+    await call('post', '/tenants', 'owner', { slug: slug('busy'), name: 'Busy', plan: 'starter' }).expect(201);
+    const made = await provisioned(t, slug('busy'), bearer['owner']!);
+    expect(Object.values(made.provisioning).filter((step) => step.state === 'error')).toEqual([]);
+    await until('busy is active', async () => (await statusOf('busy')) === 'active');
     // One edge session, signed with the secret both processes share.
     cookie = edge.first.cookieOf(await edge.first.signIn(bearer['owner']!, `https://${host('busy')}/`));
   });
