@@ -15,8 +15,8 @@ import { removeTenantObjects } from '../support/engine';
  * edge: each has its own memory (caches, last-seen times, wakes in flight)
  * and clock, and they share only the database. A workspace served by one is
  * not put to sleep by the other's idle pass; a wake both see starts the
- * workspace once; a tenant suspended through one is refused by the other
- * within READ_CACHE_SYNC_MS. The clocks (one per process, as on two hosts)
+ * workspace once (a suspension through one process reaching the other's
+ * edge within READ_CACHE_SYNC_MS is in edge.e2e-spec). The clocks (one per process, as on two hosts)
  * are moved together instead of sleeping.
  */
 jest.setTimeout(180_000);
@@ -38,7 +38,6 @@ describe('two API processes on one database', () => {
   /** Traefik's forwardAuth question, to the first process and to the second. */
   let edge: { first: ReturnType<typeof edgeClient>; second: ReturnType<typeof edgeClient> };
   const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t, bearer)(...args);
-  const callOther = (...args: Parameters<ReturnType<typeof caller>>) => caller(other, bearer)(...args);
   /** Time passes on both hosts. */
   const advance = (ms: number) => [t.clock, other.clock].forEach((clock) => clock.advance(ms));
   const idlePassOn = (app: TestApp) => app.app.get(WorkspaceSleep).idlePass();
@@ -113,8 +112,9 @@ describe('two API processes on one database', () => {
     expect(await idlePassOn(t)).toEqual([]);
     expect(await statusOf('busy')).toBe('active');
     expect((await docker.getContainer(workspaceNames(slug('busy')).container).inspect()).State.Running).toBe(true);
-    // Idle on both processes for the idle time and the interval: the first process's pass puts it to sleep.
-    advance(lag + 1_000);
+    // Idle on both processes, since the last request, for the idle time and the interval (whether the second process's
+    // timer has written that request meanwhile or not): the first process's pass puts it to sleep.
+    advance(lag + lag / 3);
     expect(await idlePassOn(t)).toEqual([slug('busy')]);
     expect(await statusOf('busy')).toBe('sleeping');
     expect((await docker.getContainer(workspaceNames(slug('busy')).container).inspect()).State.Running).toBe(false);
@@ -134,20 +134,5 @@ describe('two API processes on one database', () => {
     const woke = (await call('get', `/tenants/${slug('busy')}/activity?action=workspace.wake`, 'owner').expect(200)).body.items;
     expect(woke).toHaveLength(1);
     expect(await statusOf('busy')).toBe('active');
-  });
-
-  it('refuses a tenant suspended through one process on the other within READ_CACHE_SYNC_MS, and lets it in again once resumed', async () => {
-    expect(t.config.readCacheSyncMs).toBeLessThan(t.config.readCacheTtlMs);
-    // The second process has the tenant in its caches.
-    await edge.second.ask(host('busy'), { cookie }).expect(200);
-    expect((await callOther('get', `/tenants/${slug('busy')}`, 'owner').expect(200)).body.status).toBe('active');
-    await call('post', `/tenants/${slug('busy')}/suspend`, 'operator', { reason: 'Checks a suspension on every process' }).expect(200);
-    other.clock.advance(t.config.readCacheSyncMs);
-    const refused = await edge.second.ask(host('busy'), { cookie }).expect(503);
-    expect(refused.text).toContain('suspended');
-    expect((await callOther('get', `/tenants/${slug('busy')}`, 'owner').expect(200)).body.status).toBe('suspended');
-    await call('post', `/tenants/${slug('busy')}/resume`, 'operator', { reason: 'The check is over' }).expect(200);
-    other.clock.advance(t.config.readCacheSyncMs);
-    await edge.second.ask(host('busy'), { cookie }).expect(200);
   });
 });
