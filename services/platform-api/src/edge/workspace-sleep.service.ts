@@ -158,8 +158,8 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     const started = this.clock.monotonic();
     const awake = await this.tenants.beginWake(tenant.id);
     if (!awake) return;
+    // beginWake set the last-activity time: the wake counts as activity from its start.
     try {
-      this.activity.touch(tenant.id, this.clock.now());
       const result = await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
       const failed = result.steps.workspace?.state === 'error' ? result.steps.workspace : undefined;
       if (failed) await this.tellWakeFailed(awake, failed.error ?? 'the workspace did not start');
