@@ -143,7 +143,8 @@ async function startTraefik(index) {
   clients?.starting.add(web);
   traefiks[index] = track(
     spawn(TRAEFIK_BIN, [
-      `--entryPoints.web.address=127.0.0.1:${web}`,
+      // The routes are served on the entry point the API names (websecure), here without TLS.
+      `--entryPoints.websecure.address=127.0.0.1:${web}`,
       `--entryPoints.ping.address=127.0.0.1:${ping}`,
       '--ping=true',
       '--ping.entryPoint=ping',
