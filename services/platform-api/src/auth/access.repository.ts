@@ -110,6 +110,6 @@ export class AccessRepository {
 
   private async bootstrap(model: Model<RoleRow>, scope: 'tenantId' | 'partnerId', scopeId: string, userId: string, role: string, keys: string[]): Promise<void> {
     await model.updateOne({ [scope]: new Types.ObjectId(scopeId), userId: new Types.ObjectId(userId) }, { $set: { role, removedAt: null } }, { upsert: true }).exec();
-    this.bus.invalidate(...keys);
+    await this.bus.invalidate(...keys);
   }
 }

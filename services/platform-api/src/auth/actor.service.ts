@@ -31,7 +31,7 @@ export class ActorService {
       const synced = await this.users.syncFromToken(token);
       user = synced.user;
       // Read through the users cache, which every write of a user drops in this process: a person disabled here
-      // is refused from the very next request; another API process sees it within READ_CACHE_TTL_MS (docs/auth.md).
+      // is refused from the very next request; another API process sees it within READ_CACHE_SYNC_MS (docs/auth.md).
       if (user.disabledAt) throw DomainError.accountDisabled();
       if (synced.created) await this.bootstrapMemberships(user, token.groups);
     }

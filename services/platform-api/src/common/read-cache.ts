@@ -3,7 +3,9 @@
  * the tenant by slug, the actor's membership). Entries live for `ttlMs` and
  * are dropped at once when this process writes the record, so within one API
  * process a change (a removed member, a suspended tenant) applies to the very
- * next request; another API replica sees it within `ttlMs`. A ttl of 0 turns
+ * next request; another API process drops them when it reads the write's
+ * invalidation (CacheBus, within READ_CACHE_SYNC_MS), and within `ttlMs` at
+ * worst. A ttl of 0 turns
  * caching off. Loads are shared: while one is under way for a key, every
  * other request for that key waits for it instead of loading again, so an
  * entry that expires under load costs one load, not one per request waiting.
@@ -19,10 +21,14 @@ export class ReadCache<V> {
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
     private readonly now: () => number = Date.now,
+    /** Called before an entry is used: may answer a promise to wait for (other processes' invalidations read first). */
+    private readonly sync: () => Promise<void> | undefined = () => undefined,
   ) {}
 
   async get(key: string, load: () => Promise<V>): Promise<V> {
     if (this.ttlMs <= 0) return load();
+    const syncing = this.sync();
+    if (syncing) await syncing;
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > this.now()) return hit.value;
     const generation = this.generation;

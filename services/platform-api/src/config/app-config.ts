@@ -120,6 +120,8 @@ export class AppConfig {
   readonly files!: { url: string; token: string } | null;
   /** How long the per-request lookups (actor, tenant, membership) may be served from memory; 0 = off. */
   readonly readCacheTtlMs!: number;
+  /** How often a process reads the cache invalidations other processes stored, at most (while it reads from a cache); 0 = one process, none stored. */
+  readonly readCacheSyncMs!: number;
   readonly seed!: { defaultTenantSlug: string; demo: boolean };
   /** How long approved support access lasts, and how often expired access is looked for (0 = never; tests sweep). */
   readonly support!: { ttlSeconds: number; expiryCheckMs: number };
@@ -394,6 +396,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     http: { bodyLimitBytes: integer('HTTP_BODY_LIMIT_BYTES', 100 * 1_024, 1_024, 10 * 1_024 * 1_024) },
     readCacheTtlMs: integer('READ_CACHE_TTL_MS', 5_000, 0, 60_000),
+    readCacheSyncMs: integer('READ_CACHE_SYNC_MS', 1_000, 0, 60_000),
     support: { ttlSeconds: integer('SUPPORT_ACCESS_TTL_SECONDS', 3_600, 5, 7 * 24 * 3_600), expiryCheckMs: integer('SUPPORT_EXPIRY_CHECK_SECONDS', 60, 0, 3_600) * 1_000 },
     logs: {
       heartbeatMs: integer('LOGS_HEARTBEAT_SECONDS', 15, 1, 300) * 1_000,

@@ -80,8 +80,9 @@ export class EdgeService {
 
     if (tenant.status === 'pending') return page(503, 'Being set up', `${tenant.name} is being set up. This page retries by itself.`, 2);
     const tenantId = tenant.id;
-    if (tenant.status === 'sleeping' || this.sleep.isWaking(tenantId)) {
-      if (tenant.status === 'sleeping') void this.sleep.wake(tenant, user.email);
+    // A wake under way through any process (wakingSince) shows the waking page on every process until the workspace answers.
+    if (tenant.status === 'sleeping' || tenant.wakingSince || this.sleep.isWaking(tenantId)) {
+      if (tenant.status === 'sleeping' || tenant.wakingSince) void this.sleep.wake(tenant, user.email);
       return page(503, 'Waking up', `${tenant.name} was asleep after a quiet spell and is starting. This page retries by itself.`, 0.5);
     }
 

@@ -17,6 +17,8 @@ import { PlanCatalog } from '../plans/plan-catalog.service';
 const ANSWER_WAIT_MS = 15_000;
 /** The lease one idle pass holds, whichever API process runs it. */
 export const IDLE_PASS_LEASE = 'pass:idle';
+/** The lease a tenant's wake holds, whichever API process saw the request. */
+export const wakeLease = (tenantId: string) => `wake:${tenantId}`;
 
 /**
  * Idle sleep and wake. An active workspace that has seen no request through
@@ -77,15 +79,16 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async sleepIdle(): Promise<string[]> {
+    // This process's own times are written; another's may be up to one flush interval behind its last request.
     await this.activity.flush();
     const slept: string[] = [];
     for (const plan of PLANS) {
       const idleSeconds = await this.catalog.idleSeconds(plan);
       if (idleSeconds <= 0) continue;
       const before = new Date(this.clock.now().getTime() - idleSeconds * 1_000);
-      for (const tenant of await this.tenants.listIdle(plan, before)) {
-        const seen = this.activity.lastSeen(tenant.id);
-        if (seen && seen >= before) continue;
+      const servedBefore = new Date(before.getTime() - this.activity.lagMs);
+      for (const tenant of await this.tenants.listIdle(plan, before, servedBefore)) {
+        if (this.waking.has(tenant.id)) continue;
         if (await this.sleep(tenant, idleSeconds)) slept.push(tenant.slug);
       }
     }
@@ -106,7 +109,7 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     return true;
   }
 
-  /** Whether this process is waking the tenant now: the edge keeps showing the waking page until it answers. */
+  /** Whether this process is waking the tenant, or waiting for another process's wake: the edge keeps showing the waking page. */
   isWaking(tenantId: string): boolean {
     return this.waking.has(tenantId);
   }
@@ -114,13 +117,16 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
   /**
    * Wakes a sleeping workspace: active again, its container started and its
    * route rewritten (the endpoint may have moved), then waits until it
-   * answers. Starting it twice at once is one wake.
+   * answers. One wake at a time whichever process sees the request: the wake
+   * holds the tenant's `wake:<id>` lease in the database, and a process that
+   * finds it held waits until it is released instead of starting a second.
+   * Starting it twice at once in one process is one wake.
    */
   wake(tenant: TenantRecord, requestedBy: string): Promise<void> {
     const key = tenant.id;
     let running = this.waking.get(key);
     if (!running) {
-      running = this.wakeNow(tenant, requestedBy)
+      running = this.wakeOnce(tenant, requestedBy)
         .catch(async (error: unknown) => {
           this.logger.error({ err: error, tenant: tenant.slug }, 'wake failed');
           await this.tellWakeFailed(tenant, error instanceof Error ? error.message : String(error));
@@ -131,19 +137,40 @@ export class WorkspaceSleep implements OnApplicationBootstrap, OnApplicationShut
     return running;
   }
 
+  private async wakeOnce(tenant: TenantRecord, requestedBy: string): Promise<void> {
+    const lease = wakeLease(tenant.id);
+    const holder = randomBytes(8).toString('hex');
+    if (!(await this.leases.acquire(lease, holder, this.config.provisioning.leaseMs))) return this.untilWoken(lease);
+    try {
+      await this.wakeNow(tenant, requestedBy);
+    } finally {
+      await this.leases.release(lease, holder);
+    }
+  }
+
+  /** Waits while another process holds the wake's lease (it is released when the workspace answers, or expires if that process stopped). */
+  private async untilWoken(lease: string): Promise<void> {
+    const deadline = this.clock.monotonic() + this.config.provisioning.leaseMs;
+    while (this.clock.monotonic() < deadline && (await this.leases.isHeld(lease))) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
   private async wakeNow(tenant: TenantRecord, requestedBy: string): Promise<void> {
     const started = this.clock.monotonic();
-    const awake = await this.tenants.transition(tenant.id, ['sleeping'], 'active');
+    const awake = await this.tenants.beginWake(tenant.id);
     if (!awake) return;
-    this.activity.touch(tenant.id, this.clock.now());
-    const result = await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
-    const failed = result.steps.workspace?.state === 'error' ? result.steps.workspace : undefined;
-    if (failed) await this.tellWakeFailed(awake, failed.error ?? 'the workspace did not start');
-    const fresh = (await this.tenants.findById(tenant.id)) ?? awake;
-    // The default service answering stands for the workspace: the others start in the same container.
-    const [main] = (await this.catalog.get(fresh.plan)).template.services;
-    const target = main ? fresh.edgeTargets[String(main.port)] : undefined;
-    if (target) await this.untilAnswering(fresh, target, ANSWER_WAIT_MS);
+    // beginWake set the last-activity time: the wake counts as activity from its start.
+    try {
+      const result = await this.reconcile.reconcile(awake, { wait: true, only: ['workspace', 'route'], expected: true });
+      const failed = result.steps.workspace?.state === 'error' ? result.steps.workspace : undefined;
+      if (failed) await this.tellWakeFailed(awake, failed.error ?? 'the workspace did not start');
+      const fresh = (await this.tenants.findById(tenant.id)) ?? awake;
+      // The default service answering stands for the workspace: the others start in the same container.
+      const [main] = (await this.catalog.get(fresh.plan)).template.services;
+      const target = main ? fresh.edgeTargets[String(main.port)] : undefined;
+      if (target) await this.untilAnswering(fresh, target, ANSWER_WAIT_MS);
+    } finally {
+      await this.tenants.endWake(tenant.id);
+    }
     await this.audit.recordSystem('edge', {
       action: 'workspace.wake',
       target: { type: 'workspace', id: tenant.slug },

@@ -75,13 +75,13 @@ export class FlagsRepository {
       if (isDuplicateKeyError(error)) throw DomainError.conflict(`A flag "${fields.key}" exists already`);
       throw error;
     } finally {
-      this.bus.invalidate(SNAPSHOT_KEY);
+      await this.bus.invalidate(SNAPSHOT_KEY);
     }
   }
 
   async update(key: string, changes: Partial<FlagFields> & { archivedAt?: Date | null }): Promise<FeatureFlagRecord | null> {
     const row = await this.flags.findOneAndUpdate({ key }, { $set: changes }, { returnDocument: 'after' }).lean<FeatureFlag>().exec();
-    this.bus.invalidate(SNAPSHOT_KEY);
+    await this.bus.invalidate(SNAPSHOT_KEY);
     return row ? toRecord(row) : null;
   }
 }

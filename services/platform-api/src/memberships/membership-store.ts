@@ -84,13 +84,13 @@ export class MembershipStore<Role extends string> {
 
   /** Creates the membership, or revives a removed one with the given role. */
   async upsert(scopeId: string, userId: string, role: Role): Promise<MembershipRecord<Role>> {
-    this.bus.invalidate(...this.keysOf(scopeId, userId));
+    await this.bus.invalidate(...this.keysOf(scopeId, userId));
     const row = await this.model
       .findOneAndUpdate({ [this.scope]: new Types.ObjectId(scopeId), userId: new Types.ObjectId(userId) }, { $set: { role, removedAt: null } }, { upsert: true, returnDocument: 'after' })
       .lean<MembershipRow>()
       .orFail()
       .exec();
-    this.bus.invalidate(...this.keysOf(scopeId, userId));
+    await this.bus.invalidate(...this.keysOf(scopeId, userId));
     return this.toRecord(row);
   }
 
@@ -106,7 +106,7 @@ export class MembershipStore<Role extends string> {
     const row = await this.model.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<MembershipRow>().exec();
     if (!row) return null;
     const updated = this.toRecord(row);
-    this.bus.invalidate(...this.keysOf(updated.scopeId, updated.userId));
+    await this.bus.invalidate(...this.keysOf(updated.scopeId, updated.userId));
     return updated;
   }
 

@@ -62,7 +62,7 @@ export class PartnersRepository {
 
   /** Inserts a partner; a taken slug is a CONFLICT, decided by the unique index. */
   async create(partner: NewPartner): Promise<PartnerRecord> {
-    this.bus.invalidate(`partner:slug:${partner.slug}`);
+    await this.bus.invalidate(`partner:slug:${partner.slug}`);
     try {
       return toRecord((await this.partners.create(partner)).toObject() as PartnerRow);
     } catch (error: unknown) {
@@ -85,7 +85,7 @@ export class PartnersRepository {
   async update(id: string, changes: PartnerChanges): Promise<PartnerRecord | null> {
     const row = await this.partners.findByIdAndUpdate(id, { $set: changes }, { returnDocument: 'after', runValidators: true }).lean<PartnerRow>().exec();
     const updated = row ? toRecord(row) : null;
-    if (updated) this.bus.invalidate(...cacheKeys.partner(updated));
+    if (updated) await this.bus.invalidate(...cacheKeys.partner(updated));
     return updated;
   }
 

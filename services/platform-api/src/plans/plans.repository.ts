@@ -63,14 +63,14 @@ export class PlansRepository {
     } catch (error: unknown) {
       if (!isDuplicateKeyError(error)) throw error;
     } finally {
-      this.bus.invalidate(CACHE_KEY);
+      await this.bus.invalidate(CACHE_KEY);
     }
   }
 
   /** An operator's change: the plan is marked edited, so the environment no longer seeds it. */
   async update(key: Plan, changes: Partial<PlanFields & { archived: boolean }>, at: Date): Promise<PlanRecord | null> {
     const row = await this.plans.findByIdAndUpdate(key, { $set: { ...changes, editedAt: at } }, { returnDocument: 'after' }).lean<CatalogPlan>().exec();
-    this.bus.invalidate(CACHE_KEY);
+    await this.bus.invalidate(CACHE_KEY);
     return row ? toRecord(row) : null;
   }
 }

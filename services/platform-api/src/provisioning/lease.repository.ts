@@ -40,6 +40,12 @@ export class LeaseRepository {
     return this.insert(key, holder, ttlMs);
   }
 
+  /** Whether someone holds the lease on `key` now (a row that has not expired). */
+  async isHeld(key: string): Promise<boolean> {
+    const current = await this.leases.findOne({ _id: key });
+    return current !== null && current.expiresAt.getTime() > this.clock.now().getTime();
+  }
+
   async release(key: string, holder: string): Promise<void> {
     await this.leases.deleteOne({ _id: key, holder });
   }

@@ -33,7 +33,7 @@ export class SettingsRepository {
 
   async update(changes: Partial<Pick<PlatformSettings, 'signupApproval'>>): Promise<PlatformSettingsRecord> {
     const row = await this.settings.findByIdAndUpdate(ID, { $set: changes }, { upsert: true, returnDocument: 'after' }).lean<PlatformSettings>().orFail().exec();
-    this.bus.invalidate(CACHE_KEY);
+    await this.bus.invalidate(CACHE_KEY);
     return toRecord(row);
   }
 }

@@ -165,13 +165,13 @@ export class SubscriptionsRepository {
       if (!isDuplicateKeyError(error)) throw error;
       return upsert();
     } finally {
-      this.bus.invalidate(statusKey(tenantId));
+      await this.bus.invalidate(statusKey(tenantId));
     }
   }
 
   async update(tenantId: string, changes: SubscriptionChanges): Promise<SubscriptionRecord | null> {
     const row = await this.subscriptions.findOneAndUpdate({ tenantId: new Types.ObjectId(tenantId) }, { $set: toSet(changes) }, { returnDocument: 'after' }).lean<SubscriptionRow>().exec();
-    this.bus.invalidate(statusKey(tenantId));
+    await this.bus.invalidate(statusKey(tenantId));
     return row ? toRecord(row) : null;
   }
 }

@@ -55,7 +55,7 @@ export class SupportGrantsRepository {
       .exec();
     if (!row) return null;
     const decided = toRecord(row);
-    this.bus.invalidate(...cacheKeys.supportGrant(decided.tenantId, decided.operatorUserId));
+    await this.bus.invalidate(...cacheKeys.supportGrant(decided.tenantId, decided.operatorUserId));
     return decided;
   }
 

@@ -67,6 +67,10 @@ export class Tenant {
   @Prop({ type: Date, default: null })
   lastActivityAt: Date | null;
 
+  /** Set while a wake started by a request is under way (the waking page on every process), cleared once the workspace answers. */
+  @Prop({ type: Date, default: null })
+  wakingSince: Date | null;
+
   /** Where the edge reaches each port of the workspace (port → URL), as the workspace step last found it. */
   @Prop({ type: Object, default: {} })
   edgeTargets: Record<string, string>;
@@ -108,6 +112,8 @@ export interface TenantRecord {
   workspaceStopped: boolean;
   keepAwake: boolean;
   lastActivityAt: Date | null;
+  /** A wake is under way since then (WorkspaceSleep); null otherwise. */
+  wakingSince: Date | null;
   /** Where the edge reaches each port of the workspace, keyed by the port inside the container. */
   edgeTargets: Record<string, string>;
   provisioning: Partial<Record<string, StepRecord>>;

@@ -45,6 +45,7 @@ const toRecord = (row: TenantRow): TenantRecord => ({
   workspaceStopped: row.workspaceStopped ?? false,
   keepAwake: row.keepAwake ?? false,
   lastActivityAt: row.lastActivityAt ?? null,
+  wakingSince: row.wakingSince ?? null,
   // Tenants stored before several services had one target (edgeTarget): it serves the default port until the workspace step records them all.
   edgeTargets: { ...(row.edgeTargets ?? {}), ...(legacyTarget(row) && !Object.keys(row.edgeTargets ?? {}).length ? { default: legacyTarget(row)! } : {}) },
   provisioning: { ...(row.provisioning ?? {}) },
@@ -118,7 +119,7 @@ export class TenantsRepository {
 
   /** Inserts a tenant; a taken slug is a CONFLICT, decided by the unique index. */
   async create(tenant: NewTenant): Promise<TenantRecord> {
-    this.bus.invalidate(`tenant:slug:${tenant.slug}`);
+    await this.bus.invalidate(`tenant:slug:${tenant.slug}`);
     try {
       return await this.insert(tenant);
     } catch (error: unknown) {
@@ -131,7 +132,7 @@ export class TenantsRepository {
   async ensure(tenant: NewTenant): Promise<{ tenant: TenantRecord; created: boolean }> {
     const existing = await this.findBySlug(tenant.slug);
     if (existing) return { tenant: existing, created: false };
-    this.bus.invalidate(`tenant:slug:${tenant.slug}`);
+    await this.bus.invalidate(`tenant:slug:${tenant.slug}`);
     try {
       return { tenant: await this.insert(tenant), created: true };
     } catch (error: unknown) {
@@ -177,8 +178,8 @@ export class TenantsRepository {
 
   async update(id: string, changes: TenantChanges): Promise<TenantRecord | null> {
     const updated = await this.serialized(id, () => this.oneAndUpdate({ _id: new Types.ObjectId(id) }, { $set: toSet(changes) }));
-    this.forget(updated);
-    if (changes.domains) this.bus.invalidatePrefix('domain:');
+    await this.forget(updated);
+    if (changes.domains) await this.bus.invalidatePrefix('domain:');
     return updated;
   }
 
@@ -195,7 +196,7 @@ export class TenantsRepository {
       // Not activating, or the status moved meanwhile: the records alone.
       return activated ?? this.oneAndUpdate({ _id: key }, { $set: set });
     });
-    this.forget(updated);
+    await this.forget(updated);
     return updated;
   }
 
@@ -221,15 +222,20 @@ export class TenantsRepository {
     );
   }
 
-  /** Active tenants on `plan` whose workspace may sleep and has seen no request since `before`. */
-  async listIdle(plan: Plan, before: Date): Promise<TenantRecord[]> {
+  /**
+   * Active tenants on `plan` whose workspace may sleep: created before
+   * `before` and never served, or last served (as written) before
+   * `servedBefore`; a workspace being woken is not among them.
+   */
+  async listIdle(plan: Plan, before: Date, servedBefore: Date): Promise<TenantRecord[]> {
     const rows = await this.tenants
       .find({
         status: 'active',
         plan,
         keepAwake: { $ne: true },
         workspaceStopped: { $ne: true },
-        $or: [{ lastActivityAt: { $lt: before } }, { lastActivityAt: null, createdAt: { $lt: before } }],
+        wakingSince: null,
+        $or: [{ lastActivityAt: { $lt: servedBefore } }, { lastActivityAt: null, createdAt: { $lt: before } }],
       })
       .limit(500)
       .lean<TenantRow[]>()
@@ -296,8 +302,31 @@ export class TenantsRepository {
   async transition(id: string, from: TenantStatus[], to: TenantStatus): Promise<TenantRecord | null> {
     const set = to === 'active' ? { status: to, lastActivityAt: this.clock.now() } : { status: to };
     const updated = await this.serialized(id, () => this.oneAndUpdate({ _id: new Types.ObjectId(id), status: { $in: from } }, { $set: set }));
-    this.forget(updated);
+    await this.forget(updated);
     return updated;
+  }
+
+  /**
+   * Starts a wake: a sleeping tenant becomes active with `wakingSince` set,
+   * or a wake whose process stopped is taken over (active, `wakingSince`
+   * still set). Null when there is nothing to wake (woken meanwhile).
+   */
+  async beginWake(id: string): Promise<TenantRecord | null> {
+    const now = this.clock.now();
+    const updated = await this.serialized(id, () =>
+      this.oneAndUpdate(
+        { _id: new Types.ObjectId(id), $or: [{ status: 'sleeping' }, { status: 'active', wakingSince: { $ne: null } }] },
+        { $set: { status: 'active', lastActivityAt: now, wakingSince: now } },
+      ),
+    );
+    await this.forget(updated);
+    return updated;
+  }
+
+  /** The wake is over (the workspace answers, or the wait gave up): every process lets requests through again. */
+  async endWake(id: string): Promise<void> {
+    const updated = await this.serialized(id, () => this.oneAndUpdate({ _id: new Types.ObjectId(id) }, { $set: { wakingSince: null } }));
+    await this.forget(updated);
   }
 
   private async insert(tenant: NewTenant): Promise<TenantRecord> {
@@ -319,8 +348,8 @@ export class TenantsRepository {
     return row ? toRecord(row) : null;
   }
 
-  private forget(tenant: TenantRecord | null): void {
-    if (tenant) this.bus.invalidate(...cacheKeys.tenant(tenant));
+  private async forget(tenant: TenantRecord | null): Promise<void> {
+    if (tenant) await this.bus.invalidate(...cacheKeys.tenant(tenant));
   }
 
   private serialized<T>(id: string, write: () => Promise<T>): Promise<T> {

@@ -18,7 +18,7 @@ import { TenantsService } from './tenants.service';
 function tenantRecord(fields: Partial<TenantRecord> = {}): TenantRecord {
   return {
     id: 't1', slug: 'acme', name: 'Acme', status: 'active', plan: 'free', domains: [], partnerId: null, industry: null, brandColor: null,
-    billingInfo: {}, approval: null, workspaceStopped: false, keepAwake: false, lastActivityAt: null, edgeTargets: {}, provisioning: {},
+    billingInfo: {}, approval: null, workspaceStopped: false, keepAwake: false, lastActivityAt: null, wakingSince: null, edgeTargets: {}, provisioning: {},
     createdAt: new Date(0), updatedAt: new Date(0), ...fields,
   };
 }

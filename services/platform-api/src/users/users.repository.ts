@@ -70,7 +70,7 @@ export class UsersRepository {
    * returns that one instead (created = false).
    */
   async insert(user: Pick<User, 'subject' | 'email' | 'name' | 'username' | 'platformAdmin' | 'lastSeenAt'>): Promise<{ user: UserRecord; created: boolean }> {
-    this.bus.invalidate(`user:subject:${user.subject}`);
+    await this.bus.invalidate(`user:subject:${user.subject}`);
     try {
       const created = await this.users.create(user);
       return { user: toRecord(created.toObject() as UserRow), created: true };
@@ -84,7 +84,7 @@ export class UsersRepository {
   async updateProfile(id: string, profile: UserProfile & { lastSeenAt: Date }): Promise<UserRecord | null> {
     const row = await this.users.findByIdAndUpdate(id, { $set: profile }, { returnDocument: 'after' }).lean<UserRow>().exec();
     const updated = row ? toRecord(row) : null;
-    if (updated) this.bus.invalidate(...cacheKeys.user(updated));
+    if (updated) await this.bus.invalidate(...cacheKeys.user(updated));
     return updated;
   }
 
@@ -128,7 +128,7 @@ export class UsersRepository {
     if (!Types.ObjectId.isValid(id)) return null;
     const row = await this.users.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean<UserRow>().exec();
     const updated = row ? toRecord(row) : null;
-    if (updated) this.bus.invalidate(...cacheKeys.user(updated));
+    if (updated) await this.bus.invalidate(...cacheKeys.user(updated));
     return updated;
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { get, type IncomingHttpHeaders } from 'node:http';
+import { get, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createTcpServer, type Server as TcpServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { freePort, startTraefikWith, until, type RunningTraefik } from '@tessera/testing';
 import { IDLE_PASS_LEASE, WorkspaceSleep } from '../../src/edge/workspace-sleep.service';
@@ -119,6 +120,37 @@ describe('routes from one source that every Traefik reads', () => {
     await until('the restarted Traefik says it has read the routes', async () => (await throughEdge(() => traefiks[1]!.port).get(READY_HOST)).status === 200);
     for (const name of ['default', 'shop', 'blog']) expect(await statusesFor(tenantHost(name))).toEqual([302, 302]);
     expect((await reconcile('blog')).steps['route']).toMatchObject({ state: 'ok' });
+  });
+
+  it('keeps both Traefiks serving every route while every API process is down', async () => {
+    // Both processes stop answering: their listeners close, and in their place a socket that counts each
+    // Traefik's connections (each polls its own process) and drops them, as a dead process's host would.
+    const servers = [t, other].map((app) => app.app.getHttpServer() as Server);
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); })));
+    const polls = [0, 0];
+    const dead: TcpServer[] = [];
+    try {
+      for (const [index, port] of [apiPort, otherPort].entries()) {
+        const server = createTcpServer((socket) => {
+          polls[index] = (polls[index] ?? 0) + 1;
+          socket.destroy();
+        });
+        await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+        dead.push(server);
+      }
+      // A few polls of each Traefik have failed (no sleeping: the failed polls are counted).
+      await until('each Traefik has failed to read its route source three times', async () => polls.every((count) => count >= 3));
+      // Real requests through both: the readiness router needs nobody; a tenant's route is still there (its forwardAuth,
+      // the API, is down too, so Traefik answers an error of its own), never the 404 of a host it has no route for.
+      expect(await statusesFor(READY_HOST)).toEqual([200, 200]);
+      for (const name of ['default', 'shop', 'blog']) expect((await statusesFor(tenantHost(name))).filter((status) => status === 404)).toEqual([]);
+      expect(await statusesFor(`nobody-${run}.tessera.test`)).toEqual([404, 404]);
+    } finally {
+      await Promise.all(dead.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      await Promise.all(servers.map((server, index) => new Promise<void>((resolve) => server.listen(index === 0 ? apiPort : otherPort, '127.0.0.1', resolve))));
+    }
+    // Back: both serve the routes from their processes again.
+    await until('both Traefiks send the sign-in redirect for shop again', async () => (await statusesFor(tenantHost('shop'))).every((status) => status === 302));
   });
 
   it('removes a terminated tenant from both Traefiks, and keeps the others', async () => {

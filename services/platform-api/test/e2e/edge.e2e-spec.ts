@@ -1,5 +1,5 @@
 import { DnsServer } from '@tessera/testing';
-import { caller, startAppWithDevIdp } from '../support/app';
+import { caller, startAnotherProcess, startAppWithDevIdp } from '../support/app';
 import { proveDomain } from '../support/domains';
 import { edgeClient } from '../support/edge';
 
@@ -151,5 +151,24 @@ describe('edge forwardAuth', () => {
   it('answers JSON instead of a page to clients that ask for it', async () => {
     const refused = await edge('beta.tessera.test', { cookie: cookies['owen'], html: false }).expect(403);
     expect(refused.body).toMatchObject({ statusCode: 403, title: 'Not allowed' });
+  });
+  it('refuses a tenant suspended through one API process on another within READ_CACHE_SYNC_MS (its clock moved past that bound, not the cache TTL), and lets it in once resumed', async () => {
+    const other = await startAnotherProcess(t, { BASE_DOMAIN: 'tessera.test', EDGE_LOGIN_URL: LOGIN });
+    try {
+      const otherEdge = edgeClient(other).ask;
+      // The other process has the tenant in its caches.
+      await otherEdge('beta.tessera.test', { cookie: cookies['mel'] }).expect(200);
+      expect((await caller(other, bearer)('get', '/tenants/beta', 'mel').expect(200)).body.status).toBe('active');
+      await call('post', '/tenants/beta/suspend', 'operator', { reason: 'Checks a suspension on every process' }).expect(200);
+      expect(t.config.readCacheSyncMs).toBeLessThan(t.config.readCacheTtlMs);
+      other.clock.advance(t.config.readCacheSyncMs);
+      expect((await otherEdge('beta.tessera.test', { cookie: cookies['mel'] }).expect(503)).text).toContain('Beta is suspended');
+      expect((await caller(other, bearer)('get', '/tenants/beta', 'mel').expect(200)).body.status).toBe('suspended');
+      await call('post', '/tenants/beta/resume', 'operator', { reason: 'The check is over' }).expect(200);
+      other.clock.advance(t.config.readCacheSyncMs);
+      await otherEdge('beta.tessera.test', { cookie: cookies['mel'] }).expect(200);
+    } finally {
+      await other.close();
+    }
   });
 });

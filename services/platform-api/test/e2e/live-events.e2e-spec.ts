@@ -1,5 +1,5 @@
 import { until } from '@tessera/testing';
-import { caller, startAppWithDevIdp } from '../support/app';
+import { caller, startAnotherProcess, startAppWithDevIdp } from '../support/app';
 import { EventStreamClient } from '../support/sse';
 
 /**
@@ -60,6 +60,25 @@ describe('the live event stream', () => {
     await rename('live-alpha', 'owen', 'Alpha again');
     await operator.next('the rename of live-beta', renamed('live-beta'));
     await operator.next('the rename of live-alpha', renamed('live-alpha'));
+  });
+
+  it('reaches a stream opened on another API process on the same database, both ways', async () => {
+    const other = await startAnotherProcess(t);
+    try {
+      const onOther = await EventStreamClient.open(other, bearer['mel']!);
+      open.push(onOther);
+      const onFirst = await stream('owen');
+      await rename('live-alpha', 'owen', 'Alpha, renamed through the first process');
+      await onOther.next('the rename made through the first process', renamed('live-alpha'));
+      await caller(other, bearer)('patch', '/tenants/live-alpha', 'owen', { name: 'Alpha, renamed through the second process' }).expect(200);
+      // The first stream saw its own process's rename, then the other's: two, none twice.
+      const both = await onFirst.several('both renames on the first process', renamed('live-alpha'), 2);
+      expect(new Set(both.map((event) => event.id)).size).toBe(2);
+      expect((await onOther.several('both renames on the second process', renamed('live-alpha'), 2)).map((event) => event.id)).toEqual(both.map((event) => event.id));
+    } finally {
+      open.splice(0).forEach((client) => client.close());
+      await other.close();
+    }
   });
 
   it('resumes after a dropped connection with every event missed, none twice', async () => {
