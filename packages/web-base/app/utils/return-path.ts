@@ -7,6 +7,11 @@
  */
 export function returnPathOf(value: unknown): string | null {
   if (typeof value !== 'string' || !value.startsWith('/')) return null;
-  if (value[1] === '/' || value[1] === '\\' || /[\u0000-\u001f\u007f]/.test(value)) return null;
+  if (value[1] === '/' || value[1] === '\\' || [...value].some(isControl)) return null;
   return value;
+}
+
+function isControl(character: string): boolean {
+  const code = character.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
 }
