@@ -11,6 +11,27 @@ import { freePort, sleep, waitFor } from './shared.mjs';
 const ROOT = resolve(import.meta.dirname, '..');
 
 /**
+ * What every benchmark gives platform-api: its port and database, the three
+ * applications' issuers (`issuerOf(audience)`, with a JWKS at `<issuer>jwks/`)
+ * and audiences, an identity provider it never calls, and the edge's session key.
+ * @param {{ port: number, mongodbUri: string, issuerOf: (audience: string) => string }} options
+ */
+export function apiEnvironment({ port, mongodbUri, issuerOf }) {
+  return {
+    ...process.env,
+    PORT: String(port),
+    MONGODB_URI: mongodbUri,
+    AUTH_ISSUERS: JSON.stringify(['portal', 'operator', 'ci'].map((audience) => ({ issuer: issuerOf(audience), jwksUrl: `${issuerOf(audience)}jwks/`, audience }))),
+    AUTH_AUDIENCE_PORTAL: 'tessera-portal',
+    AUTH_AUDIENCE_OPERATOR: 'tessera-operator',
+    AUTH_AUDIENCE_CI: 'tessera-ci',
+    IDENTITY_API_URL: 'http://127.0.0.1:1',
+    IDENTITY_API_TOKEN: 'unused',
+    EDGE_SESSION_SECRET: 'benchmark-edge-sessions-are-signed-with-this-key',
+  };
+}
+
+/**
  * @param {typeof import('jose')} jose
  * @param {Record<string, string>} env the API's environment, over the benchmark's defaults
  * @param {{ processes?: number, nodeArgs?: string[] }} options `processes` above 1 runs the
@@ -56,16 +77,7 @@ export async function startPlatform(jose, env = {}, { processes = 1, nodeArgs = 
     cwd: join(ROOT, 'services/platform-api'),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...process.env,
-      PORT: String(apiPort),
-      MONGODB_URI: mongodbUri,
-      AUTH_ISSUERS: JSON.stringify(['portal', 'operator', 'ci'].map((audience) => ({ issuer: issuerOf(audience), jwksUrl: `${issuerOf(audience)}jwks/`, audience }))),
-      AUTH_AUDIENCE_PORTAL: 'tessera-portal',
-      AUTH_AUDIENCE_OPERATOR: 'tessera-operator',
-      AUTH_AUDIENCE_CI: 'tessera-ci',
-      IDENTITY_API_URL: 'http://127.0.0.1:1',
-      IDENTITY_API_TOKEN: 'unused',
-      EDGE_SESSION_SECRET: 'benchmark-edge-sessions-are-signed-with-this-key',
+      ...apiEnvironment({ port: apiPort, mongodbUri, issuerOf }),
       // No container engine, whatever the caller's environment says: these benchmarks measure the API alone.
       CONTAINER_ENGINE_SOCKET: '',
       LOG_LEVEL: 'warn',

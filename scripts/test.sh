@@ -4,25 +4,25 @@
 # benchmark's smoke mode. The last line is the total: "N passed, N failed".
 # Exits non-zero when anything failed.
 #
-# Once everything is built, three lanes run side by side (docs/development.md#tests),
-# because most of a test's time is spent waiting on processes, engines and a
-# browser, not computing:
-#   checks   lint, then typecheck;
-#   host     the tests of the packages and services on the host's Podman, then
-#            every benchmark's smoke mode;
-#   apps     the two apps' browser tests, in a network namespace of their own
-#            with a Podman of their own (storage, networks, addresses), so the
-#            two lanes' workspaces, which carry the same slugs, never meet.
-# Without root (no network namespaces) the lanes run one after the other.
+# Once everything is built, lanes run side by side (docs/development.md#tests),
+# so that no core waits while a test waits on a process, an engine or a browser:
+#   host     the tests of the packages and services, on the host's Podman;
+#   apps     the two apps' browser tests;
+#   checks   lint, then typecheck, and after them
+#   bench    every benchmark's smoke mode.
+# apps and bench each run in a network namespace of their own with a Podman of
+# their own (storage, networks, addresses), so that workspaces of different
+# lanes, which carry the same slugs, never meet. Without root (no network
+# namespaces) the lanes run one after the other.
 #
 #   scripts/test.sh                 everything
-#   scripts/test.sh --lane apps     one lane alone (checks, host or apps), after the installs and the build
+#   scripts/test.sh --lane apps     one lane alone (host, apps, checks or bench), after the installs and the build
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 
 only_lane=""
 [ "${1:-}" = "--lane" ] && only_lane="${2:-}"
-case "$only_lane" in "" | checks | host | apps) ;; *) log "unknown lane: $only_lane (checks, host or apps)"; exit 2 ;; esac
+case "$only_lane" in "" | checks | host | apps | bench) ;; *) log "unknown lane: $only_lane (checks, host, apps or bench)"; exit 2 ;; esac
 
 cd "$ROOT"
 REPORTS="$ROOT/reports"
@@ -44,9 +44,9 @@ package_tests() { # package folder
   name="$(basename "$dir")"
   node -e 'process.exit(require(process.argv[1]).scripts?.["test:ci"] ? 0 : 1)' "$ROOT/$dir/package.json" || return 0
   log "tests: $name"
-  (cd "$ROOT/$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-20m}" pnpm run test:ci)
+  (cd "$ROOT/$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-40m}" pnpm run test:ci)
   status=$?
-  [ "$status" -eq 124 ] && record "tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-20m})" failed
+  [ "$status" -eq 124 ] && record "tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-40m})" failed
   [ -f "$REPORTS/$name.json" ] || record "tests of $name (no report: the runner crashed)" failed
   return 0
 }
@@ -56,7 +56,7 @@ lane_checks() {
   check typecheck pnpm typecheck
 }
 
-# The host's Podman: the provisioning tests' engine, and the benchmarks'.
+# The host's Podman: the provisioning tests' engine.
 lane_host() {
   local socket="${TESSERA_TEST_ENGINE_SOCKET:-/tmp/tessera-test-engine-$$.sock}" pid="" dir
   if pid="$(start_podman "$socket")" && build_workspace_image; then
@@ -67,32 +67,46 @@ lane_host() {
   for dir in packages/* services/*; do
     [ -f "$dir/package.json" ] && package_tests "$dir"
   done
-  # Every benchmark in its smoke mode (a second or two of each measurement at
-  # small sizes, no targets), and the benchmarks' own tests, so none stops
-  # starting unnoticed (docs/benchmarks.md).
-  bench_smoke_stage
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
   return 0
 }
 
-# The apps' browser tests on a Podman whose storage, network definitions and
-# state live in a folder of this run's, removed afterwards.
-lane_apps() {
-  local data pid="" dir
-  data="$(mktemp -d /var/tmp/tessera-apps-engine.XXXXXX)"
-  PODMAN=(podman --root "$data/storage" --runroot "$data/run" --tmpdir "$data/tmp" --network-config-dir "$data/networks")
-  if pid="$(start_podman "$data/podman.sock")" && build_workspace_image; then
-    export TESSERA_TEST_ENGINE_SOCKET="$data/podman.sock"
+# A Podman whose storage, network definitions and state live in a folder of
+# this run's (own_engine), removed afterwards (drop_own_engine), for a lane
+# whose workspaces must never meet another lane's.
+own_engine() { # what it is for
+  OWN_ENGINE_DATA="$(mktemp -d /var/tmp/tessera-lane-engine.XXXXXX)" OWN_ENGINE_PID=""
+  PODMAN=(podman --root "$OWN_ENGINE_DATA/storage" --runroot "$OWN_ENGINE_DATA/run" --tmpdir "$OWN_ENGINE_DATA/tmp" --network-config-dir "$OWN_ENGINE_DATA/networks")
+  if OWN_ENGINE_PID="$(start_podman "$OWN_ENGINE_DATA/podman.sock")" && build_workspace_image; then
+    export TESSERA_TEST_ENGINE_SOCKET="$OWN_ENGINE_DATA/podman.sock"
   else
-    record "container engine (Podman) for the apps' tests" failed
+    record "container engine (Podman) for $1" failed
   fi
+}
+drop_own_engine() {
+  "${PODMAN[@]}" rm --all --force --time 0 >/dev/null 2>&1
+  "${PODMAN[@]}" system reset --force >/dev/null 2>&1
+  [ -n "$OWN_ENGINE_PID" ] && kill "$OWN_ENGINE_PID" 2>/dev/null
+  rm -rf "$OWN_ENGINE_DATA"
+}
+
+lane_apps() {
+  local dir
+  own_engine "the apps' tests"
   for dir in apps/*; do
     [ -f "$dir/package.json" ] && package_tests "$dir"
   done
-  "${PODMAN[@]}" rm --all --force --time 0 >/dev/null 2>&1
-  "${PODMAN[@]}" system reset --force >/dev/null 2>&1
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  rm -rf "$data"
+  drop_own_engine
+  return 0
+}
+
+# Every benchmark in its smoke mode (a second or two of each measurement at
+# small sizes, no targets), and the benchmarks' own tests, so none stops
+# starting unnoticed (docs/benchmarks.md).
+lane_bench() {
+  own_engine "the benchmarks"
+  bench_smoke_stage
+  drop_own_engine
   return 0
 }
 
@@ -130,42 +144,39 @@ ensure_unleash || record "unleash-server for the Unleash benchmark" failed
 check build pnpm -r run build
 
 # Runs a lane as a process of its own, its output in reports/lane-<name>.log,
-# printed whole when it ends; the apps' lane in a network namespace of its own.
-lane_pids=()
-start_lane() { # name, "own-network" or ""
-  local name="$1" ns="" log_file="$REPORTS/lane-$1.log" command=(env TESSERA_IN_LANE=1 bash "$ROOT/scripts/test.sh" --lane "$1")
+# printed whole when it ends; with "own-network", in a network namespace of
+# its own (nsenter, not `ip netns exec`, which mounts a sysfs of its own and
+# hides the cgroups Podman needs).
+run_lane() { # name, "own-network" or ""
+  local name="$1" ns="" log_file="$REPORTS/lane-$1.log" started=$SECONDS command=(env TESSERA_IN_LANE=1 bash "$ROOT/scripts/test.sh" --lane "$1")
   if [ "$2" = own-network ]; then
     ns="tessera-ci-$1-$$"
-    ip netns add "$ns" && ip netns exec "$ns" ip link set lo up || { record "a network namespace for the $1 lane" failed; return 1; }
-    # nsenter, not `ip netns exec`, which mounts a sysfs of its own and hides the cgroups Podman needs.
+    if ! { ip netns add "$ns" && ip netns exec "$ns" ip link set lo up; }; then
+      record "a network namespace for the $1 lane" failed
+      return 1
+    fi
     command=(nsenter "--net=/run/netns/$ns" "${command[@]}")
   fi
-  (
-    started=$SECONDS
-    "${command[@]}" >"$log_file" 2>&1
-    [ -n "$ns" ] && ip netns delete "$ns"
-    printf '\n===== lane %s (%s s) =====\n' "$name" "$((SECONDS - started))"
-    cat "$log_file"
-  ) &
-  lane_pids+=($!)
+  "${command[@]}" >"$log_file" 2>&1
+  [ -n "$ns" ] && ip netns delete "$ns"
+  printf '\n===== lane %s (%s s) =====\n' "$name" "$((SECONDS - started))"
+  cat "$log_file"
 }
 
 if [ -n "$only_lane" ]; then
   TESSERA_IN_LANE=1 "lane_$only_lane"
 elif [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && command -v nsenter >/dev/null; then
-  log "three lanes side by side: checks, host, apps (each printed whole when it ends)"
-  start_lane checks ""
-  start_lane host ""
-  apps_apart=true
-  start_lane apps own-network || apps_apart=false
-  wait "${lane_pids[@]}"
-  # Without a namespace of its own, the apps' engine would share the host's bridges: after the others.
-  [ "$apps_apart" = true ] || TESSERA_IN_LANE=1 lane_apps
+  log "lanes side by side: host; apps; checks, then bench (each printed whole when it ends)"
+  run_lane host "" &
+  run_lane apps own-network &
+  { run_lane checks ""; run_lane bench own-network; } &
+  wait
 else
   log "no network namespaces without root: the lanes run one after the other"
   TESSERA_IN_LANE=1 lane_checks
   TESSERA_IN_LANE=1 lane_host
   TESSERA_IN_LANE=1 lane_apps
+  TESSERA_IN_LANE=1 lane_bench
 fi
 
 mapfile -t checks <"$CHECKS"

@@ -95,7 +95,13 @@ try {
     console.log(`Where the one-process API's time went (a CPU profile over each measured window, self time; the event loop's delay from monitorEventLoopDelay):\n`);
     for (const r of profiled.results) {
       // The profile is written when the API has handled the second signal; its loop file comes last.
-      for (let i = 0; i < 200 && !existsSync(join(profileDir, `${r.window}.loop.json`)); i += 1) await sleep(50);
+      // On a loaded machine the profiler can take many seconds to stop and write it.
+      const written = () => existsSync(join(profileDir, `${r.window}.loop.json`)) && existsSync(join(profileDir, `${r.window}.cpuprofile`));
+      for (let i = 0; i < 1200 && !written(); i += 1) await sleep(50);
+      if (!written()) {
+        console.log(`${r.name}: its profile was not written within a minute of the window's end; not summarized\n`);
+        continue;
+      }
       const summary = summarizeProfile(join(profileDir, `${r.window}.cpuprofile`));
       const loop = JSON.parse(readFileSync(join(profileDir, `${r.window}.loop.json`), 'utf8'));
       const perRequest = (ms) => ((ms * 1000) / r.total).toFixed(0);

@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { apiEnvironment } from '../platform.mjs';
 import { freePort, knob, machineLine, sleep, SMOKE, verdict, waitFor } from '../shared.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -101,16 +102,7 @@ function balancer(name, targets) {
 const apiPorts = [await freePort(), await freePort()];
 const internal = await balancer('internal address', apiPorts);
 const apiEnv = (port) => ({
-  ...process.env,
-  PORT: String(port),
-  MONGODB_URI: mongodbUri,
-  AUTH_ISSUERS: JSON.stringify(['portal', 'operator', 'ci'].map((audience) => ({ issuer: issuerOf(audience), jwksUrl: `${issuerOf(audience)}jwks/`, audience }))),
-  AUTH_AUDIENCE_PORTAL: 'tessera-portal',
-  AUTH_AUDIENCE_OPERATOR: 'tessera-operator',
-  AUTH_AUDIENCE_CI: 'tessera-ci',
-  IDENTITY_API_URL: 'http://127.0.0.1:1',
-  IDENTITY_API_TOKEN: 'unused',
-  EDGE_SESSION_SECRET: 'benchmark-edge-sessions-are-signed-with-this-key',
+  ...apiEnvironment({ port, mongodbUri, issuerOf }),
   EDGE_ROUTES: 'http',
   EDGE_ROUTES_SECRET: SECRET,
   EDGE_FORWARD_AUTH_URL: `http://127.0.0.1:${internal.port}/edge/auth`,
