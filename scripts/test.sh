@@ -87,6 +87,8 @@ drop_own_engine() {
   "${PODMAN[@]}" rm --all --force --time 0 >/dev/null 2>&1
   "${PODMAN[@]}" system reset --force >/dev/null 2>&1
   [ -n "$OWN_ENGINE_PID" ] && kill "$OWN_ENGINE_PID" 2>/dev/null
+  # Podman leaves its overlay folder mounted on itself: unmount what is under the folder, deepest first.
+  awk -v dir="$OWN_ENGINE_DATA/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l
   rm -rf "$OWN_ENGINE_DATA"
 }
 
