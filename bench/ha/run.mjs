@@ -11,8 +11,10 @@
 //   write answered 201 must be there at the end.
 // The internal address (in front of the API processes) and the clients'
 // address (in front of the Traefiks) are what a load balancer gives: round
-// robin over what answers, and a connection refused is tried on the next one
-// (HAProxy's `retry-on conn-failure`). A request already sent to a process
+// robin over what answers; a connection refused is tried on each other target
+// once, and so is a read that met a reset on a kept-alive connection to a
+// process that has gone (HAProxy's `retry-on conn-failure empty-response`).
+// A request already sent to a process
 // or Traefik that is killed fails: that is the in-flight loss the target
 // allows. Prints the failed requests, the seconds in which any failed, and
 // whether both came back, as Markdown for docs/benchmarks.md.
@@ -78,15 +80,23 @@ function balancer(name, targets) {
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      // This request's order of targets: round robin for the first, then each other one once (not the next in the
+      // shared rotation, which other requests move on meanwhile and could name the refused target again).
+      const first = next++;
+      const rotation = targets.map((_, i) => targets[(first + i) % targets.length]);
+      const order = rotation.filter((port) => !starting.has(port));
+      if (order.length === 0) order.push(...rotation);
       const attempt = (tries) => {
-        let port = targets[next++ % targets.length];
-        if (starting.has(port)) port = targets[next++ % targets.length];
+        const port = order[tries];
         const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);
           answer.pipe(res);
         });
         upstream.on('error', (error) => {
-          if (error.code === 'ECONNREFUSED' && tries + 1 < targets.length) return attempt(tries + 1);
+          // Refused: nothing was sent. Reset on a kept-alive connection of a process that has gone: what Node's docs
+          // say to retry (reusedSocket), for a read only, since a write may have been taken.
+          const unsent = error.code === 'ECONNREFUSED' || (error.code === 'ECONNRESET' && upstream.reusedSocket && (req.method === 'GET' || req.method === 'HEAD'));
+          if (unsent && tries + 1 < order.length) return attempt(tries + 1);
           if (!res.headersSent) res.writeHead(502).end(`${name}: ${error.code}`);
           else res.destroy();
         });
