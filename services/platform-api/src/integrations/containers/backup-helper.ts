@@ -191,11 +191,38 @@ export function helperEnvironment(workspace: WorkspaceRef, operation: string, op
   return { env, repositoryVolume: repository.location, s3 };
 }
 
+/**
+ * What restic's last lines of error mean, in words, for the causes people
+ * meet (restic 0.14's messages); null for any other, which is then quoted.
+ */
+const RESTIC_CAUSES: [RegExp, string][] = [
+  [/wrong password or no key found/i, "the repository's password (BACKUP_PASSWORD) does not open it: it was made with another one"],
+  [/ciphertext verification failed|invalid data returned|checksum mismatch|does not match|unexpected EOF|pack .* not found|load\(<(data|index|snapshot)/i, 'the repository is damaged: restic cannot read some of its data back'],
+  [/repository is already locked|unable to create lock/i, 'another backup or restore of this workspace holds the repository, try again when it has finished'],
+  [/no space left on device/i, 'the disk that holds the repository or the volume is full'],
+  [/no matching ID found|no snapshot found|invalid id/i, 'that snapshot is not in the repository'],
+  [/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable/i, 'the backup storage cannot be reached'],
+  [/access denied|permission denied|forbidden|InvalidAccessKeyId|SignatureDoesNotMatch/i, 'the backup storage refused the credentials or the helper may not write there'],
+  [/Is there a repository at the following location|unable to open config file|config file.*(not exist|no such file)/i, 'there is no repository where the settings say (BACKUP_REPOSITORY), or it cannot be read'],
+];
+
+/**
+ * The helper's reason in words: its own sentence up to restic's quoted
+ * lines, and instead of those what they mean when the cause is a known one.
+ */
+export function explainHelperError(reason: string): string {
+  const colon = reason.indexOf(': ');
+  const [own, quoted] = colon === -1 ? [reason, reason] : [reason.slice(0, colon), reason.slice(colon + 2)];
+  const cause = RESTIC_CAUSES.find(([pattern]) => pattern.test(quoted))?.[1];
+  if (!cause) return reason.trim();
+  return colon === -1 ? cause : `${own}: ${cause}`;
+}
+
 /** What a finished helper printed, read back; throws with its reason when it failed. */
 export function helperResult(workspace: WorkspaceRef, operation: string, out: string, err: string, exitCode: number | undefined | null): HelperOutput {
   const output = parseHelperOutput(out);
   if (output.error || exitCode !== 0) {
-    const said = output.error ?? (err.trim().split('\n').slice(-2).join(' ') || `the helper exited with ${exitCode ?? 'no status'}`);
+    const said = explainHelperError(output.error ?? (err.trim().split('\n').slice(-2).join(' ') || `the helper exited with ${exitCode ?? 'no status'}`));
     throw new IntegrationError('backups', 'unavailable', `The ${operation} of ${workspace.slug} failed: ${said}`);
   }
   return output;
