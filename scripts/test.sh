@@ -9,7 +9,7 @@
 #   host     the tests of the packages and services, on the host's Podman;
 #   apps     the two apps' browser tests;
 #   checks   lint, then typecheck, and after them
-#   bench    every benchmark's smoke mode.
+#   bench    every benchmark's smoke mode, then the test harness's own tests.
 # apps and bench each run in a network namespace of their own with a Podman of
 # their own (storage, networks, addresses), so that workspaces of different
 # lanes, which carry the same slugs, never meet. Without root (no network
@@ -65,6 +65,8 @@ lane_host() {
     record "container engine (Podman) for the provisioning tests" failed
   fi
   for dir in packages/* services/*; do
+    # The harness's own tests start Docker daemons of their own: the bench lane runs them (below).
+    [ "$dir" = packages/testing ] && continue
     [ -f "$dir/package.json" ] && package_tests "$dir"
   done
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -105,10 +107,15 @@ lane_apps() {
 # Every benchmark in its smoke mode (a second or two of each measurement at
 # small sizes, no targets), and the benchmarks' own tests, so none stops
 # starting unnoticed (docs/benchmarks.md).
+# Then the test harness's own tests (packages/testing: Docker Engine and a
+# 3-node Swarm, each in network namespaces of their own), which need neither
+# Podman nor the host's network: here rather than in the host lane, the
+# longest, so that the lanes end closer together.
 lane_bench() {
   own_engine "the benchmarks"
   bench_smoke_stage
   drop_own_engine
+  package_tests packages/testing
   return 0
 }
 
