@@ -27,6 +27,8 @@ case "$only_lane" in "" | checks | host | apps | bench) ;; *) log "unknown lane:
 cd "$ROOT"
 REPORTS="$ROOT/reports"
 CHECKS="$REPORTS/checks.txt"
+# Written once the apps are built (build_apps).
+APPS_BUILT="$REPORTS/apps-built"
 
 # One check that passes or fails as a whole, recorded in a file so that lanes
 # running as other processes add to the same total.
@@ -51,8 +53,22 @@ package_tests() { # package folder
   return 0
 }
 
+# The apps' build, in a lane of a run side by side (lane_apps); at once when
+# everything was built before the lanes.
+build_apps() {
+  [ -e "$APPS_BUILT" ] && return 0
+  check "build of the apps" pnpm -r --filter './apps/**' run build
+  : >"$APPS_BUILT"
+}
+wait_for_apps_build() {
+  local waited=0
+  while [ ! -e "$APPS_BUILT" ] && [ "$waited" -lt 1800 ]; do sleep 2; waited=$((waited + 2)); done
+}
+
 lane_checks() {
   check lint pnpm lint
+  # nuxt typecheck writes the app's .nuxt folder, as nuxt build does: not both at once.
+  wait_for_apps_build
   check typecheck pnpm typecheck
 }
 
@@ -96,6 +112,7 @@ drop_own_engine() {
 
 lane_apps() {
   local dir
+  build_apps
   own_engine "the apps' tests"
   for dir in apps/*; do
     [ -f "$dir/package.json" ] && package_tests "$dir"
@@ -112,6 +129,8 @@ lane_apps() {
 # Podman nor the host's network: here rather than in the host lane, the
 # longest, so that the lanes end closer together.
 lane_bench() {
+  # bench/portal, bench/edge and bench/edge-auth run the built apps.
+  wait_for_apps_build
   own_engine "the benchmarks"
   bench_smoke_stage
   drop_own_engine
@@ -149,8 +168,16 @@ ensure_oauth2_proxy || record "oauth2-proxy for the edge-auth benchmark" failed
 ensure_postgres || record "PostgreSQL for the Unleash benchmark" failed
 ensure_unleash || record "unleash-server for the Unleash benchmark" failed
 
-# dev-idp and the apps run as built processes in the tests, as they do for real.
-check build pnpm -r run build
+# dev-idp, platform-api and the apps run as built processes in the tests, as
+# they do for real. Side by side, the apps are built at the start of their own
+# lane (nuxt build is mostly one core's work, and the host lane needs no app),
+# and the lanes that read their build wait for it (wait_for_apps_build).
+if [ -z "$only_lane" ] && [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null && command -v nsenter >/dev/null; then
+  check build pnpm -r --filter '!./apps/**' run build
+else
+  check build pnpm -r run build
+  : >"$APPS_BUILT"
+fi
 
 # Runs a lane as a process of its own, its output in reports/lane-<name>.log,
 # printed whole when it ends; with "own-network", in a network namespace of
