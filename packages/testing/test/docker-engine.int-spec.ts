@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupDockerLeftovers, pingEngine, requestFromContainer, startDockerEngine, WORKSPACE_IMAGE, type DockerEngine } from '../src';
+import { cleanupDockerLeftovers, pingEngine, requestFromContainer, startDockerEngine, until, WORKSPACE_IMAGE, type DockerEngine } from '../src';
 
 /*
  * One Docker Engine in a network namespace, as the runtime contract tests
@@ -54,6 +54,8 @@ describe('one Docker Engine in a network namespace', () => {
       },
     });
     await container.start();
+    // A started container's httpd may not listen yet (a loaded machine): a request then would be refused.
+    await until('the workspace listens on 8080', async () => (await requestFromContainer(engine.docker, container.id, '127.0.0.1', 8080, 1)) !== null);
     return container.id;
   }
   const addressOn = async (id: string, network: string): Promise<string> => (await engine.docker.getContainer(id).inspect()).NetworkSettings.Networks[network]!.IPAddress;
