@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEngineSocket, until } from '@tessera/testing';
+import { EdgeActivity } from '../../src/edge/edge-activity';
 import { WorkspaceSleep } from '../../src/edge/workspace-sleep.service';
 import { workspaceNames } from '../../src/integrations/containers/container-runtime.port';
 import { caller, provisioned, startAnotherProcess, startAppWithDevIdp, type TestApp } from '../support/app';
@@ -114,6 +115,8 @@ describe('two API processes on one database', () => {
     await edge.second.ask(host('busy'), { cookie }).expect(200);
     advance(lag / 3);
     await edge.second.ask(host('busy'), { cookie }).expect(200);
+    // The write follows the answer: landed before the clock jumps an idle time (as it would in real time).
+    await other.app.get(EdgeActivity).settled();
     // An idle time after the written request but not after the last one: the pass allows for the interval and keeps it awake.
     advance(IDLE_MS - lag / 3 + 1_000);
     expect(await idlePassOn(t)).toEqual([]);
