@@ -69,6 +69,11 @@ export class EdgeActivity implements OnModuleInit, OnApplicationShutdown {
     await this.writeDue(() => true);
   }
 
+  /** Resolves once the writes under way are done, leaving the times kept in memory there (tests wait on it instead of sleeping). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
+  }
+
   /** The timer's turn: the pending times of tenants written an interval ago or more; tenants quiet for an interval are forgotten. */
   private async sweep(): Promise<void> {
     const now = this.clock.now().getTime();

@@ -45,6 +45,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
   private readonly logger = new Logger(ReconcileService.name);
   private readonly steps: ProvisioningStep[];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(
     @Inject(PROVISIONING_STEP_LIST) steps: ProvisioningStep[],
@@ -64,11 +65,15 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
   /**
    * At start, custom domains from before verification turn pending; then
    * every route is written anew from the database (until the route step says
-   * there is nowhere to write them).
+   * there is nowhere to write them), in the background: the process serves
+   * meanwhile, the edge keeping the routes already stored. Awaited, the pass
+   * held a restarted process off the network for about 20 ms a tenant with
+   * nothing to change (EDGE_ROUTES=http, FerretDB on a loaded machine: 6 s
+   * for 300 tenants), 95 ms a tenant when it stores every route.
    */
   async onApplicationBootstrap(): Promise<void> {
     await this.domains.provePreviousDomains();
-    await this.routePass();
+    this.track(this.routePass().catch((error: unknown) => this.logger.error({ err: error }, 'route pass failed')));
   }
 
   /**
@@ -82,6 +87,8 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     if (!(await this.leases.acquire(ROUTE_PASS_LEASE, holder, this.config.provisioning.leaseMs))) return false;
     try {
       for (const tenant of await this.tenants.listAll()) {
+        // A stopping process leaves the rest to the next one that starts.
+        if (this.stopping) break;
         const result = await this.reconcile(tenant, { only: ['route'] }).catch((error: unknown) => {
           this.logger.error({ err: error, tenant: tenant.slug }, 'route pass failed');
           return null;
@@ -96,10 +103,7 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
 
   /** Starts a reconcile and does not wait for it (a new tenant's first provisioning, a plan change). */
   start(tenant: TenantRecord, options: { expected?: boolean } = {}): void {
-    const run = this.reconcile(tenant, { wait: true, expected: options.expected })
-      .catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'provisioning failed'))
-      .finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
+    this.track(this.reconcile(tenant, { wait: true, expected: options.expected }).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'provisioning failed')));
   }
 
   /**
@@ -116,8 +120,12 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
         await this.reconcile(tenant, { wait: true, only, expected: true }).catch((error: unknown) => this.logger.error({ err: error, tenant: tenant.slug }, 'reprovisioning failed'));
       }
     };
-    const runs = Array.from({ length: Math.min(this.config.provisioning.concurrency, tenants.length) }, worker);
-    const run = Promise.all(runs).finally(() => this.inFlight.delete(run));
+    this.track(Promise.all(Array.from({ length: Math.min(this.config.provisioning.concurrency, tenants.length) }, worker)));
+  }
+
+  /** Background work the process waits for before it stops (and tests wait for through `settled`). */
+  private track(work: Promise<unknown>): void {
+    const run = work.finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);
   }
 
@@ -126,8 +134,9 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Lets background provisioning finish before the process stops. */
+  /** Lets background provisioning finish before the process stops (the route pass stops after its current tenant). */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.settled();
   }
 
