@@ -142,7 +142,9 @@ describe.each(ENGINES)('reconcile when the engine goes down, and from CI: $name'
   it('rewrites every route file from the database in its start-up pass', async () => {
     const path = join(dynamicDir, `tenant-${slug}.yml`);
     rmSync(path);
+    // The pass runs in the background (the process serves meanwhile): wait for it.
     await t.app.get(ReconcileService).onApplicationBootstrap();
+    await t.app.get(ReconcileService).settled();
     expect(existsSync(path)).toBe(true);
   });
 });
