@@ -6,7 +6,7 @@ interface Rendered {
   http: {
     routers: Record<string, { rule: string; service: string; middlewares: string[]; entryPoints: string[]; tls?: unknown }>;
     services: Record<string, { loadBalancer: { servers: { url: string }[]; passHostHeader?: boolean } }>;
-    middlewares?: Record<string, { forwardAuth: { address: string } }>;
+    middlewares?: Record<string, { forwardAuth: { address: string; trustForwardHeader?: boolean; maxResponseBodySize?: number } }>;
   };
 }
 
@@ -60,10 +60,24 @@ describe('TraefikFileEdgeRouter.render', () => {
   it('sends every host of a suspended tenant to the suspended page, with no way to its workspace', () => {
     const { http } = render({ ...twoServices, suspended: true });
     expect(Object.values(http.routers).map((r) => [r.rule, r.service, r.middlewares])).toEqual([
-      ['Host(`acme.tessera.test`) || Host(`work.acme.example`)', 'tenant-acme-suspended', []],
-      ['Host(`docs--acme.tessera.test`)', 'tenant-acme-suspended', []],
+      ['Host(`acme.tessera.test`) || Host(`work.acme.example`)', 'tenant-acme_suspended', []],
+      ['Host(`docs--acme.tessera.test`)', 'tenant-acme_suspended', []],
     ]);
-    expect(http.services).toEqual({ 'tenant-acme-suspended': { loadBalancer: { servers: [{ url: 'http://portal:3001/suspended' }], passHostHeader: false } } });
+    expect(http.services).toEqual({ 'tenant-acme_suspended': { loadBalancer: { servers: [{ url: 'http://portal:3001/suspended' }], passHostHeader: false } } });
     expect(http.middlewares).toBeUndefined();
+  });
+
+  it("never names an object as another tenant's file does: a suspended shop and a tenant called shop-suspended", () => {
+    const shop = render({ ...twoServices, slug: 'shop', suspended: true });
+    const other = render({ ...twoServices, slug: 'shop-suspended' });
+    for (const kind of ['routers', 'services', 'middlewares'] as const) {
+      const shared = Object.keys(shop.http[kind] ?? {}).filter((name) => name in (other.http[kind] ?? {}));
+      expect([kind, shared]).toEqual([kind, []]);
+    }
+  });
+
+  it("limits how much of the API's answer Traefik reads, as the HTTP provider's middleware does", () => {
+    const { http } = render(twoServices);
+    expect(http.middlewares?.['tenant-acme-auth']?.forwardAuth).toMatchObject({ trustForwardHeader: false, maxResponseBodySize: 65_536 });
   });
 });

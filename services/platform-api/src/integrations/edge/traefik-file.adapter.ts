@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { EdgeRouter, type RouteEnsured, type RouteService, type RouteSpec } from './edge-router.port';
+import { EdgeRouter, type RouteEnsured, type RouteSpec } from './edge-router.port';
+import { forwardAuthMiddleware, tenantConfiguration } from './traefik-routes';
 import { IntegrationError } from '../integration-error';
 
 /**
@@ -73,48 +74,19 @@ export class TraefikFileEdgeRouter extends EdgeRouter {
   }
 
   /**
-   * The dynamic configuration of one tenant: a router and a service per
-   * workspace service (`tenant-<slug>` for the default one,
-   * `tenant-<slug>--<service>` for the others: slugs never hold `--`, so no two
-   * tenants share a name), all through the tenant's one forwardAuth
-   * middleware; while suspended, every router goes to the suspended page.
+   * The dynamic configuration of one tenant: its routers and services as the
+   * HTTP provider's document has them (traefik-routes.ts: a router and a
+   * service per workspace service, names no two tenants can share; while
+   * suspended, every router goes to the suspended page), and a forwardAuth
+   * middleware of its own, `tenant-<slug>-auth`, so that each file stands
+   * alone.
    */
   render(spec: RouteSpec): string {
     const { forwardAuthUrl, tlsResolver, suspendedPageUrl } = this.options;
-    const name = `tenant-${spec.slug}`;
-    const nameOf = (index: number, service: RouteService) => (index === 0 ? name : `${name}--${service.name}`);
-    const routerOf = (index: number, service: RouteService): Record<string, unknown> => ({
-      rule: service.hosts.map((host) => `Host(\`${host}\`)`).join(' || '),
-      service: spec.suspended ? `${name}-suspended` : nameOf(index, service),
-      middlewares: spec.suspended ? [] : [`${name}-auth`],
-      entryPoints: ['websecure'],
-      ...(tlsResolver ? { tls: { certResolver: tlsResolver } } : {}),
-    });
-    const document = {
-      http: {
-        routers: Object.fromEntries(spec.services.map((service, index) => [nameOf(index, service), routerOf(index, service)])),
-        services: spec.suspended
-          ? { [`${name}-suspended`]: { loadBalancer: { servers: [{ url: suspendedPageUrl }], passHostHeader: false } } }
-          : Object.fromEntries(spec.services.map((service, index) => [nameOf(index, service), { loadBalancer: { servers: [{ url: service.target }] } }])),
-        ...(spec.suspended
-          ? {}
-          : {
-              middlewares: {
-                [`${name}-auth`]: {
-                  // The X-Forwarded-* headers the API reads are Traefik's own, never the
-                  // client's (trustForwardHeader false); the listed headers are removed from
-                  // the request and replaced with the API's answer, so a client cannot set an
-                  // identity and the workspace never sees the edge session cookie.
-                  forwardAuth: {
-                    address: forwardAuthUrl,
-                    trustForwardHeader: false,
-                    authResponseHeaders: ['X-Tessera-User', 'X-Tessera-Email', 'X-Tessera-Role', 'X-Tessera-Tenant', 'Cookie'],
-                  },
-                },
-              },
-            }),
-      },
-    };
+    const middleware = `tenant-${spec.slug}-auth`;
+    const { routers, services } = tenantConfiguration(spec, { forwardAuthUrl, suspendedPageUrl, tlsResolver, readinessHost: null });
+    for (const router of Object.values(routers)) router.middlewares = router.middlewares.length > 0 ? [middleware] : [];
+    const document = { http: { routers, services, ...(spec.suspended ? {} : { middlewares: { [middleware]: forwardAuthMiddleware(forwardAuthUrl) } }) } };
     return `# Written by Tessera platform-api for tenant ${spec.slug}; changes are overwritten.\n${stringify(document)}`;
   }
 

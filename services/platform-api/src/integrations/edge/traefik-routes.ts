@@ -39,7 +39,7 @@ export const TENANT_ENTRY_POINT = 'websecure';
 export const READINESS_ROUTER = 'tessera-routes-loaded';
 export const SHARED_AUTH_MIDDLEWARE = 'tessera-auth';
 
-/** Headers the API's answer replaces on the request (see TraefikFileEdgeRouter for why). */
+/** Headers the API's answer replaces on the request (forwardAuthMiddleware says why). */
 export const AUTH_RESPONSE_HEADERS = ['X-Tessera-User', 'X-Tessera-Email', 'X-Tessera-Role', 'X-Tessera-Tenant', 'Cookie'] as const;
 
 /**
@@ -61,7 +61,7 @@ interface Service {
   loadBalancer: { servers: Array<{ url: string }>; passHostHeader?: boolean };
 }
 
-interface Middleware {
+export interface Middleware {
   forwardAuth: { address: string; trustForwardHeader: boolean; authResponseHeaders: string[]; maxResponseBodySize: number };
 }
 
@@ -112,14 +112,19 @@ export function tenantConfiguration(spec: RouteSpec, edge: EdgeSettings): Omit<H
 export function sharedConfiguration(edge: EdgeSettings): Pick<HttpConfiguration, 'routers' | 'middlewares'> {
   return {
     routers: edge.readinessHost ? { [READINESS_ROUTER]: { rule: `Host(\`${edge.readinessHost}\`)`, service: 'ping@internal', middlewares: [], entryPoints: [TENANT_ENTRY_POINT] } } : {},
-    middlewares: {
-      [SHARED_AUTH_MIDDLEWARE]: {
-        // The X-Forwarded-* headers the API reads are Traefik's own, never the client's;
-        // the listed headers are replaced with the API's answer (TraefikFileEdgeRouter says why).
-        forwardAuth: { address: edge.forwardAuthUrl, trustForwardHeader: false, authResponseHeaders: [...AUTH_RESPONSE_HEADERS], maxResponseBodySize: FORWARD_AUTH_MAX_RESPONSE_BYTES },
-      },
-    },
+    middlewares: { [SHARED_AUTH_MIDDLEWARE]: forwardAuthMiddleware(edge.forwardAuthUrl) },
   };
+}
+
+/**
+ * The forwardAuth middleware in front of every workspace. The X-Forwarded-*
+ * headers the API reads are Traefik's own, never the client's
+ * (trustForwardHeader false); the listed headers are removed from the request
+ * and replaced with the API's answer, so a client cannot set an identity and
+ * the workspace never sees the edge session cookie.
+ */
+export function forwardAuthMiddleware(forwardAuthUrl: string): Middleware {
+  return { forwardAuth: { address: forwardAuthUrl, trustForwardHeader: false, authResponseHeaders: [...AUTH_RESPONSE_HEADERS], maxResponseBodySize: FORWARD_AUTH_MAX_RESPONSE_BYTES } };
 }
 
 /**
