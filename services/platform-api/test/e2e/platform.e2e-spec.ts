@@ -68,6 +68,8 @@ describe('the platform as a whole', () => {
       'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/stop': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/repair': 'operator:tenant',
+      'GET /tenants/:slug/workspace/move': 'operator:tenant',
+      'POST /tenants/:slug/workspace/move': 'operator:tenant',
       'GET /plans': 'authenticated',
       'GET /system/plans': 'operator',
       'PATCH /system/plans/:key': 'operator',

@@ -50,6 +50,13 @@ export abstract class ContainerNodes {
   abstract list(): Promise<EngineNode[]>;
   /** Sets a node's availability; throws `not_found` for a node the engine does not know. Answers the node after. */
   abstract setAvailability(nodeId: string, availability: NodeAvailability, reason: string | null): Promise<EngineNode>;
+  /**
+   * By node id, the placement constraints (`node.labels.tier==business`, as
+   * plans give them) each node does not meet: an empty list for a node a
+   * workspace with them may be placed on. One engine meets every constraint
+   * (it has nowhere else to put a workspace, and ignores them).
+   */
+  abstract unmetPlacement(placement: string[]): Promise<Map<string, string[]>>;
 }
 
 /** Tessera's labels on a Swarm node: the availability it set, and why. */
