@@ -153,6 +153,7 @@ describe('WorkspaceMovesService', () => {
       [setUp({ nodes: [node('n1'), node('n2', { state: 'down', message: 'heartbeat failure' })] }), 'n2', 'host-n2 is down (heartbeat failure): a workspace cannot be moved to it'],
       [setUp({ placement: ['node.labels.tier==business'], nodes: [node('n1', { labels: { tier: 'business' } }), node('n2')] }), 'n2', "host-n2 does not meet the plan's placement (node.labels.tier==business)"],
       [setUp({ handle: null }), 'n2', 'Acme has no workspace on a node yet: there is nothing to move'],
+      [setUp({ nodes: [node('n1', { availability: 'drained' }), node('n2')] }), 'n2', /^host-n1, which holds the workspace's data, is drained: nothing runs there, not even the backup/],
     ];
     for (const [{ service, tenant, runtime, recorded }, target, message] of refusals) {
       const refused = await service.move(operator, tenant, target, 'why').then(

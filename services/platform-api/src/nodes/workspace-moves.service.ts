@@ -80,7 +80,7 @@ export class WorkspaceMovesService {
         return { id: node.id, name: node.name, eligible: reason === null, reason };
       })
       .sort((a, b) => Number(b.eligible) - Number(a.eligible) || a.name.localeCompare(b.name));
-    return { ...base, current: current ? { id: current.id, name: current.name } : currentId ? { id: currentId, name: currentId } : null, blocked, nodes: targets };
+    return { ...base, current: current ? { id: current.id, name: current.name } : currentId ? { id: currentId, name: currentId } : null, blocked: blocked ?? (current ? whyStuck(current) : null), nodes: targets };
   }
 
   async move(actor: Actor, tenant: TenantRecord, nodeId: string, reason: string): Promise<Mutation<WorkspaceMoveOutcome>> {
@@ -117,6 +117,8 @@ export class WorkspaceMovesService {
     const from = nodes.find((node) => node.id === fromId);
     if (target.id === fromId) throw DomainError.conflict(`The workspace of ${tenant.name} is on ${target.name} already`);
     if (!from) throw DomainError.conflict(`The node ${fromId} that holds the workspace's data has left the Swarm: there is nothing to move (restore a backup instead)`);
+    const stuck = whyStuck(from);
+    if (stuck) throw DomainError.conflict(stuck);
     const why = whyNot(target, unmet.get(target.id) ?? []);
     if (why) throw DomainError.conflict(why);
     return { repository: this.config.backups.repository!, from: { id: from.id, name: from.name }, to: { id: target.id, name: target.name } };
@@ -251,6 +253,18 @@ function nodeOfHandle(tenant: TenantRecord): string | null {
   const handle = tenant.provisioning['workspace']?.handle ?? '';
   const at = handle.lastIndexOf('@');
   return at > 0 ? handle.slice(at + 1) || null : null;
+}
+
+/**
+ * Why nothing can be moved off this node now: the backup that carries the
+ * data runs on it, and a drained or unreachable node runs nothing.
+ */
+function whyStuck(node: EngineNode): string | null {
+  if (node.state !== 'ready') return `${node.name}, which holds the workspace's data, is ${node.state}: the backup that carries the data cannot run there until it is back`;
+  if (node.availability === 'drained') {
+    return `${node.name}, which holds the workspace's data, is drained: nothing runs there, not even the backup that carries the data. Cordon it instead (make it active, then cordon it), move its workspaces, then drain it`;
+  }
+  return null;
 }
 
 /** Why a workspace cannot move to this node now, in a sentence; null when it can. */

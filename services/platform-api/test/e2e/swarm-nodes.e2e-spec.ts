@@ -205,7 +205,10 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
     const targets = (await call('get', `/tenants/${slug('amber')}/workspace/move`, 'operator').expect(200)).body as WorkspaceMoveTargets;
     expect(targets).toMatchObject({ current: { id: from.id }, blocked: null, nodes: [{ id: to.nodeId, eligible: true, reason: null }] });
 
+    // As an operator empties a node: cordoned first (a drained node runs nothing, not even the backup), then each workspace moved.
+    await act(from.id, 'cordon', 'Disk to be replaced').expect(200);
     const moved = (await move('amber', to.nodeId, 'Emptying the node before its disk is replaced').expect(200)).body as WorkspaceMoveOutcome;
+    await act(from.id, 'uncordon', 'Disk replaced').expect(200);
     expect(moved).toMatchObject({ from: { id: from.id, name: from.name }, to: { id: to.nodeId }, files: 2, workspace: { state: 'running', node: moved.to.name } });
     expect(moved.message).toContain(`moved from ${from.name} to ${moved.to.name}`);
 
