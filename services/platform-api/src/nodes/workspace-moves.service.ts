@@ -160,7 +160,7 @@ export class WorkspaceMovesService {
     const snapshotId = backup.snapshotId;
     const expected = backup.fileListChecksum;
 
-    let files = 0;
+    let files: number;
     try {
       await this.runtime.ensureWorkspace({ ...spec, running: false, moveTo: to.id });
       let restored;

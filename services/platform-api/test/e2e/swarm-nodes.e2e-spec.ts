@@ -217,8 +217,9 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
     expect(await handleOf('amber')).toMatch(new RegExp(`@${to.nodeId}$`));
     expect((await nodeOf('amber')).id).toBe(to.nodeId);
     expect(await workspace('amber')).toMatchObject({ state: 'running', node: moved.to.name });
-    // The same files, byte for byte.
+    // The same files, byte for byte, and the workspace (not root) writes there as before.
     expect(await inWorkspace('amber', FILES)).toBe(files);
+    expect(await inWorkspace('amber', 'echo after > /data/after.txt && stat -c %u /data/after.txt')).toBe('65534');
     // The old node runs no container of it; its volume is kept as it was (a manager cannot remove it), the new one is the tenant's.
     const old = swarm.nodes.find((node) => node.nodeId === from.id)!;
     const left = (await old.docker.listContainers({ filters: JSON.stringify({ label: [`com.docker.swarm.service.name=tessera-${slug('amber')}-app`] }) })) as unknown[];
