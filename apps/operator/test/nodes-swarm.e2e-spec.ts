@@ -162,7 +162,10 @@ describe('the Nodes page on a Docker Swarm', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
     await dialog.locator('[data-test=move-yes]').click();
     await dialog.locator('[data-test=move-progress]').waitFor();
-    await toast(page, /^Moved to /);
+    // A stop, a backup, a restore and a start: as long as they take (the API answers when it is done).
+    const result = page.locator('[data-slot=viewport] li').first();
+    await result.waitFor({ timeout: 180_000 });
+    expect(await result.textContent()).toMatch(/^Moved to .*The workspace of .* moved from .* to .* with its .* \(checked against the backup\)/);
     await dialog.waitFor({ state: 'detached' });
     await until('the workspace to be listed on the other node', async () => (await page.locator(`[data-node="${other.id}"] [data-workspace="${T}"]`).count()) === 1, { timeoutMs: 30_000 });
     expect((await stack!.api<Listed>(operator, 'GET', '/nodes')).nodes.find((node) => node.id === other.id)?.workspaces.map((w) => w.slug)).toContain(T);

@@ -197,7 +197,7 @@ export class WorkspaceMovesService {
       files,
       workspace: { state, node: status?.node ?? null },
       leftBehind,
-      message: `The workspace of ${tenant.name} moved from ${from.name} to ${to.name} with its ${files} files (checked against the backup) and is ${state === 'running' ? 'running' : 'stopped, as before'} there. Its old volume on ${from.name} is kept until an operator removes it.`,
+      message: `The workspace of ${tenant.name} moved from ${from.name} to ${to.name} with ${files === 0 ? 'its empty data volume' : `its ${files} file${files === 1 ? '' : 's'}`} (checked against the backup) and is ${state === 'running' ? 'running' : 'stopped, as before'} there. Its old volume on ${from.name} is kept until an operator removes it.`,
     };
   }
 
