@@ -26,6 +26,7 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
   const bearer: Record<string, string> = {};
   let swarm: TestSwarm;
   let s3: RunningS3;
+  let imageDir: string | undefined;
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
   const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t, bearer)(...args);
   const nodes = async () => (await call('get', '/nodes', 'operator').expect(200)).body as ClusterNodes;
@@ -63,13 +64,10 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
     await requireDockerHost();
     swarm = await startSwarm({ nodes: 2 });
     s3 = await startS3();
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
-    try {
-      await backupRootfsTarball(join(dir, 'backup.tar'));
-      await importImage(swarm.nodes, join(dir, 'backup.tar'), BACKUP_IMAGE);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // The helper's image on every node (kept as a tarball: a test takes it away from a node and gives it back).
+    imageDir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
+    await backupRootfsTarball(join(imageDir, 'backup.tar'));
+    await importImage(swarm.nodes, join(imageDir, 'backup.tar'), BACKUP_IMAGE);
     t = await startAppWithDevIdp('swarm_nodes', {
       CONTAINER_ENGINE_SOCKET: swarm.managerSocket,
       CONTAINER_RUNTIME: 'swarm',
@@ -93,6 +91,7 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
     await t?.close();
     await swarm?.stop();
     await s3?.stop();
+    if (imageDir) rmSync(imageDir, { recursive: true, force: true });
   }, 90_000);
 
   it('lists the nodes with their capacity and role; people who are not operators may not', async () => {
@@ -257,4 +256,32 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
     expect((await runningTasks('amber')).map((task) => task.NodeID)).toEqual([here]);
     expect((await call('get', '/audit?action=workspace.move', 'operator').expect(200)).body.items).toHaveLength(1);
   }, 120_000);
+
+  it('puts the workspace back on its node, running with its files and its handle, when the restore on the target fails, and answers that nothing was moved; a later move back restores over the volume it left there', async () => {
+    await untilWorkspace('amber', 'running');
+    const here = await nodeOf('amber');
+    const there = swarm.nodes.find((node) => node.nodeId !== here.id)!;
+    const files = await inWorkspace('amber', FILES);
+    const handle = await handleOf('amber');
+    // The helper's image gone from the target: the restore there cannot start (its task is rejected).
+    await there.docker.getImage(BACKUP_IMAGE).remove({ force: true });
+
+    const failed = (await move('amber', there.nodeId, 'A move whose restore fails').expect(503)).body as { message: string };
+    expect(failed.message).toMatch(/^Nothing was moved: /);
+    expect(failed.message).toContain(`The workspace of Tenant amber is on ${here.name} with its data as it was`);
+    await untilWorkspace('amber', 'running');
+    expect((await runningTasks('amber')).map((task) => task.NodeID)).toEqual([here.id]);
+    expect(await inWorkspace('amber', FILES)).toBe(files);
+    expect(await handleOf('amber')).toBe(handle);
+    // The backup taken for it stands, with its failed restore; no move in the audit trail.
+    const [backup] = await backupsOf('amber');
+    expect(backup).toMatchObject({ trigger: 'before_move', result: 'succeeded', restores: [{ result: 'failed' }] });
+    expect((await call('get', '/audit?action=workspace.move', 'operator').expect(200)).body.items).toHaveLength(1);
+
+    // The image back: the move to the node it left first replaces what its old volume there held (the files before the first move).
+    await importImage([there], join(imageDir!, 'backup.tar'), BACKUP_IMAGE);
+    await move('amber', there.nodeId, 'Back to where it was').expect(200);
+    expect((await runningTasks('amber')).map((task) => task.NodeID)).toEqual([there.nodeId]);
+    expect(await inWorkspace('amber', FILES)).toBe(files);
+  }, 300_000);
 });
