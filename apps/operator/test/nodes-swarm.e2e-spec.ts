@@ -170,6 +170,17 @@ describe('the Nodes page on a Docker Swarm', () => {
     await until('the workspace to be listed on the other node', async () => (await page.locator(`[data-node="${other.id}"] [data-workspace="${T}"]`).count()) === 1, { timeoutMs: 30_000 });
     expect((await stack!.api<Listed>(operator, 'GET', '/nodes')).nodes.find((node) => node.id === other.id)?.workspaces.map((w) => w.slug)).toContain(T);
     await inspectPage(page, 'operator', 'nodes-swarm-moved');
+
+    // The tenant's page offers the same form: now back to the node it came from.
+    await page.goto(`${stack!.operatorOrigin}/tenants/${T}`);
+    await settle(page);
+    await page.locator('[data-test=move-workspace]').click();
+    await dialog.locator('[data-test=move-targets]').waitFor();
+    await expect(dialog.locator('[data-test=move-targets] [role=radio]').count()).resolves.toBe(1);
+    await inspectPage(page, 'operator', 'tenant-swarm-move');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
     expect(consoleErrors).toEqual([]);
   }, 300_000);
 });
