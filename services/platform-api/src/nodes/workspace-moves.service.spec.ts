@@ -180,7 +180,7 @@ describe('WorkspaceMovesService', () => {
         { id: 'n3', name: 'host-n3', eligible: false, reason: 'host-n3 is cordoned (Disk check): a workspace cannot be moved to it' },
       ],
     });
-    const { service: engine, tenant: same } = setUp({ kind: 'engine' });
+    const { service: engine, tenant: same } = setUp({ kind: 'engine', repository: null });
     expect((await engine.targets(same)).blocked).toMatch(/one container engine/);
   });
 });

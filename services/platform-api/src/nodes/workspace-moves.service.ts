@@ -68,8 +68,9 @@ export class WorkspaceMovesService {
   /** The nodes the workspace could move to, each eligible or why not, and why it cannot move at all when it cannot. */
   async targets(tenant: TenantRecord): Promise<WorkspaceMoveTargets> {
     const base = { slug: tenant.slug, tenantName: tenant.name };
+    // The same order as a move's checks: one engine first.
+    if (this.nodes.kind !== 'swarm') return { ...base, current: null, blocked: ONE_ENGINE, nodes: [] };
     const blocked = this.blocked(tenant);
-    if (this.nodes.kind !== 'swarm') return { ...base, current: null, blocked: blocked ?? ONE_ENGINE, nodes: [] };
     const [nodes, unmet] = await Promise.all([this.nodes.list(), this.nodes.unmetPlacement(this.placementOf(tenant))]);
     const currentId = nodeOfHandle(tenant);
     const current = nodes.find((node) => node.id === currentId) ?? null;

@@ -161,6 +161,16 @@ describe('the platform as a whole', () => {
     expect(globex.body.status).toBe('past_due');
   });
 
+  it('refuses to move a workspace off a single engine with a sentence, and changes nothing', async () => {
+    const operator = await person(t, 'opal', 'operator', ['platform-admins']);
+    const refused = await t.http().post('/tenants/globex/workspace/move').set('authorization', `Bearer ${operator}`).send({ node: 'anywhere', reason: 'No Swarm here' }).expect(409);
+    expect(refused.body.message).toMatch(/no other node to move a workspace to\. Moving needs a Docker Swarm \(CONTAINER_RUNTIME=swarm\)\.$/);
+    const targets = await t.http().get('/tenants/globex/workspace/move').set('authorization', `Bearer ${operator}`).expect(200);
+    expect(targets.body).toMatchObject({ slug: 'globex', current: null, nodes: [], blocked: expect.stringContaining('CONTAINER_RUNTIME=swarm') });
+    const audit = await t.http().get('/audit?action=workspace.move').set('authorization', `Bearer ${operator}`).expect(200);
+    expect(audit.body.items).toEqual([]);
+  });
+
   it('bootstraps memberships from tenant groups when a user is first seen, and only then', async () => {
     const first = await person(t, 'nina', 'portal', ['tenant:northwind:admin', 'tenant:nowhere', 'unrelated']);
     const me = await t.http().get('/users/me').set('authorization', `Bearer ${first}`).expect(200);
