@@ -147,7 +147,12 @@ export class WorkspaceMovesService {
     const nothingMoved = (why: string) => `Nothing was moved: ${lowerFirst(why.replace(/[.]+$/, ''))}. The workspace of ${tenant.name} is on ${from.name} with its data as it was`;
 
     // Stopped first, so that nothing it writes after the backup is left behind.
-    await this.runtime.stop(workspace);
+    try {
+      await this.runtime.stop(workspace);
+    } catch (error: unknown) {
+      await this.putBack(spec, from);
+      throw new IntegrationError('containers', 'unavailable', nothingMoved(`it could not be stopped: ${sentenceOf(error)}`));
+    }
     let backup: BackupRecord;
     try {
       backup = await this.backups.takeLocked(tenant, 'before_move', backupActor(actor), repository);

@@ -39,7 +39,8 @@ export interface EngineNode {
  *   workspace's data volume is local to its node, so its service stays pinned
  *   there and does not move without its data: it reads `stopped`, its node
  *   and the reason named, until the node is made active again, when it
- *   starts there with its data.
+ *   starts there with its data. (An operator moves a workspace with its
+ *   data before a drain: WorkspaceMovesService, through the backups.)
  * - `active`: both undone.
  * The operator's reason is kept on the node (a label), so whoever reads the
  * node reads why.
