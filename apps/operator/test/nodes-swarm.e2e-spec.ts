@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  BACKUP_IMAGE,
+  backupRootfsTarball,
   confirmDialog,
+  importImage,
+  startS3,
+  type RunningS3,
   inspectPage,
   launchChromium,
   newDesktopContext,
@@ -23,7 +31,9 @@ import type { Browser, Page } from 'playwright-core';
  * minute), the API on its manager with CONTAINER_RUNTIME=swarm, in Chromium
  * through dev-idp's real login: each node with its workspaces, a long tenant
  * name beside its status at phone width, and cordon and back to active
- * behind a confirmation with a reason, with progress and result.
+ * behind a confirmation with a reason, with progress and result, and a
+ * workspace moved to the other node through the Move form (its data through
+ * a real S3 server on the host).
  */
 jest.setTimeout(180_000);
 
@@ -36,6 +46,7 @@ describe('the Nodes page on a Docker Swarm', () => {
   const T = `long-${randomBytes(3).toString('hex')}`;
   const NAME = 'Northwind Cartography and Survey Cooperative of the Upper Valley';
   let swarm: TestSwarm | undefined;
+  let s3: RunningS3 | undefined;
   let stack: PlatformStack | undefined;
   let browser: Browser | undefined;
   let page: Page;
@@ -45,7 +56,28 @@ describe('the Nodes page on a Docker Swarm', () => {
   beforeAll(async () => {
     await requireDockerHost();
     swarm = await startSwarm({ nodes: 2 });
-    stack = await startPlatformStack('operator_nodes', { engineSocket: swarm.managerSocket, apiEnv: { CONTAINER_RUNTIME: 'swarm', WORKSPACE_PUBLISH_PORTS: 'false' } });
+    s3 = await startS3();
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
+    try {
+      await backupRootfsTarball(join(dir, 'backup.tar'));
+      await importImage(swarm.nodes, join(dir, 'backup.tar'), BACKUP_IMAGE);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    stack = await startPlatformStack('operator_nodes', {
+      engineSocket: swarm.managerSocket,
+      apiEnv: {
+        CONTAINER_RUNTIME: 'swarm',
+        WORKSPACE_PUBLISH_PORTS: 'false',
+        // A move carries the data through an S3 bucket: the host's server, at the host's address on the nodes' network.
+        BACKUP_PASSWORD: `operator-moves-${T}`,
+        BACKUP_REPOSITORY: `s3:http://${swarm.hostAddress}:${s3.port}/tessera-backups/${T}`,
+        BACKUP_S3_ACCESS_KEY_ID: s3.accessKeyId,
+        BACKUP_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+        BACKUP_IMAGE,
+        BACKUP_CHECK_SECONDS: '0',
+      },
+    });
     await stack.idp.createPerson('opal', { groups: ['platform-admins'] });
     await stack.idp.createPerson('tom');
     operator = await stack.token('opal', 'operator');
@@ -63,6 +95,7 @@ describe('the Nodes page on a Docker Swarm', () => {
     await browser?.close();
     await stack?.stop();
     await swarm?.stop();
+    await s3?.stop();
   }, 120_000);
 
   it('shows both nodes and the workspace on its node, its status beside a long name at 390 px, with cordon and drain offered', async () => {
@@ -111,4 +144,43 @@ describe('the Nodes page on a Docker Swarm', () => {
     expect((await stack!.api<Listed>(operator, 'GET', '/nodes')).nodes.find((node) => node.id === home.id)?.availability).toBe('active');
     expect(consoleErrors).toEqual([]);
   });
+
+  it('moves the workspace to the other node from the Move form: only that node offered, what happens said first, progress, a toast with the result', async () => {
+    const listed = await stack!.api<Listed>(operator, 'GET', '/nodes');
+    const home = listed.nodes.find((node) => node.workspaces.some((w) => w.slug === T))!;
+    const other = listed.nodes.find((node) => node.id !== home.id)!;
+    await page.goto(`${stack!.operatorOrigin}/nodes`);
+    await settle(page);
+    await page.locator(`[data-node="${home.id}"] [data-workspace="${T}"] [data-test=move]`).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('[data-test=move-targets]').waitFor();
+    // The one other node, picked already; the form says the workspace stops and is backed up first.
+    await expect(dialog.locator('[data-test=move-targets] [role=radio]').count()).resolves.toBe(1);
+    await expect(dialog.locator('[data-test=move-warning]').textContent()).resolves.toMatch(/stops for the move.*stopped and backed up first/);
+    await dialog.locator('textarea[name=reason]').fill('Emptying the node for new memory');
+    await inspectPage(page, 'operator', 'nodes-swarm-move');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await dialog.locator('[data-test=move-yes]').click();
+    await dialog.locator('[data-test=move-progress]').waitFor();
+    // A stop, a backup, a restore and a start: as long as they take (the API answers when it is done).
+    const result = page.locator('[data-slot=viewport] li').first();
+    await result.waitFor({ timeout: 180_000 });
+    expect(await result.textContent()).toMatch(/^Moved to .*The workspace of .* moved from .* to .* with its .* \(checked against the backup\)/);
+    await dialog.waitFor({ state: 'detached' });
+    await until('the workspace to be listed on the other node', async () => (await page.locator(`[data-node="${other.id}"] [data-workspace="${T}"]`).count()) === 1, { timeoutMs: 30_000 });
+    expect((await stack!.api<Listed>(operator, 'GET', '/nodes')).nodes.find((node) => node.id === other.id)?.workspaces.map((w) => w.slug)).toContain(T);
+    await inspectPage(page, 'operator', 'nodes-swarm-moved');
+
+    // The tenant's page offers the same form: now back to the node it came from.
+    await page.goto(`${stack!.operatorOrigin}/tenants/${T}`);
+    await settle(page);
+    await page.locator('[data-test=move-workspace]').click();
+    await dialog.locator('[data-test=move-targets]').waitFor();
+    await expect(dialog.locator('[data-test=move-targets] [role=radio]').count()).resolves.toBe(1);
+    await inspectPage(page, 'operator', 'tenant-swarm-move');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(consoleErrors).toEqual([]);
+  }, 300_000);
 });

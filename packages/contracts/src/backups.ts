@@ -1,5 +1,5 @@
 /** Why a backup of a tenant's workspace data was taken. */
-export const BACKUP_TRIGGERS = ['schedule', 'on_demand', 'before_terminate', 'before_plan_change', 'before_restore'] as const;
+export const BACKUP_TRIGGERS = ['schedule', 'on_demand', 'before_terminate', 'before_plan_change', 'before_restore', 'before_move'] as const;
 export type BackupTrigger = (typeof BACKUP_TRIGGERS)[number];
 
 /** `running` while restic works; a backup that did not finish cleanly is `failed`, never `succeeded`. */

@@ -54,3 +54,54 @@ export interface NodeActionRequest {
   /** Why, in a sentence: kept on the node and in the audit log. */
   reason: string;
 }
+
+/** A node a workspace could be moved to, as the move's form lists it. */
+export interface WorkspaceMoveTarget {
+  id: string;
+  name: string;
+  /** Whether the workspace can be moved there now. */
+  eligible: boolean;
+  /** Why not, in a sentence ("swarm-3 is cordoned: …"); null when it can. */
+  reason: string | null;
+}
+
+/** Where a tenant's workspace can be moved (operators, on a Swarm): the node holding its data now and the others. */
+export interface WorkspaceMoveTargets {
+  slug: string;
+  tenantName: string;
+  /** The node that holds its data now; null when it has none yet. */
+  current: { id: string; name: string } | null;
+  /** Why it cannot be moved at all (one engine, a backup repository that is not S3, no workspace yet); null when it can. */
+  blocked: string | null;
+  /** Every node but the current one, eligible ones first. */
+  nodes: WorkspaceMoveTarget[];
+}
+
+export interface WorkspaceMoveRequest {
+  /** The id of the node to move it to. */
+  node: string;
+  /** Why, in a sentence: kept in the audit log. */
+  reason: string;
+}
+
+/**
+ * A move done: the workspace was stopped, backed up, restored on the new node
+ * (the restore drill passed) and started there.
+ */
+export interface WorkspaceMoveOutcome {
+  slug: string;
+  from: { id: string; name: string };
+  to: { id: string; name: string };
+  /** The backup taken for the move (trigger `before_move`) and its snapshot. */
+  backupId: string;
+  snapshotId: string;
+  /** The file-list checksum recorded with the backup and the one read on the new node: equal. */
+  checksum: string;
+  files: number;
+  /** The workspace as the engine reports it after the move. */
+  workspace: { state: 'running' | 'stopped' | 'missing'; node: string | null };
+  /** What stays on the old node: its data volume, as it was before the move. */
+  leftBehind: string;
+  /** The outcome in a sentence, for a toast. */
+  message: string;
+}

@@ -64,6 +64,8 @@ export interface TestSwarm {
   /** dockerode on the manager. */
   readonly manager: Docker;
   readonly nodes: readonly SwarmNode[];
+  /** The host's address on the nodes' network: a container on a node reaches a server of the host's there (the S3 server of a backup test). */
+  readonly hostAddress: string;
   /** A node's state as the manager sees it. */
   nodeStatus(index: number): Promise<NodeStatus>;
   /** Waits until the manager sees node `index` in `state`. */
@@ -143,6 +145,7 @@ export async function startSwarm(options: SwarmOptions = {}): Promise<TestSwarm>
     managerSocket: first.socket,
     manager: first.docker,
     nodes,
+    hostAddress: run.hostAddress,
     nodeStatus,
     waitForNodeState: (index, state, timeoutMs = 60_000) =>
       waitFor(`${daemon(index).name} to be ${state} in the manager`, async () => (await nodeStatus(index)).state === state, timeoutMs),

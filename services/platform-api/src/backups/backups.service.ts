@@ -188,6 +188,7 @@ const TRIGGER_WORDS: Record<BackupTrigger, string> = {
   before_terminate: 'pre-termination',
   before_plan_change: 'pre-plan-change',
   before_restore: 'pre-restore',
+  before_move: 'pre-move',
 };
 
 /** An error as a sentence ending with a full stop. */

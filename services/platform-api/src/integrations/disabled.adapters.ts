@@ -129,4 +129,7 @@ export class DisabledContainerNodes extends ContainerNodes {
   setAvailability(): Promise<EngineNode> {
     return Promise.reject(new IntegrationDisabled('containers', this.reason));
   }
+  unmetPlacement(): Promise<Map<string, string[]>> {
+    return Promise.resolve(new Map());
+  }
 }

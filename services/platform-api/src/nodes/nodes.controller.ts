@@ -25,7 +25,7 @@ export class NodesController {
     return this.nodes.setAvailability(id, 'cordoned', dto.reason);
   }
 
-  /** Stops every workspace on the node: pinned to their data there, they do not move, and read stopped with the node and reason named. */
+  /** Stops every workspace on the node: pinned to their data there, they do not move, and read stopped with the node and reason named (move them first: POST /tenants/:slug/workspace/move). */
   @Post(':id/drain')
   @HttpCode(200)
   @Access.operator()

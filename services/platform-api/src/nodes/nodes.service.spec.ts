@@ -26,6 +26,9 @@ class MemoryNodes extends ContainerNodes {
     Object.assign(node, { availability, reason: availability === 'active' ? null : reason });
     return Promise.resolve(structuredClone(node));
   }
+  unmetPlacement(placement: string[]): Promise<Map<string, string[]>> {
+    return Promise.resolve(new Map(this.nodes.map((node) => [node.id, placement.filter((constraint) => constraint !== `node.labels.tier==${node.labels['tier'] ?? ''}`)])));
+  }
 }
 
 const node = (id: string, workspaces: EngineNode['workspaces'] = []): EngineNode => ({

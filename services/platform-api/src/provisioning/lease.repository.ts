@@ -46,6 +46,12 @@ export class LeaseRepository {
     return current !== null && current.expiresAt.getTime() > this.clock.now().getTime();
   }
 
+  /** Moves the end of a lease `holder` holds to `ttlMs` from now; false when it holds it no longer. */
+  async renew(key: string, holder: string, ttlMs: number): Promise<boolean> {
+    const renewed = await this.leases.updateOne({ _id: key, holder }, { $set: { expiresAt: new Date(this.clock.now().getTime() + ttlMs) } });
+    return renewed.matchedCount > 0;
+  }
+
   async release(key: string, holder: string): Promise<void> {
     await this.leases.deleteOne({ _id: key, holder });
   }

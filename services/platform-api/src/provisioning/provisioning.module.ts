@@ -37,6 +37,6 @@ const STEPS = [IdentityStep, WorkspaceStep, RouteStep, MailStep, FilesStep];
     WorkspaceWatcher,
     CustomDomains,
   ],
-  exports: [ReconcileService, TenantProvisioner, PlanTenants, WorkspaceService, CustomDomains],
+  exports: [ReconcileService, TenantProvisioner, PlanTenants, WorkspaceService, WorkspaceStep, CustomDomains],
 })
 export class ProvisioningModule {}

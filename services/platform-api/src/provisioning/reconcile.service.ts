@@ -7,6 +7,7 @@ import { ChangeFeed } from '../common/change-feed';
 import { Clock } from '../common/clock';
 import { Notifier } from '../common/notifier';
 import { AppConfig } from '../config/app-config';
+import { DomainError } from '../common/errors/domain-error';
 import { CustomDomains } from '../domains/custom-domains.service';
 import { IntegrationDisabled } from '../integrations/integration-error';
 import { TenantProvisioner } from '../tenants/tenant-provisioner';
@@ -146,6 +147,26 @@ export class ReconcileService extends TenantProvisioner implements OnApplication
 
   release(tenant: TenantRecord): Promise<void> {
     return this.domains.releaseAll(tenant);
+  }
+
+  /**
+   * Runs `work` holding the tenant's provisioning lease, renewed while it
+   * runs, so no reconcile (in this process or another) touches the tenant's
+   * engine objects meanwhile: a workspace moving between nodes. Waits for a
+   * reconcile in progress as converge does; refuses (409) when the lease
+   * stays held.
+   */
+  async exclusive<T>(tenant: TenantRecord, work: () => Promise<T>): Promise<T> {
+    const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    if (!(await this.acquire(tenant.id, holder, true))) throw DomainError.conflict(`${tenant.name} is being provisioned right now: try again in a minute`);
+    const ttl = this.config.provisioning.leaseMs;
+    const renewing = setInterval(() => void this.leases.renew(tenant.id, holder, ttl).catch(() => undefined), Math.max(1_000, Math.floor(ttl / 3)));
+    try {
+      return await work();
+    } finally {
+      clearInterval(renewing);
+      await this.leases.release(tenant.id, holder);
+    }
   }
 
   /** Converges the tenant on what it should be. */

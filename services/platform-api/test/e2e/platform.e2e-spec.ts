@@ -68,6 +68,8 @@ describe('the platform as a whole', () => {
       'POST /tenants/:slug/workspace/restart': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/stop': 'tenant:workspace.manage',
       'POST /tenants/:slug/workspace/repair': 'operator:tenant',
+      'GET /tenants/:slug/workspace/move': 'operator:tenant',
+      'POST /tenants/:slug/workspace/move': 'operator:tenant',
       'GET /plans': 'authenticated',
       'GET /system/plans': 'operator',
       'PATCH /system/plans/:key': 'operator',
@@ -157,6 +159,16 @@ describe('the platform as a whole', () => {
     expect(list.body.items.filter((x: { partnerId: string | null }) => x.partnerId).map((x: { slug: string }) => x.slug).sort()).toEqual(['globex', 'northwind']);
     const globex = await t.http().get('/tenants/globex/subscription').set('authorization', `Bearer ${operator}`).expect(200);
     expect(globex.body.status).toBe('past_due');
+  });
+
+  it('refuses to move a workspace off a single engine with a sentence, and changes nothing', async () => {
+    const operator = await person(t, 'opal', 'operator', ['platform-admins']);
+    const refused = await t.http().post('/tenants/globex/workspace/move').set('authorization', `Bearer ${operator}`).send({ node: 'anywhere', reason: 'No Swarm here' }).expect(409);
+    expect(refused.body.message).toMatch(/no other node to move a workspace to\. Moving needs a Docker Swarm \(CONTAINER_RUNTIME=swarm\)\.$/);
+    const targets = await t.http().get('/tenants/globex/workspace/move').set('authorization', `Bearer ${operator}`).expect(200);
+    expect(targets.body).toMatchObject({ slug: 'globex', current: null, nodes: [], blocked: expect.stringContaining('CONTAINER_RUNTIME=swarm') });
+    const audit = await t.http().get('/audit?action=workspace.move').set('authorization', `Bearer ${operator}`).expect(200);
+    expect(audit.body.items).toEqual([]);
   });
 
   it('bootstraps memberships from tenant groups when a user is first seen, and only then', async () => {

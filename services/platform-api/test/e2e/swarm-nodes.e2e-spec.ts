@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { requireDockerHost, startSwarm, until, type TestSwarm } from '@tessera/testing';
-import type { ClusterNode, ClusterNodes, WorkspaceStatus } from '@tessera/contracts';
+import { BACKUP_IMAGE, backupRootfsTarball, execInContainer, importImage, requireDockerHost, startS3, startSwarm, until, type RunningS3, type TestSwarm } from '@tessera/testing';
+import type { ClusterNode, ClusterNodes, Page, TenantBackup, WorkspaceMoveOutcome, WorkspaceMoveTargets, WorkspaceStatus } from '@tessera/contracts';
 import { WorkspaceSleep } from '../../src/edge/workspace-sleep.service';
 import { TenantsRepository } from '../../src/tenants/tenants.repository';
 import { caller, provisioned, startAppWithDevIdp } from '../support/app';
@@ -10,8 +13,10 @@ import { caller, provisioned, startAppWithDevIdp } from '../support/app';
  * operator's nodes (capacity, the workspaces on each), cordon and drain
  * through the routes, what they do to placement and to the workspaces
  * pinned to a node with their data, and idle sleep and wake as a scale to 0
- * and back to 1. One Swarm and one app for the file; two nodes are enough to
- * tell "placed elsewhere" from "spread" (swarm-runtime.int-spec.ts runs three).
+ * and back to 1, and an operator's move of a workspace with its data to the
+ * other node, through a real S3-compatible server (gofakes3, on the host).
+ * One Swarm and one app for the file; two nodes are enough to tell "placed
+ * elsewhere" from "spread" (swarm-runtime.int-spec.ts runs three).
  */
 const IDLE_MS = 60_000;
 
@@ -20,6 +25,8 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
   const slug = (name: string) => `${name}-${run}`;
   const bearer: Record<string, string> = {};
   let swarm: TestSwarm;
+  let s3: RunningS3;
+  let imageDir: string | undefined;
   let t: Awaited<ReturnType<typeof startAppWithDevIdp>>;
   const call = (...args: Parameters<ReturnType<typeof caller>>) => caller(t, bearer)(...args);
   const nodes = async () => (await call('get', '/nodes', 'operator').expect(200)).body as ClusterNodes;
@@ -36,15 +43,43 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
     expect(tenant.provisioning['workspace']).toMatchObject({ state: 'ok' });
   };
   const act = (id: string, action: 'cordon' | 'drain' | 'uncordon', reason: string) => call('post', `/nodes/${id}/${action}`, 'operator', { reason });
+  const move = (name: string, node: string, reason: string, as = 'operator') => call('post', `/tenants/${slug(name)}/workspace/move`, as, { node, reason });
+  const handleOf = async (name: string) => (await t.app.get(TenantsRepository).findBySlug(slug(name)))?.provisioning['workspace']?.handle;
+  const backupsOf = async (name: string) => ((await call('get', `/tenants/${slug(name)}/backups`, 'operator').expect(200)).body as Page<TenantBackup>).items;
+  interface EngineTask { NodeID?: string; Status: { State: string; ContainerStatus?: { ContainerID?: string } } }
+  const runningTasks = async (name: string) =>
+    ((await swarm.manager.listTasks({ filters: JSON.stringify({ service: [`tessera-${slug(name)}-app`], 'desired-state': ['running'] }) })) as EngineTask[]).filter((task) => task.Status.State === 'running');
+  /** Runs a shell script in the workspace's running container, on whichever node runs it. */
+  const inWorkspace = async (name: string, script: string) => {
+    const [task] = await runningTasks(name);
+    const node = swarm.nodes.find((candidate) => candidate.nodeId === task?.NodeID);
+    if (!task?.Status.ContainerStatus?.ContainerID || !node) throw new Error(`${slug(name)} has no running task`);
+    const { exitCode, output } = await execInContainer(node.docker, task.Status.ContainerStatus.ContainerID, script);
+    if (exitCode !== 0) throw new Error(`the script in ${slug(name)} exited ${exitCode}: ${output}`);
+    return output.trim();
+  };
+  const FILES = 'cd /data && find . -type f | sort | xargs sha256sum';
 
   beforeAll(async () => {
     await requireDockerHost();
     swarm = await startSwarm({ nodes: 2 });
+    s3 = await startS3();
+    // The helper's image on every node (kept as a tarball: a test takes it away from a node and gives it back).
+    imageDir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
+    await backupRootfsTarball(join(imageDir, 'backup.tar'));
+    await importImage(swarm.nodes, join(imageDir, 'backup.tar'), BACKUP_IMAGE);
     t = await startAppWithDevIdp('swarm_nodes', {
       CONTAINER_ENGINE_SOCKET: swarm.managerSocket,
       CONTAINER_RUNTIME: 'swarm',
       WORKSPACE_IDLE_SECONDS: String(IDLE_MS / 1_000),
       WORKSPACE_IDLE_CHECK_SECONDS: '0',
+      // A move carries the data through the bucket: the helper on a node reaches the host's S3 server at the host's address on the nodes' network.
+      BACKUP_PASSWORD: `swarm-moves-${run}`,
+      BACKUP_REPOSITORY: `s3:http://${swarm.hostAddress}:${s3.port}/tessera-backups/${run}`,
+      BACKUP_S3_ACCESS_KEY_ID: s3.accessKeyId,
+      BACKUP_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      BACKUP_IMAGE,
+      BACKUP_CHECK_SECONDS: '0',
     });
     await t.idp.createPerson('opal', { groups: ['platform-admins'] });
     bearer['operator'] = await t.idp.accessToken('opal', 'operator');
@@ -55,6 +90,8 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
   afterAll(async () => {
     await t?.close();
     await swarm?.stop();
+    await s3?.stop();
+    if (imageDir) rmSync(imageDir, { recursive: true, force: true });
   }, 90_000);
 
   it('lists the nodes with their capacity and role; people who are not operators may not', async () => {
@@ -155,4 +192,96 @@ describe('nodes and workspaces on a real 2-node Swarm, through the API', () => {
     expect((await workspace('amber')).state).toBe('running');
     expect((await call('get', `/tenants/${slug('amber')}`, 'owner').expect(200)).body.status).toBe('active');
   }, 120_000);
+
+  it('moves a workspace with its data to the other node: backed up, restored there with the same files and checksums, running there; the old node runs none of it and keeps its volume', async () => {
+    await untilWorkspace('amber', 'running');
+    const from = await nodeOf('amber');
+    const to = swarm.nodes.find((node) => node.nodeId !== from.id)!;
+    await inWorkspace('amber', 'mkdir -p /data/notes && echo "moves with its workspace" > /data/notes/a.txt && head -c 200000 /dev/urandom > /data/blob.bin');
+    const files = await inWorkspace('amber', FILES);
+    expect(files.split('\n')).toHaveLength(2);
+
+    const targets = (await call('get', `/tenants/${slug('amber')}/workspace/move`, 'operator').expect(200)).body as WorkspaceMoveTargets;
+    expect(targets).toMatchObject({ current: { id: from.id }, blocked: null, nodes: [{ id: to.nodeId, eligible: true, reason: null }] });
+
+    // As an operator empties a node: cordoned first (a drained node runs nothing, not even the backup), then each workspace moved.
+    await act(from.id, 'cordon', 'Disk to be replaced').expect(200);
+    const moved = (await move('amber', to.nodeId, 'Emptying the node before its disk is replaced').expect(200)).body as WorkspaceMoveOutcome;
+    await act(from.id, 'uncordon', 'Disk replaced').expect(200);
+    expect(moved).toMatchObject({ from: { id: from.id, name: from.name }, to: { id: to.nodeId }, files: 2, workspace: { state: 'running', node: moved.to.name } });
+    expect(moved.message).toContain(`moved from ${from.name} to ${moved.to.name}`);
+
+    // The engine: its one running task is on the new node, its handle names it, and the status says so.
+    expect((await runningTasks('amber')).map((task) => task.NodeID)).toEqual([to.nodeId]);
+    expect(await handleOf('amber')).toMatch(new RegExp(`@${to.nodeId}$`));
+    expect((await nodeOf('amber')).id).toBe(to.nodeId);
+    expect(await workspace('amber')).toMatchObject({ state: 'running', node: moved.to.name });
+    // The same files, byte for byte, and the workspace (not root) writes there as before.
+    expect(await inWorkspace('amber', FILES)).toBe(files);
+    expect(await inWorkspace('amber', 'echo after > /data/after.txt && stat -c %u /data/after.txt')).toBe('65534');
+    // The old node runs no container of it; its volume is kept as it was (a manager cannot remove it), the new one is the tenant's.
+    const old = swarm.nodes.find((node) => node.nodeId === from.id)!;
+    const left = (await old.docker.listContainers({ filters: JSON.stringify({ label: [`com.docker.swarm.service.name=tessera-${slug('amber')}-app`] }) })) as unknown[];
+    expect(left).toEqual([]);
+    await expect(old.docker.getVolume(`tessera-${slug('amber')}-data`).inspect()).resolves.toBeTruthy();
+    const created = (await to.docker.getVolume(`tessera-${slug('amber')}-data`).inspect()) as { Labels: Record<string, string> };
+    expect(created.Labels['io.tessera.tenant-slug']).toBe(slug('amber'));
+
+    // The backup it travelled in, with the move's restore and its drill, and the move in the audit trail.
+    const [backup] = await backupsOf('amber');
+    expect(backup).toMatchObject({ id: moved.backupId, trigger: 'before_move', result: 'succeeded', restores: [{ result: 'succeeded', drill: { passed: true, files: 2 } }] });
+    const audit = (await call('get', '/audit?action=workspace.move', 'operator').expect(200)).body as { items: { reason: string; changes: Record<string, { from: unknown; to: unknown }> }[] };
+    expect(audit.items).toEqual([expect.objectContaining({ reason: 'Emptying the node before its disk is replaced', changes: expect.objectContaining({ node: { from: from.name, to: moved.to.name }, backup: { from: null, to: moved.backupId } }) })]);
+  }, 300_000);
+
+  it('refuses bad moves with a 4xx and changes nothing: the same node, an unknown one, a cordoned one, no reason, someone not an operator', async () => {
+    await untilWorkspace('amber', 'running');
+    const here = (await nodeOf('amber')).id;
+    const other = swarm.nodes.find((node) => node.nodeId !== here)!.nodeId;
+    const handle = await handleOf('amber');
+    const backups = (await backupsOf('amber')).length;
+
+    expect((await move('amber', here, 'Nowhere new').expect(409)).body.message).toMatch(/is on .* already$/);
+    await move('amber', 'nosuchnode0000000000000000', 'A node nobody has').expect(404);
+    await move('amber', other, '  ').expect(400);
+    await move('amber', other, 'Not mine to do', 'owner').expect(403);
+    await act(other, 'cordon', 'Memory test').expect(200);
+    expect((await move('amber', other, 'Onto a cordoned node').expect(409)).body.message).toMatch(/is cordoned \(Memory test\): a workspace cannot be moved to it$/);
+    const targets = (await call('get', `/tenants/${slug('amber')}/workspace/move`, 'operator').expect(200)).body as WorkspaceMoveTargets;
+    expect(targets.nodes).toEqual([expect.objectContaining({ id: other, eligible: false })]);
+    await act(other, 'uncordon', 'Memory test done').expect(200);
+
+    expect(await handleOf('amber')).toBe(handle);
+    expect((await backupsOf('amber')).length).toBe(backups);
+    expect((await runningTasks('amber')).map((task) => task.NodeID)).toEqual([here]);
+    expect((await call('get', '/audit?action=workspace.move', 'operator').expect(200)).body.items).toHaveLength(1);
+  }, 120_000);
+
+  it('puts the workspace back on its node, running with its files and its handle, when the restore on the target fails, and answers that nothing was moved; a later move back restores over the volume it left there', async () => {
+    await untilWorkspace('amber', 'running');
+    const here = await nodeOf('amber');
+    const there = swarm.nodes.find((node) => node.nodeId !== here.id)!;
+    const files = await inWorkspace('amber', FILES);
+    const handle = await handleOf('amber');
+    // The helper's image gone from the target: the restore there cannot start (its task is rejected).
+    await there.docker.getImage(BACKUP_IMAGE).remove({ force: true });
+
+    const failed = (await move('amber', there.nodeId, 'A move whose restore fails').expect(503)).body as { message: string };
+    expect(failed.message).toMatch(/^Nothing was moved: /);
+    expect(failed.message).toContain(`The workspace of Tenant amber is on ${here.name} with its data as it was`);
+    await untilWorkspace('amber', 'running');
+    expect((await runningTasks('amber')).map((task) => task.NodeID)).toEqual([here.id]);
+    expect(await inWorkspace('amber', FILES)).toBe(files);
+    expect(await handleOf('amber')).toBe(handle);
+    // The backup taken for it stands, with its failed restore; no move in the audit trail.
+    const [backup] = await backupsOf('amber');
+    expect(backup).toMatchObject({ trigger: 'before_move', result: 'succeeded', restores: [{ result: 'failed' }] });
+    expect((await call('get', '/audit?action=workspace.move', 'operator').expect(200)).body.items).toHaveLength(1);
+
+    // The image back: the move to the node it left first replaces what its old volume there held (the files before the first move).
+    await importImage([there], join(imageDir!, 'backup.tar'), BACKUP_IMAGE);
+    await move('amber', there.nodeId, 'Back to where it was').expect(200);
+    expect((await runningTasks('amber')).map((task) => task.NodeID)).toEqual([there.nodeId]);
+    expect(await inWorkspace('amber', FILES)).toBe(files);
+  }, 300_000);
 });

@@ -68,6 +68,8 @@ restore)
   for f in "$S/data"/* "$S/data"/.[!.]* "$S/data"/..?*; do
     if [ -e "$f" ] || [ -L "$f" ]; then mv "$f" /data/ || fail "a restored file could not be moved into place"; fi
   done
+  # The volume's own folder as in the snapshot (owner, mode): one the helper created (a workspace moved to this node) is root's.
+  chown "$(stat -c %u:%g "$S/data")" /data && chmod "$(stat -c %a "$S/data")" /data || fail "the volume's folder could not be given the snapshot's owner"
   rm -rf "$S"
   manifest /data || fail "the restored volume could not be read"
   say "restored $staged $M $N"

@@ -39,7 +39,8 @@ export interface EngineNode {
  *   workspace's data volume is local to its node, so its service stays pinned
  *   there and does not move without its data: it reads `stopped`, its node
  *   and the reason named, until the node is made active again, when it
- *   starts there with its data.
+ *   starts there with its data. (An operator moves a workspace with its
+ *   data before a drain: WorkspaceMovesService, through the backups.)
  * - `active`: both undone.
  * The operator's reason is kept on the node (a label), so whoever reads the
  * node reads why.
@@ -50,6 +51,13 @@ export abstract class ContainerNodes {
   abstract list(): Promise<EngineNode[]>;
   /** Sets a node's availability; throws `not_found` for a node the engine does not know. Answers the node after. */
   abstract setAvailability(nodeId: string, availability: NodeAvailability, reason: string | null): Promise<EngineNode>;
+  /**
+   * By node id, the placement constraints (`node.labels.tier==business`, as
+   * plans give them) each node does not meet: an empty list for a node a
+   * workspace with them may be placed on. One engine meets every constraint
+   * (it has nowhere else to put a workspace, and ignores them).
+   */
+  abstract unmetPlacement(placement: string[]): Promise<Map<string, string[]>>;
 }
 
 /** Tessera's labels on a Swarm node: the availability it set, and why. */

@@ -22,6 +22,12 @@ export interface WorkspaceSpec {
   placement: string[];
   /** The handle the last ensure answered (null the first time): a Swarm runtime reads the node that holds the data from it. */
   handle: string | null;
+  /**
+   * Only for a move (an operator's, see the contract below): the node to put
+   * the workspace on instead of the one its service and handle name. The data
+   * volume is not carried: the caller restores a snapshot into the new one.
+   */
+  moveTo?: string;
 }
 
 export interface WorkspaceEnsured {
@@ -171,9 +177,19 @@ export interface VolumeRestore {
  *   state 'running' on a node the manager sees as ready. A task on a down
  *   node reads `stopped`, with the node in `reason`;
  * - `stop` leaves the data and the definition, and nothing runs (a stopped
- *   container; a service scaled to 0 replicas); `ensureWorkspace` with
+ *   container; a service scaled to 0 replicas, answered once its task on a
+ *   ready node has ended, so nothing writes to the data after it); `ensureWorkspace` with
  *   `running: true` starts it again (start; scale to 1);
  * - `restart` replaces the running copy with a fresh one on the same data;
+ * - a move (`ensureWorkspace` with `moveTo`, the workspace stopped): on a
+ *   Swarm the service is pinned to that node (it must meet the plan's
+ *   placement, else `conflict`; unknown: `not_found`; whether it is ready
+ *   and active is the caller's rule, so a failed move can go back to a
+ *   cordoned node), so its
+ *   data volume there is created empty, for the caller to restore into; the
+ *   volume on the node it leaves is kept as it was (a manager cannot remove a
+ *   node's volume). One engine has nowhere to move to: `conflict`, nothing
+ *   changed;
  * - events: `start` when a copy starts, `stop` when Tessera (or an operator)
  *   stopped it, `die` when it ended on its own or with its node, `oom` when
  *   the kernel killed it for memory.

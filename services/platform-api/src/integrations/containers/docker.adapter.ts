@@ -62,6 +62,7 @@ export class DockerContainerRuntime extends ContainerRuntime {
   }
 
   async ensureWorkspace(spec: WorkspaceSpec): Promise<WorkspaceEnsured> {
+    if (spec.moveTo) throw new IntegrationError('containers', 'conflict', 'Workspaces run on one container engine here: there is no other node to move a workspace to. Moving needs a Docker Swarm (CONTAINER_RUNTIME=swarm).');
     return engineCall(async () => {
       const names = workspaceNames(spec.slug);
       const labels = { [TENANT_LABEL]: spec.tenantId, [SLUG_LABEL]: spec.slug };

@@ -66,4 +66,9 @@ export class EngineContainerNodes extends ContainerNodes {
       new IntegrationError('containers', 'conflict', 'Workspaces run on one container engine here: there is no other node to place them on, so it cannot be cordoned or drained. Cordon and drain need a Docker Swarm (CONTAINER_RUNTIME=swarm).'),
     );
   }
+
+  /** One engine ignores placement: its one node meets every constraint. */
+  async unmetPlacement(): Promise<Map<string, string[]>> {
+    return new Map((await this.list()).map((node) => [node.id, []]));
+  }
 }

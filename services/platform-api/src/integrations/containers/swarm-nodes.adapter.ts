@@ -4,7 +4,7 @@ import { IntegrationError } from '../integration-error';
 import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL, ContainerNodes, type EngineNode } from './container-nodes.port';
 import { SLUG_LABEL, TENANT_LABEL } from './container-runtime.port';
 import { engineCall, engineClient, inspected } from './engine-objects';
-import { availabilityOf, listNodes, listTasks, nameOf, pinnedNode, stateOf, workspaceServices, type Service, type SwarmNode, type Task } from './swarm.adapter';
+import { availabilityOf, listNodes, meets, listTasks, nameOf, pinnedNode, stateOf, workspaceServices, type Service, type SwarmNode, type Task } from './swarm.adapter';
 
 /** How often a node update is tried when another update came first (the manager refuses an update of an older version). */
 const UPDATE_ATTEMPTS = 3;
@@ -58,6 +58,10 @@ export class SwarmContainerNodes extends ContainerNodes {
       if (!after) throw new IntegrationError('containers', 'not_found', `The Swarm has no node ${nodeId}`);
       return after;
     });
+  }
+
+  unmetPlacement(placement: string[]): Promise<Map<string, string[]>> {
+    return engineCall(async () => new Map((await listNodes(this.docker)).map((node) => [node.ID, placement.filter((constraint) => !meets(node, constraint))])));
   }
 }
 

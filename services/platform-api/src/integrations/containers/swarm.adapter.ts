@@ -142,8 +142,9 @@ export class SwarmContainerRuntime extends ContainerRuntime {
       await this.attachEdge(names.network);
 
       const nodes = await this.nodes();
-      const node = await this.nodeFor(spec, service, nodes, drift);
+      const node = spec.moveTo ? this.moveTarget(spec, spec.moveTo, nodes) : await this.nodeFor(spec, service, nodes, drift);
       const wanted = this.serviceSpec(spec, labels, node.ID, network.Id);
+      let pinned = service ? pinnedNode(service.Spec) : null;
       if (!service) {
         drift.push('service missing');
         await ignoreConflict(() => this.docker.createService(wanted as never));
@@ -160,10 +161,12 @@ export class SwarmContainerRuntime extends ContainerRuntime {
           // A restart asked for before stays asked for: ForceUpdate is the restart counter.
           wanted.TaskTemplate.ForceUpdate = service.Spec.TaskTemplate.ForceUpdate ?? 0;
           await this.update(service, wanted);
+          pinned = node.ID;
         }
       }
       // A concurrent ensure that created the service first may have pinned it elsewhere: the service says where its data is.
-      return { handle: `${service.ID}@${pinnedNode(service.Spec) ?? node.ID}`, endpoints: Object.fromEntries(spec.ports.map((port) => [port, `http://${names.container}:${port}`])), drift };
+      pinned ??= pinnedNode(service.Spec);
+      return { handle: `${service.ID}@${pinned ?? node.ID}`, endpoints: Object.fromEntries(spec.ports.map((port) => [port, `http://${names.container}:${port}`])), drift };
     });
   }
 
@@ -196,7 +199,23 @@ export class SwarmContainerRuntime extends ContainerRuntime {
       const spec = structuredClone(service.Spec);
       spec.Mode = { Replicated: { Replicas: 0 } };
       await this.update(service, spec);
+      await this.ended(service.ID);
     });
+  }
+
+  /**
+   * Waits until no task of the service runs on a ready node (the engine
+   * stops it within its grace period), for at most 30 s: a task on a node
+   * that stopped answering cannot be waited for.
+   */
+  private async ended(serviceId: string): Promise<void> {
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      const [tasks, nodes] = await Promise.all([this.tasks({ service: [serviceId] }), listNodes(this.docker)]);
+      const ready = new Set(nodes.filter((node) => node.Status.State === 'ready').map((node) => node.ID));
+      if (!tasks.some((task) => ['running', 'starting', 'preparing'].includes(task.Status.State) && task.NodeID && ready.has(task.NodeID))) return;
+      await new Promise((done) => setTimeout(done, 250));
+    }
   }
 
   /** The service and then the network of another tenant. Volumes are local to nodes, which a manager cannot list: they are never removed. */
@@ -338,7 +357,8 @@ export class SwarmContainerRuntime extends ContainerRuntime {
         if (!service || !node) throw new IntegrationError('backups', 'not_found', `The workspace of ${workspace.slug} has no service on a node yet, so no data volume`);
         const labels = { [TENANT_LABEL]: workspace.tenantId, [SLUG_LABEL]: workspace.slug, 'io.tessera.role': 'backup-helper' };
         const mounts: unknown[] = [
-          { Type: 'volume', Source: names.volume, Target: '/data', ReadOnly: options.readOnly },
+          // Labelled as the workspace's own when the helper creates it: a restore into a workspace moved to this node.
+          { Type: 'volume', Source: names.volume, Target: '/data', ReadOnly: options.readOnly, VolumeOptions: { Labels: { [TENANT_LABEL]: workspace.tenantId, [SLUG_LABEL]: workspace.slug } } },
           { Type: 'tmpfs', Target: '/tmp', TmpfsOptions: { SizeBytes: 512 * MB } },
         ];
         if (repositoryVolume) mounts.push({ Type: 'volume', Source: repositoryVolume, Target: '/repo', VolumeOptions: { Labels: { 'io.tessera.role': 'backups' } } });
@@ -457,6 +477,20 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     return eligible.reduce((best, node) => (free(node) > free(best) ? node : best));
   }
 
+  /**
+   * The node a move puts the workspace on: one the manager knows (else
+   * `not_found`) that meets the plan's constraints (else `conflict`). Whether
+   * it is ready and active is the mover's rule, checked before: a failed move
+   * puts the workspace back on its old node even when that one is cordoned.
+   */
+  private moveTarget(spec: WorkspaceSpec, nodeId: string, nodes: SwarmNode[]): SwarmNode {
+    const node = nodes.find((candidate) => candidate.ID === nodeId);
+    if (!node) throw new IntegrationError('containers', 'not_found', `The Swarm has no node ${nodeId}`);
+    const unmet = spec.placement.filter((constraint) => !meets(node, constraint));
+    if (unmet.length > 0) throw new IntegrationError('containers', 'conflict', `The node ${nameOf(node, nodes)} does not meet the plan's placement (${unmet.join(', ')})`);
+    return node;
+  }
+
   private async attachEdge(network: string): Promise<void> {
     const edge = this.options.edgeContainer;
     if (!edge || this.edgeAttached.has(network)) return;
@@ -537,7 +571,7 @@ export function availabilityOf(node: SwarmNode): NodeAvailability {
 }
 
 /** Whether a node meets one placement constraint (the forms config accepts). */
-function meets(node: SwarmNode, constraint: string): boolean {
+export function meets(node: SwarmNode, constraint: string): boolean {
   const match = /^node\.(.+?)(==|!=)(.+)$/.exec(constraint);
   if (!match) return false;
   const [, key = '', operator, expected] = match;

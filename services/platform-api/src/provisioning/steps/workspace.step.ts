@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { ContainerRuntime } from '../../integrations/containers/container-runtime.port';
+import { ContainerRuntime, type WorkspaceSpec } from '../../integrations/containers/container-runtime.port';
+import type { TenantRecord } from '../../tenants/tenant.schema';
 import { ProvisioningStep, type StepContext, type StepResult } from '../provisioning-step';
 import { PlanCatalog } from '../../plans/plan-catalog.service';
 import { WORKSPACE_USER } from '../workspace-templates';
@@ -20,10 +21,17 @@ export class WorkspaceStep extends ProvisioningStep {
 
   async ensure(context: StepContext): Promise<StepResult> {
     const { tenant } = context;
-    const handle = tenant.provisioning['workspace']?.handle ?? null;
-    const firstRun = !handle;
+    const spec = await this.specOf(tenant);
+    const ensured = await this.runtime.ensureWorkspace(spec);
+    context.workspaceEndpoints = Object.fromEntries(Object.entries(ensured.endpoints).map(([port, url]) => [String(port), url]));
+    // Creating everything the first time is provisioning, not drift.
+    return { state: 'ok', handle: ensured.handle, drift: spec.handle ? ensured.drift : [] };
+  }
+
+  /** The workspace the tenant should have now, from its plan and status (a move reuses it, with the node to move to). */
+  async specOf(tenant: TenantRecord): Promise<WorkspaceSpec> {
     const { template, limits } = await this.catalog.get(tenant.plan);
-    const ensured = await this.runtime.ensureWorkspace({
+    return {
       tenantId: tenant.id,
       slug: tenant.slug,
       image: template.image,
@@ -36,10 +44,7 @@ export class WorkspaceStep extends ProvisioningStep {
       pids: limits.pids,
       running: (tenant.status === 'active' || tenant.status === 'pending') && !tenant.workspaceStopped,
       placement: this.config.workspace.placement[tenant.plan] ?? [],
-      handle,
-    });
-    context.workspaceEndpoints = Object.fromEntries(Object.entries(ensured.endpoints).map(([port, url]) => [String(port), url]));
-    // Creating everything the first time is provisioning, not drift.
-    return { state: 'ok', handle: ensured.handle, drift: firstRun ? [] : ensured.drift };
+      handle: tenant.provisioning['workspace']?.handle ?? null,
+    };
   }
 }
