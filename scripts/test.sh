@@ -29,6 +29,8 @@ REPORTS="$ROOT/reports"
 CHECKS="$REPORTS/checks.txt"
 # Written once the apps are built (build_apps).
 APPS_BUILT="$REPORTS/apps-built"
+# The nodes' tests on a Swarm (platform-api's swarm-nodes.e2e, the console's nodes-swarm.e2e): the bench lane runs them.
+SWARM_NODE_TESTS='swarm-nodes\.e2e|nodes-swarm\.e2e'
 
 # One check that passes or fails as a whole, recorded in a file so that lanes
 # running as other processes add to the same total.
@@ -41,12 +43,15 @@ check() { # name, command…
 
 # A package's tests, each writing a Jest-format JSON report, under a ceiling so
 # one hung suite cannot keep the run from its summary.
-package_tests() { # package folder
+# A report name and Jest arguments may follow: a lane that runs only some of a
+# package's files names them (--testPathPatterns) and its own report.
+package_tests() { # package folder, [report name, Jest arguments…]
   local dir="$1" name status
-  name="$(basename "$dir")"
+  name="${2:-$(basename "$dir")}"
+  shift; [ $# -gt 0 ] && shift
   node -e 'process.exit(require(process.argv[1]).scripts?.["test:ci"] ? 0 : 1)' "$ROOT/$dir/package.json" || return 0
   log "tests: $name"
-  (cd "$ROOT/$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-40m}" pnpm run test:ci)
+  (cd "$ROOT/$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-40m}" pnpm run test:ci "$@")
   status=$?
   [ "$status" -eq 124 ] && record "tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-40m})" failed
   [ -f "$REPORTS/$name.json" ] || record "tests of $name (no report: the runner crashed)" failed
@@ -83,6 +88,8 @@ lane_host() {
   for dir in packages/* services/*; do
     # The harness's own tests start Docker daemons of their own: the bench lane runs them (below).
     [ "$dir" = packages/testing ] && continue
+    # So are the Swarm tests of the nodes (SWARM_NODE_TESTS).
+    if [ "$dir" = services/platform-api ]; then package_tests "$dir" platform-api "--testPathIgnorePatterns=$SWARM_NODE_TESTS"; continue; fi
     [ -f "$dir/package.json" ] && package_tests "$dir"
   done
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -115,6 +122,7 @@ lane_apps() {
   build_apps
   own_engine "the apps' tests"
   for dir in apps/*; do
+    if [ "$dir" = apps/operator ]; then package_tests "$dir" operator "--testPathIgnorePatterns=$SWARM_NODE_TESTS"; continue; fi
     [ -f "$dir/package.json" ] && package_tests "$dir"
   done
   drop_own_engine
@@ -124,10 +132,12 @@ lane_apps() {
 # Every benchmark in its smoke mode (a second or two of each measurement at
 # small sizes, no targets), and the benchmarks' own tests, so none stops
 # starting unnoticed (docs/benchmarks.md).
-# Then the test harness's own tests (packages/testing: Docker Engine and a
-# 3-node Swarm, each in network namespaces of their own), which need neither
-# Podman nor the host's network: here rather than in the host lane, the
-# longest, so that the lanes end closer together.
+# Then the tests that start Docker daemons of their own (in network
+# namespaces of their own) and need neither this lane's Podman nor the host's
+# network: the test harness's own (packages/testing: Docker Engine and a
+# 3-node Swarm), and the nodes' API and console tests on a Swarm
+# (SWARM_NODE_TESTS, 380 s in the run of 2 December): here rather than in the
+# host and apps lanes, the longest, so that the lanes end closer together.
 lane_bench() {
   # bench/portal, bench/edge and bench/edge-auth run the built apps.
   wait_for_apps_build
@@ -135,6 +145,8 @@ lane_bench() {
   bench_smoke_stage
   drop_own_engine
   package_tests packages/testing
+  package_tests services/platform-api platform-api-swarm-nodes "--testPathPatterns=$SWARM_NODE_TESTS"
+  package_tests apps/operator operator-swarm-nodes "--testPathPatterns=$SWARM_NODE_TESTS"
   return 0
 }
 

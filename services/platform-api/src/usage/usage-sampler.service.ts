@@ -17,6 +17,21 @@ const PARTITION_KEEP_MS = 2 * DAY_MS;
 /** A previous sample older than this (or than two and a half intervals) gives no rate: the workspace was not sampled in between. */
 const MAX_RATE_GAP_MS = 5 * 60_000;
 
+/** How many sample intervals back a workspace the last pass did not sample is looked for (previousCounters). */
+const RESTART_LOOKBACK_INTERVALS = 3;
+
+/**
+ * Each workspace's counters from the newest of these passes (newest first)
+ * that sampled it.
+ */
+export function latestCounters(passes: (Pick<UsagePass, 'samples'> | null)[]): Map<string, UsageCounters> {
+  const counters = new Map<string, UsageCounters>();
+  for (const pass of passes) {
+    for (const [tenantId, sample] of Object.entries(pass?.samples ?? {})) if (!counters.has(tenantId)) counters.set(tenantId, sample.counters);
+  }
+  return counters;
+}
+
 /** What one pass did, for logs, tests and the benchmark. */
 export interface PassReport {
   /** The pass's time slot (ms), or null when it did not run. */
@@ -164,7 +179,7 @@ export class UsageSampler implements OnApplicationBootstrap, OnApplicationShutdo
       const first = new Set(this.leftOut);
       tenants.sort((a, b) => Number(first.has(b.id)) - Number(first.has(a.id)));
 
-      const previous = await this.previousCounters(state);
+      const previous = await this.previousCounters(state, slot);
       const samples: Record<string, PassSample> = {};
       const deadline = started + Math.max(this.config.usage.sampleMs, 1_000);
       const leftOut = await eachLimited(
@@ -212,11 +227,20 @@ export class UsageSampler implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
-  /** The counters of the last pass: this process's own, else read back (another process ran it). */
-  private async previousCounters(state: UsageState): Promise<Map<string, UsageCounters>> {
+  /**
+   * Each workspace's counters of the last pass, or of a pass shortly before
+   * it (within RESTART_LOOKBACK_INTERVALS intervals, at least 30 s) when the
+   * last one did not sample it: a workspace that was restarting during a
+   * pass, or that a pass left out, is compared with its sample before, so its
+   * restart is still counted. Passes are this process's own, else read back
+   * (another process ran them).
+   */
+  private async previousCounters(state: UsageState, slot: number): Promise<Map<string, UsageCounters>> {
     if (state.lastPass === null) return new Map();
-    const pass = this.recent.get(state.lastPass) ?? (await this.usage.findPass(state.lastPass));
-    return new Map(Object.entries(pass?.samples ?? {}).map(([tenantId, sample]) => [tenantId, sample.counters]));
+    const lookback = Math.max(RESTART_LOOKBACK_INTERVALS * this.config.usage.sampleMs, 30_000);
+    const slots = [...new Set([state.lastPass, ...state.pendingSlots, ...this.recent.keys()])].filter((at) => at === state.lastPass || (at < slot && slot - at <= lookback));
+    slots.sort((a, b) => b - a);
+    return latestCounters(await Promise.all(slots.map(async (at) => this.recent.get(at) ?? (await this.usage.findPass(at)))));
   }
 
   private remember(pass: UsagePass): void {

@@ -162,7 +162,7 @@ describe('the platform as a whole', () => {
   });
 
   it('refuses to move a workspace off a single engine with a sentence, and changes nothing', async () => {
-    const operator = await person(t, 'opal', 'operator', ['platform-admins']);
+    const operator = await person(t, 'otto', 'operator', ['platform-admins']);
     const refused = await t.http().post('/tenants/globex/workspace/move').set('authorization', `Bearer ${operator}`).send({ node: 'anywhere', reason: 'No Swarm here' }).expect(409);
     expect(refused.body.message).toMatch(/no other node to move a workspace to\. Moving needs a Docker Swarm \(CONTAINER_RUNTIME=swarm\)\.$/);
     const targets = await t.http().get('/tenants/globex/workspace/move').set('authorization', `Bearer ${operator}`).expect(200);

@@ -286,7 +286,7 @@ describe.each(ENGINES)('provisioning on a real engine: $name', ({ start }) => {
     await t.http().post(`/tenants/${slug('beta')}/suspend`).set('authorization', `Bearer ${operator}`).send({ reason: 'test' }).expect(200);
     expect((await inspect('beta')).State.Running).toBe(false);
     const suspended = routeOf('beta')!;
-    expect(Object.keys(suspended.http.services)).toEqual([`tenant-${slug('beta')}-suspended`]);
+    expect(Object.keys(suspended.http.services)).toEqual([`tenant-${slug('beta')}_suspended`]);
 
     await t.http().post(`/tenants/${slug('beta')}/resume`).set('authorization', `Bearer ${operator}`).expect(200);
     expect((await inspect('beta')).State.Running).toBe(true);

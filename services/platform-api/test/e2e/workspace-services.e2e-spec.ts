@@ -205,7 +205,7 @@ describe('several services in one workspace, through Traefik', () => {
       const answers = await Promise.all([get(hostOf('duo'), '/', { cookie: cookies['owner']! }), get(hostOf('duo', 'docs'), '/', { cookie: cookies['owner']! })]);
       return answers.every((a) => a.status === 200 && a.body.includes('This workspace is suspended'));
     });
-    expect(Object.values(routeOf('duo').http.routers).map((router) => router.service)).toEqual([`tenant-${slug('duo')}-suspended`, `tenant-${slug('duo')}-suspended`]);
+    expect(Object.values(routeOf('duo').http.routers).map((router) => router.service)).toEqual([`tenant-${slug('duo')}_suspended`, `tenant-${slug('duo')}_suspended`]);
 
     await t.http().post(`/tenants/${slug('duo')}/resume`).set('authorization', `Bearer ${bearer['operator']}`).expect(200);
     await until('duo serves its docs again', async () => (await get(hostOf('duo', 'docs'), '/', { cookie: cookies['owner']! })).body.includes('Docs for owner@example.test'));

@@ -7,13 +7,14 @@ import type { RouteSpec } from './edge-router.port';
  * measured with 2 Traefik instances at 1,000 and 5,000 tenants
  * (docs/benchmarks.md, "One route source for several Traefiks").
  *
- * The per-tenant shape is the file adapter's (a router and a service per
- * workspace service; a suspended tenant's routers go to the suspended page),
- * with two differences:
+ * The per-tenant shape (a router and a service per workspace service; a
+ * suspended tenant's routers go to the suspended page) is also what the file
+ * adapter writes in each tenant's file (there with a forwardAuth middleware
+ * of the file's own, so that each file stands alone):
  * - the suspended page's service ends in `_suspended`, not `-suspended`: a
  *   slug may end in `-suspended`, but never holds `_`, so no two tenants can
  *   share an object name;
- * - every router names one forwardAuth middleware shared by all tenants
+ * - here every router names one forwardAuth middleware shared by all tenants
  *   (`tessera-auth`): it is the same for every tenant (the API reads the
  *   tenant from the forwarded host), and one instead of one per tenant halves
  *   the document Traefik decodes on every change (measured: −27 % of
