@@ -34,6 +34,9 @@ const SAMPLE = knob('BENCH_PROVISION_SAMPLE', 20, 2);
 const WAKES = knob('BENCH_WAKE_SAMPLE', 10, 1);
 const NODES = SMOKE ? 1 : Number(process.env.BENCH_SWARM_NODES ?? 3);
 const CONCURRENCY = 8;
+/** How the reconcile sets are built (not timed): this many ensures at a time, in steps each waited for until running. */
+const BUILD_CONCURRENCY = knob('BENCH_BUILD_CONCURRENCY', 2, 2);
+const BUILD_STEP = knob('BENCH_BUILD_STEP', 25, 3);
 
 const spec = (slug, handle = null, running = true) => ({
   tenantId: `tenant-${slug}`,
@@ -98,17 +101,24 @@ async function measure(label, runtime, { workspaces, running }) {
   for (const size of SIZES) {
     const batch = [];
     while (handles.size + batch.length < size) batch.push(slug());
-    // Not timed: a call the loaded engine drops (socket hang up) is tried again, as the next reconcile would.
-    await inBatches(batch, CONCURRENCY, async (name) => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await ensure(name);
-        } catch (error) {
-          if (attempt >= 3) throw error;
+    // Not timed, and built gently: BUILD_CONCURRENCY at a time, each BUILD_STEP waited for until running before
+    // the next, so that three daemons starting tasks and overlays on two cores do not starve the manager's raft
+    // store (it answered DeadlineExceeded when 8 at a time were created unpaced). A call the loaded engine drops is
+    // tried again, as the next reconcile would.
+    const runningCount = async () => [...(await runtime.workspaceStates()).values()].filter((state) => state === 'running').length;
+    for (let at = 0; at < batch.length; at += BUILD_STEP) {
+      await inBatches(batch.slice(at, at + BUILD_STEP), BUILD_CONCURRENCY, async (name) => {
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            return await ensure(name);
+          } catch (error) {
+            if (attempt >= 3) throw error;
+          }
         }
-      }
-    });
-    await until(`${size} workspaces running`, async () => [...(await runtime.workspaceStates()).values()].filter((state) => state === 'running').length >= size, 600_000);
+      });
+      await until(`${handles.size} workspaces running`, async () => (await runningCount()) >= handles.size, 600_000);
+    }
+    await until(`${size} workspaces running`, async () => (await runningCount()) >= size, 600_000);
     const before = await running();
     const objectsBefore = await workspaces();
     const t0 = performance.now();
