@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   BACKUP_IMAGE,
-  backupRootfsTarball,
   confirmDialog,
-  importImage,
+  importBackupImage,
   startS3,
   type RunningS3,
   inspectPage,
@@ -57,13 +53,7 @@ describe('the Nodes page on a Docker Swarm', () => {
     await requireDockerHost();
     swarm = await startSwarm({ nodes: 2 });
     s3 = await startS3();
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
-    try {
-      await backupRootfsTarball(join(dir, 'backup.tar'));
-      await importImage(swarm.nodes, join(dir, 'backup.tar'), BACKUP_IMAGE);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await importBackupImage(swarm.nodes);
     stack = await startPlatformStack('operator_nodes', {
       engineSocket: swarm.managerSocket,
       apiEnv: {

@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { importImage, type DockerNode } from './docker-engine';
 import { ensureRootfsImage } from './rootfs-image';
 
 const run = promisify(execFile);
@@ -51,4 +52,15 @@ export async function backupRootfsTarball(output: string, restic = '/usr/bin/res
 /** The image on the engine at `socket` (the test engine: Podman), imported once. */
 export async function ensureBackupImage(socket: string, name = BACKUP_IMAGE): Promise<void> {
   await ensureRootfsImage(socket, name, (output) => backupRootfsTarball(output));
+}
+
+/** The image on every node of a Docker test run (a Swarm's: each node runs its own helper). */
+export async function importBackupImage(nodes: readonly Pick<DockerNode, 'docker' | 'name'>[], name = BACKUP_IMAGE): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
+  try {
+    await backupRootfsTarball(join(dir, 'backup.tar'));
+    await importImage(nodes, join(dir, 'backup.tar'), name);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BACKUP_IMAGE, backupRootfsTarball, execInContainer, importImage, requestFromContainer, requireDockerHost, startSwarm, waitFor, WORKSPACE_IMAGE, type TestSwarm } from '@tessera/testing';
+import { BACKUP_IMAGE, execInContainer, importBackupImage, requestFromContainer, requireDockerHost, startSwarm, waitFor, WORKSPACE_IMAGE, type TestSwarm } from '@tessera/testing';
 import type Docker from 'dockerode';
 import { workspaceNames, type WorkspaceEngineEvent, type WorkspaceSpec } from '../../src/integrations/containers/container-runtime.port';
 import { SwarmContainerRuntime } from '../../src/integrations/containers/swarm.adapter';
@@ -272,13 +269,7 @@ describe('SwarmContainerRuntime on a real 3-node Swarm', () => {
   }, 240_000);
 
   it('backs up, lists and restores a workspace on the node holding its data with a one-shot helper service, leaving no helper behind', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-backup-image-'));
-    try {
-      await backupRootfsTarball(join(dir, 'backup.tar'));
-      await importImage(swarm.nodes, join(dir, 'backup.tar'), BACKUP_IMAGE);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await importBackupImage(swarm.nodes);
     await untilState('charlie', 'running');
     expect(await inWorkspace('charlie', 'cat /data/drift')).toBe('kept');
     const repository = { location: 'tessera-backups', password: 'the Swarm test repository', s3: null, image: BACKUP_IMAGE };
