@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { boundCalls, sharedRead } from './engine-objects';
+import { boundCalls, engineCall, sharedRead } from './engine-objects';
 
 describe('boundCalls', () => {
   it('sends at most the limit of calls at once, and the waiting ones as earlier ones are answered', () => {
@@ -32,5 +32,17 @@ describe('sharedRead', () => {
     finish(8);
     expect(await later).toBe(8);
     expect(reads).toBe(2);
+  });
+});
+
+describe('engineCall', () => {
+  const failing = (error: object) => engineCall(() => Promise.reject(Object.assign(new Error('x'), error)));
+
+  it('says an engine that is gone, or went away during the call, in a sentence with the code unavailable', async () => {
+    await expect(failing({ code: 'ECONNREFUSED' })).rejects.toMatchObject({ code: 'unavailable', message: 'The container engine is not reachable (ECONNREFUSED)' });
+    for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT']) {
+      await expect(failing({ code })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^The container engine dropped the call/) });
+    }
+    await expect(failing({ statusCode: 500, message: 'it broke' })).rejects.toMatchObject({ code: 'unavailable', message: 'The container engine answered 500 it broke' });
   });
 });

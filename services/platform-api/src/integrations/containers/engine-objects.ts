@@ -68,9 +68,10 @@ export async function engineCall<T>(work: () => Promise<T>): Promise<T> {
   } catch (error: unknown) {
     if (isIntegrationError(error)) throw error;
     const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
-    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES') throw new IntegrationError('containers', 'unavailable', `The container engine is not reachable (${code})`);
-    // docker-modem ends a call past its timeout by destroying the request, which Node reports as a hang-up; so does an engine going away mid-call.
-    if (code === 'ECONNRESET' || /socket hang up/i.test(message ?? '')) throw new IntegrationError('containers', 'unavailable', 'The container engine dropped the call: it did not answer in time, or went away meanwhile');
+    if (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') throw new IntegrationError('containers', 'unavailable', `The container engine is not reachable (${code})`);
+    // docker-modem ends a call past its timeout by destroying the request, which Node reports as a hang-up; so does an engine going away mid-call
+    // (a reset, or a broken pipe when it went while the call was being written).
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || code === 'ECONNABORTED' || /socket hang up/i.test(message ?? '')) throw new IntegrationError('containers', 'unavailable', 'The container engine dropped the call: it did not answer in time, or went away meanwhile');
     throw new IntegrationError('containers', 'unavailable', `The container engine answered ${statusCode ?? ''} ${message ?? String(error)}`.trim());
   }
 }
