@@ -51,9 +51,9 @@ package_tests() { # package folder, [report name, Jest arguments…]
   shift; [ $# -gt 0 ] && shift
   node -e 'process.exit(require(process.argv[1]).scripts?.["test:ci"] ? 0 : 1)' "$ROOT/$dir/package.json" || return 0
   log "tests: $name"
-  (cd "$ROOT/$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-40m}" pnpm run test:ci "$@")
+  (cd "$ROOT/$dir" && TESSERA_REPORT="$REPORTS/$name.json" timeout --kill-after=30s "${TESSERA_SUITE_TIMEOUT:-60m}" pnpm run test:ci "$@")
   status=$?
-  [ "$status" -eq 124 ] && record "tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-40m})" failed
+  [ "$status" -eq 124 ] && record "tests of $name (stopped after ${TESSERA_SUITE_TIMEOUT:-60m})" failed
   [ -f "$REPORTS/$name.json" ] || record "tests of $name (no report: the runner crashed)" failed
   return 0
 }
