@@ -1,6 +1,7 @@
 import { BACKUP_IMAGE, execInContainer, importBackupImage, requestFromContainer, requireDockerHost, startSwarm, waitFor, WORKSPACE_IMAGE, type TestSwarm } from '@tessera/testing';
 import type Docker from 'dockerode';
 import { workspaceNames, type WorkspaceEngineEvent, type WorkspaceSpec } from '../../src/integrations/containers/container-runtime.port';
+import { updateInSequence } from '../../src/integrations/containers/engine-objects';
 import { SwarmContainerRuntime } from '../../src/integrations/containers/swarm.adapter';
 import { isIntegrationError } from '../../src/integrations/integration-error';
 
@@ -255,9 +256,15 @@ describe('SwarmContainerRuntime on a real 3-node Swarm', () => {
 
     // Out of band: the same service with a quarter of the memory.
     const service = (await swarm.manager.getService(workspaceNames('charlie').container).inspect()) as { ID: string; Version: { Index: number }; Spec: { TaskTemplate: { Resources: { Limits: { MemoryBytes: number } } } } };
-    const shrunk = structuredClone(service.Spec);
-    shrunk.TaskTemplate.Resources.Limits.MemoryBytes = 16 * 1024 * 1024;
-    await swarm.manager.getService(service.ID).update({ _query: { version: service.Version.Index }, _body: shrunk } as never);
+    const handleOf = swarm.manager.getService(service.ID);
+    await updateInSequence(
+      () => handleOf.inspect() as Promise<typeof service>,
+      (version, spec) => handleOf.update({ _query: { version }, _body: spec } as never),
+      (spec) => {
+        spec.TaskTemplate.Resources.Limits.MemoryBytes = 16 * 1024 * 1024;
+        return spec;
+      },
+    );
     const restored = await runtime.ensureWorkspace(spec('charlie', { handle: healed.handle }));
     expect(restored.drift).toEqual(['service runs the wrong limits']);
     expect(restored.handle).toBe(healed.handle);

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { boundCalls, engineCall, sharedRead } from './engine-objects';
+import { boundCalls, engineCall, sharedRead, updateInSequence } from './engine-objects';
 
 describe('boundCalls', () => {
   it('sends at most the limit of calls at once, and the waiting ones as earlier ones are answered', () => {
@@ -44,5 +44,44 @@ describe('engineCall', () => {
       await expect(failing({ code })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^The container engine dropped the call/) });
     }
     await expect(failing({ statusCode: 500, message: 'it broke' })).rejects.toMatchObject({ code: 'unavailable', message: 'The container engine answered 500 it broke' });
+  });
+});
+
+describe('updateInSequence', () => {
+  it('applies the change again to the newer version when another update came first, keeping that update', async () => {
+    let stored = { Version: { Index: 1 }, Spec: { replicas: 1, limit: 64 } };
+    const written: { version: number; spec: typeof stored.Spec }[] = [];
+    let raced = false;
+    await updateInSequence(
+      async () => structuredClone(stored),
+      async (version, spec) => {
+        written.push({ version, spec });
+        if (!raced) {
+          // Someone else's update lands between this read and this write.
+          raced = true;
+          stored = { Version: { Index: 2 }, Spec: { replicas: 1, limit: 16 } };
+          throw new Error('(HTTP code 500) server error - rpc error: code = Unknown desc = update out of sequence');
+        }
+        stored = { Version: { Index: version + 1 }, Spec: spec };
+      },
+      (spec) => ({ ...spec, replicas: 0 }),
+    );
+    expect(written.map((write) => write.version)).toEqual([1, 2]);
+    expect(stored).toEqual({ Version: { Index: 3 }, Spec: { replicas: 0, limit: 16 } });
+  });
+
+  it('gives up after three refusals, and passes on any other error at once', async () => {
+    const outOfSequence = jest.fn(async () => Promise.reject(new Error('update out of sequence')));
+    await expect(updateInSequence(async () => ({ Version: { Index: 1 }, Spec: {} }), outOfSequence, (spec) => spec)).rejects.toThrow('out of sequence');
+    expect(outOfSequence).toHaveBeenCalledTimes(3);
+    const refused = jest.fn(async () => Promise.reject(new Error('invalid spec')));
+    await expect(updateInSequence(async () => ({ Version: { Index: 1 }, Spec: {} }), refused, (spec) => spec)).rejects.toThrow('invalid spec');
+    expect(refused).toHaveBeenCalledTimes(1);
+  });
+
+  it('writes nothing when the object is gone', async () => {
+    const write = jest.fn();
+    await updateInSequence(async () => null, write, (spec) => spec);
+    expect(write).not.toHaveBeenCalled();
   });
 });

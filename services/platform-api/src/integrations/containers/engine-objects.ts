@@ -76,6 +76,33 @@ export async function engineCall<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** How often a Swarm object's update is tried when another update came first. */
+const UPDATE_ATTEMPTS = 3;
+
+/**
+ * Updates a Swarm object (a service, a node) naming the version it read: the
+ * manager refuses an update of an older version ("update out of sequence"),
+ * so a concurrent update is never lost. On that refusal the object is read
+ * again and `change` applied to what is there now, up to UPDATE_ATTEMPTS times.
+ * `read` answers null when the object is gone; then nothing is written.
+ */
+export async function updateInSequence<S>(
+  read: () => Promise<{ Version?: { Index: number }; Spec: S } | null>,
+  write: (version: number, spec: S) => Promise<unknown>,
+  change: (spec: S) => S,
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await read();
+    if (!current) return;
+    try {
+      await write(current.Version?.Index ?? 0, change(structuredClone(current.Spec)));
+      return;
+    } catch (error: unknown) {
+      if (attempt >= UPDATE_ATTEMPTS || !/out of sequence/i.test(String((error as Error).message))) throw error;
+    }
+  }
+}
+
 /** Joins a container to a network; already joined is fine (Docker answers 403, Podman 409 or 500 with the same words). */
 export async function joinNetwork(connect: () => Promise<unknown>): Promise<void> {
   try {

@@ -3,11 +3,8 @@ import type { NodeAvailability } from '@tessera/contracts';
 import { IntegrationError } from '../integration-error';
 import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL, ContainerNodes, type EngineNode } from './container-nodes.port';
 import { SLUG_LABEL, TENANT_LABEL } from './container-runtime.port';
-import { engineCall, engineClient, inspected } from './engine-objects';
+import { engineCall, engineClient, inspected, updateInSequence } from './engine-objects';
 import { availabilityOf, listNodes, meets, listTasks, nameOf, pinnedNode, stateOf, workspaceServices, type Service, type SwarmNode, type Task } from './swarm.adapter';
-
-/** How often a node update is tried when another update came first (the manager refuses an update of an older version). */
-const UPDATE_ATTEMPTS = 3;
 
 /**
  * The nodes of a Docker Swarm, from its manager: capacity, state, labels and
@@ -33,27 +30,21 @@ export class SwarmContainerNodes extends ContainerNodes {
 
   setAvailability(nodeId: string, availability: NodeAvailability, reason: string | null): Promise<EngineNode> {
     return engineCall(async () => {
-      for (let attempt = 1; ; attempt += 1) {
-        const node = await inspected(() => this.docker.getNode(nodeId).inspect() as Promise<SwarmNode>);
-        if (!node) throw new IntegrationError('containers', 'not_found', `The Swarm has no node ${nodeId}`);
-        const spec = structuredClone(node.Spec);
-        const labels = { ...spec.Labels };
-        delete labels[AVAILABILITY_LABEL];
-        delete labels[AVAILABILITY_REASON_LABEL];
-        if (availability !== 'active') {
-          labels[AVAILABILITY_LABEL] = availability;
-          if (reason) labels[AVAILABILITY_REASON_LABEL] = reason;
-        }
-        spec.Labels = labels;
-        spec.Availability = availability === 'drained' ? 'drain' : 'active';
-        try {
-          await this.docker.getNode(nodeId).update({ _query: { version: node.Version?.Index ?? 0 }, _body: spec } as never);
-          break;
-        } catch (error: unknown) {
-          // Another update came between the inspect and this one: read it again.
-          if (attempt >= UPDATE_ATTEMPTS || !/out of sequence/i.test(String((error as Error).message))) throw error;
-        }
-      }
+      // A node that is gone is not written; the list below says so.
+      await updateInSequence(
+        () => inspected(() => this.docker.getNode(nodeId).inspect() as Promise<SwarmNode>),
+        (version, spec) => this.docker.getNode(nodeId).update({ _query: { version }, _body: spec } as never),
+        (spec) => {
+          const labels = { ...spec.Labels };
+          delete labels[AVAILABILITY_LABEL];
+          delete labels[AVAILABILITY_REASON_LABEL];
+          if (availability !== 'active') {
+            labels[AVAILABILITY_LABEL] = availability;
+            if (reason) labels[AVAILABILITY_REASON_LABEL] = reason;
+          }
+          return { ...spec, Labels: labels, Availability: availability === 'drained' ? 'drain' : 'active' };
+        },
+      );
       const after = (await this.list()).find((node) => node.id === nodeId);
       if (!after) throw new IntegrationError('containers', 'not_found', `The Swarm has no node ${nodeId}`);
       return after;

@@ -24,7 +24,7 @@ import { backUpWith, demultiplex, forgetWith, helperEnvironment, helperResult, H
 import type { NodeAvailability } from '@tessera/contracts';
 import { IntegrationError } from '../integration-error';
 import { AVAILABILITY_LABEL, AVAILABILITY_REASON_LABEL } from './container-nodes.port';
-import { boundCalls, dialLogs, engineCall, engineClient, sharedRead, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf } from './engine-objects';
+import { boundCalls, dialLogs, engineCall, engineClient, sharedRead, ignoreConflict, inspected, joinNetwork, mustOwn, owns, ownerOf, updateInSequence } from './engine-objects';
 
 const MB = 1024 * 1024;
 /** Placement constraint that keeps a workspace on the node holding its data volume. */
@@ -159,8 +159,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
         if (wrong.length > 0) drift.push(`service runs the wrong ${wrong.join(', ')}`);
         if (wrong.length > 0 || replicas !== wanted.Mode.Replicated.Replicas) {
           // A restart asked for before stays asked for: ForceUpdate is the restart counter.
-          wanted.TaskTemplate.ForceUpdate = service.Spec.TaskTemplate.ForceUpdate ?? 0;
-          await this.update(service, wanted);
+          await this.update(service, (current) => ({ ...wanted, TaskTemplate: { ...wanted.TaskTemplate, ForceUpdate: current.TaskTemplate.ForceUpdate ?? 0 } }));
           pinned = node.ID;
         }
       }
@@ -186,9 +185,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     await engineCall(async () => {
       const service = await this.ownService(workspace);
       if (!service) return;
-      const spec = structuredClone(service.Spec);
-      spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
-      await this.update(service, spec);
+      await this.update(service, (spec) => ({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: (spec.TaskTemplate.ForceUpdate ?? 0) + 1 } }));
     });
   }
 
@@ -196,9 +193,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     await engineCall(async () => {
       const service = await this.ownService(workspace);
       if (!service || (service.Spec.Mode.Replicated?.Replicas ?? 0) === 0) return;
-      const spec = structuredClone(service.Spec);
-      spec.Mode = { Replicated: { Replicas: 0 } };
-      await this.update(service, spec);
+      await this.update(service, (spec) => ({ ...spec, Mode: { Replicated: { Replicas: 0 } } }));
       await this.ended(service.ID);
     });
   }
@@ -498,9 +493,10 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     this.edgeAttached.add(network);
   }
 
-  /** A service update names the version it read: a concurrent update fails instead of being lost. */
-  private async update(service: Service, spec: ServiceSpec): Promise<void> {
-    await this.docker.getService(service.ID).update({ _query: { version: service.Version.Index }, _body: spec } as never);
+  /** A service update names the version it read, and `change` is applied again to a newer one: a concurrent update is never lost. */
+  private async update(service: Service, change: (spec: ServiceSpec) => ServiceSpec): Promise<void> {
+    const handle = this.docker.getService(service.ID);
+    await updateInSequence(() => inspected(() => handle.inspect() as Promise<Service>), (version, spec) => handle.update({ _query: { version }, _body: spec } as never), change);
   }
 
   private network(name: string): Promise<{ Id: string; Labels?: Record<string, string> } | null> {
