@@ -33,7 +33,9 @@ export class SwarmContainerNodes extends ContainerNodes {
       // A node that is gone is not written; the list below says so.
       await updateInSequence(
         () => inspected(() => this.docker.getNode(nodeId).inspect() as Promise<SwarmNode>),
-        (version, spec) => this.docker.getNode(nodeId).update({ _query: { version }, _body: spec } as never),
+        async (version, spec) => {
+          await this.docker.getNode(nodeId).update({ _query: { version }, _body: spec } as never);
+        },
         (spec) => {
           const labels = { ...spec.Labels };
           delete labels[AVAILABILITY_LABEL];
