@@ -134,12 +134,11 @@ export class SwarmContainerRuntime extends ContainerRuntime {
 
       if (!network) {
         await ignoreConflict(() => this.docker.createNetwork({ Name: names.network, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: labels }));
-        this.edgeAttached.delete(names.network);
         drift.push('network missing');
         network = await this.network(names.network);
         if (!network) throw new IntegrationError('containers', 'unavailable', `The Swarm did not keep the network ${names.network}`);
       }
-      await this.attachEdge(names.network);
+      await this.attachEdge(network.Id);
 
       const nodes = await this.nodes();
       const node = spec.moveTo ? this.moveTarget(spec, spec.moveTo, nodes) : await this.nodeFor(spec, service, nodes, drift);
@@ -232,7 +231,7 @@ export class SwarmContainerRuntime extends ContainerRuntime {
           throw error;
         });
         if (!left) return removed;
-        this.edgeAttached.delete(names.network);
+        this.edgeAttached.delete(network.Id);
         removed.push(`network ${names.network} of ${ownerOf(network.Labels)}`);
       }
       return removed;
@@ -486,11 +485,16 @@ export class SwarmContainerRuntime extends ContainerRuntime {
     return node;
   }
 
-  private async attachEdge(network: string): Promise<void> {
+  /**
+   * Joins the edge's container to a tenant's overlay, once per network and
+   * process. Kept by the network's id, not its name: a network of that name
+   * removed and created again (by another API process too) is joined again.
+   */
+  private async attachEdge(networkId: string): Promise<void> {
     const edge = this.options.edgeContainer;
-    if (!edge || this.edgeAttached.has(network)) return;
-    await joinNetwork(() => this.docker.getNetwork(network).connect({ Container: edge }));
-    this.edgeAttached.add(network);
+    if (!edge || this.edgeAttached.has(networkId)) return;
+    await joinNetwork(() => this.docker.getNetwork(networkId).connect({ Container: edge }));
+    this.edgeAttached.add(networkId);
   }
 
   /** A service update names the version it read, and `change` is applied again to a newer one: a concurrent update is never lost. */
