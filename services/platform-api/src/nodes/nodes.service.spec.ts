@@ -1,61 +1,24 @@
-import type { NodeAvailability } from '@tessera/contracts';
 import { isMutation } from '../audit/mutation';
 import { DomainError } from '../common/errors/domain-error';
-import { ContainerNodes, type EngineNode } from '../integrations/containers/container-nodes.port';
+import { engineNode, MemoryNodes } from '../../test/support/memory-nodes';
 import type { TenantsRepository } from '../tenants/tenants.repository';
 import { NodesService } from './nodes.service';
 
 const GB = 1024 ** 3;
 const TENANT = '64b000000000000000000001';
 
-/** Nodes in memory: what a Swarm manager would answer, and the availability changes asked of it. */
-class MemoryNodes extends ContainerNodes {
-  readonly changes: { id: string; availability: NodeAvailability; reason: string | null }[] = [];
-  constructor(
-    readonly kind: 'swarm' | 'engine',
-    private readonly nodes: EngineNode[],
-  ) {
-    super();
-  }
-  list(): Promise<EngineNode[]> {
-    return Promise.resolve(structuredClone(this.nodes));
-  }
-  setAvailability(id: string, availability: NodeAvailability, reason: string | null): Promise<EngineNode> {
-    this.changes.push({ id, availability, reason });
-    const node = this.nodes.find((candidate) => candidate.id === id)!;
-    Object.assign(node, { availability, reason: availability === 'active' ? null : reason });
-    return Promise.resolve(structuredClone(node));
-  }
-  unmetPlacement(placement: string[]): Promise<Map<string, string[]>> {
-    return Promise.resolve(new Map(this.nodes.map((node) => [node.id, placement.filter((constraint) => constraint !== `node.labels.tier==${node.labels['tier'] ?? ''}`)])));
-  }
-}
-
-const node = (id: string, workspaces: EngineNode['workspaces'] = []): EngineNode => ({
-  id,
-  name: `host-${id}`,
-  role: 'worker',
-  state: 'ready',
-  message: null,
-  availability: 'active',
-  reason: null,
-  address: null,
-  cpus: 2,
-  memoryBytes: 4 * GB,
-  labels: {},
-  workspaces,
-});
-
 describe('NodesService', () => {
   const tenants = { findByIds: (ids: string[]) => Promise.resolve(ids.includes(TENANT) ? [{ id: TENANT, name: 'Acme' }] : []) } as unknown as TenantsRepository;
 
   it("sums what each node's workspaces are promised and names their tenants, leaving unknown ones unnamed", async () => {
     const nodes = new MemoryNodes('swarm', [
-      node('n1', [
-        { tenantId: TENANT, slug: 'acme', state: 'running', memoryBytes: GB, cpus: 0.5 },
-        { tenantId: 'left-by-someone', slug: 'stray', state: 'stopped', memoryBytes: GB / 2, cpus: 0.25 },
-      ]),
-      node('n2'),
+      engineNode('n1', {
+        workspaces: [
+          { tenantId: TENANT, slug: 'acme', state: 'running', memoryBytes: GB, cpus: 0.5 },
+          { tenantId: 'left-by-someone', slug: 'stray', state: 'stopped', memoryBytes: GB / 2, cpus: 0.25 },
+        ],
+      }),
+      engineNode('n2'),
     ]);
     const listed = await new NodesService(nodes, tenants).list();
     expect(listed.runtime).toBe('swarm');
@@ -68,7 +31,7 @@ describe('NodesService', () => {
   });
 
   it('drains a node and describes the change for the audit trail, with the reason', async () => {
-    const nodes = new MemoryNodes('swarm', [node('n1')]);
+    const nodes = new MemoryNodes('swarm', [engineNode('n1')]);
     const answer = await new NodesService(nodes, tenants).setAvailability('n1', 'drained', 'Disk failing');
     expect(isMutation(answer)).toBe(true);
     expect(answer.result).toMatchObject({ id: 'n1', availability: 'drained', reason: 'Disk failing' });
@@ -76,14 +39,14 @@ describe('NodesService', () => {
   });
 
   it('refuses, changing nothing: a node already in that state, a node that does not exist, and any change on one engine', async () => {
-    const swarm = new MemoryNodes('swarm', [node('n1')]);
+    const swarm = new MemoryNodes('swarm', [engineNode('n1')]);
     const service = new NodesService(swarm, tenants);
     await expect(service.setAvailability('n1', 'active', 'why')).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(service.setAvailability('n9', 'cordoned', 'why')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(service.setAvailability('../n1', 'cordoned', 'why')).rejects.toBeInstanceOf(DomainError);
     expect(swarm.changes).toEqual([]);
 
-    const engine = new MemoryNodes('engine', [node('engine')]);
+    const engine = new MemoryNodes('engine', [engineNode('engine')]);
     await expect(new NodesService(engine, tenants).setAvailability('engine', 'cordoned', 'why')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('one container engine') });
     expect(engine.changes).toEqual([]);
   });

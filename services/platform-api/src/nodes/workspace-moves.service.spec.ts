@@ -5,7 +5,8 @@ import type { BackupRecord, BackupRestoreRow } from '../backups/backup.schema';
 import { isMutation } from '../audit/mutation';
 import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/app-config';
-import { ContainerNodes, type EngineNode } from '../integrations/containers/container-nodes.port';
+import type { EngineNode } from '../integrations/containers/container-nodes.port';
+import { engineNode, MemoryNodes } from '../../test/support/memory-nodes';
 import type { BackupRepository, ContainerRuntime, WorkspaceSpec } from '../integrations/containers/container-runtime.port';
 import type { ReconcileService } from '../provisioning/reconcile.service';
 import type { WorkspaceStep } from '../provisioning/steps/workspace.step';
@@ -13,43 +14,8 @@ import type { TenantRecord } from '../tenants/tenant.schema';
 import type { TenantsRepository } from '../tenants/tenants.repository';
 import { WorkspaceMovesService } from './workspace-moves.service';
 
-const GB = 1024 ** 3;
 const S3: BackupRepository = { location: 's3:http://s3.example:9000/backups', password: 'p', s3: { accessKeyId: 'a', secretAccessKey: 's' }, image: 'backup' };
 const CHECKSUM = 'c'.repeat(64);
-
-const node = (id: string, extra: Partial<EngineNode> = {}): EngineNode => ({
-  id,
-  name: `host-${id}`,
-  role: 'worker',
-  state: 'ready',
-  message: null,
-  availability: 'active',
-  reason: null,
-  address: null,
-  cpus: 2,
-  memoryBytes: 4 * GB,
-  labels: {},
-  workspaces: [],
-  ...extra,
-});
-
-class MemoryNodes extends ContainerNodes {
-  constructor(
-    readonly kind: 'swarm' | 'engine',
-    readonly nodes: EngineNode[],
-  ) {
-    super();
-  }
-  list() {
-    return Promise.resolve(structuredClone(this.nodes));
-  }
-  setAvailability(): Promise<EngineNode> {
-    throw new Error('not in these tests');
-  }
-  unmetPlacement(placement: string[]) {
-    return Promise.resolve(new Map(this.nodes.map((n) => [n.id, placement.filter((constraint) => constraint !== `node.labels.tier==${n.labels['tier'] ?? ''}`)])));
-  }
-}
 
 /** The engine as the move uses it: each call written down, the service pinned where the last ensure put it, the restore's file list as given. */
 class MemoryRuntime {
@@ -85,7 +51,7 @@ function setUp(options: { kind?: 'swarm' | 'engine'; nodes?: EngineNode[]; repos
     workspaceStopped: false,
     provisioning: { workspace: { state: 'ok', handle: options.handle === undefined ? 'svc@n1' : options.handle, attempts: 1, updatedAt: new Date() } },
   } as unknown as TenantRecord;
-  const nodes = new MemoryNodes(options.kind ?? 'swarm', options.nodes ?? [node('n1'), node('n2'), node('n3', { availability: 'cordoned', reason: 'Disk check' })]);
+  const nodes = new MemoryNodes(options.kind ?? 'swarm', options.nodes ?? [engineNode('n1'), engineNode('n2'), engineNode('n3', { availability: 'cordoned', reason: 'Disk check' })]);
   const runtime = new MemoryRuntime();
   const taken: string[] = [];
   const restores: BackupRestoreRow[] = [];
@@ -143,17 +109,17 @@ describe('WorkspaceMovesService', () => {
 
   it('refuses with a sentence and touches nothing: one engine, no S3 repository, the same node, an unknown, cordoned or unsuitable node, no workspace yet', async () => {
     const refusals: [ReturnType<typeof setUp>, string, string | RegExp][] = [
-      [setUp({ kind: 'engine', nodes: [node('engine', { role: 'engine' })] }), 'engine', /one container engine here.*CONTAINER_RUNTIME=swarm/],
+      [setUp({ kind: 'engine', nodes: [engineNode('engine', { role: 'engine' })] }), 'engine', /one container engine here.*CONTAINER_RUNTIME=swarm/],
       [setUp({ repository: { ...S3, location: 'tessera-backups', s3: null } }), 'n2', /BACKUP_REPOSITORY is the volume tessera-backups, which lives on one node/],
       [setUp({ repository: null }), 'n2', /BACKUP_PASSWORD is not set.*BACKUP_REPOSITORY/],
       [setUp(), 'n1', 'The workspace of Acme is on host-n1 already'],
       [setUp(), 'n9', 'That node was not found'],
       [setUp(), '../n2', 'That node was not found'],
       [setUp(), 'n3', 'host-n3 is cordoned (Disk check): a workspace cannot be moved to it'],
-      [setUp({ nodes: [node('n1'), node('n2', { state: 'down', message: 'heartbeat failure' })] }), 'n2', 'host-n2 is down (heartbeat failure): a workspace cannot be moved to it'],
-      [setUp({ placement: ['node.labels.tier==business'], nodes: [node('n1', { labels: { tier: 'business' } }), node('n2')] }), 'n2', "host-n2 does not meet the plan's placement (node.labels.tier==business)"],
+      [setUp({ nodes: [engineNode('n1'), engineNode('n2', { state: 'down', message: 'heartbeat failure' })] }), 'n2', 'host-n2 is down (heartbeat failure): a workspace cannot be moved to it'],
+      [setUp({ placement: ['node.labels.tier==business'], nodes: [engineNode('n1', { labels: { tier: 'business' } }), engineNode('n2')] }), 'n2', "host-n2 does not meet the plan's placement (node.labels.tier==business)"],
       [setUp({ handle: null }), 'n2', 'Acme has no workspace on a node yet: there is nothing to move'],
-      [setUp({ nodes: [node('n1', { availability: 'drained' }), node('n2')] }), 'n2', /^host-n1, which holds the workspace's data, is drained: nothing runs there, not even the backup/],
+      [setUp({ nodes: [engineNode('n1', { availability: 'drained' }), engineNode('n2')] }), 'n2', /^host-n1, which holds the workspace's data, is drained: nothing runs there, not even the backup/],
     ];
     for (const [{ service, tenant, runtime, recorded }, target, message] of refusals) {
       const refused = await service.move(operator, tenant, target, 'why').then(
