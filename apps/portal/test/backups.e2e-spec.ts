@@ -83,7 +83,7 @@ describe('tenant backups in the portal and the console', () => {
     await inspectPage(page, 'portal', 'tenant-backup-restore-confirm');
     await dialog.locator('[data-test=confirm-yes]').click();
     await page.getByText('Backup restored', { exact: true }).waitFor({ timeout: 60_000 });
-    await section.locator('[data-test=restore-sentence]', { hasText: 'Proven: restic read all' }).waitFor();
+    await section.locator('[data-test=restore-sentence]', { hasText: 'Proven: restic' }).waitFor();
     // The backup taken first is listed too.
     await section.getByText('Backup before a restore').waitFor();
     await settle(page);
