@@ -83,7 +83,7 @@ describe('tenant backups in the portal and the console', () => {
     await inspectPage(page, 'portal', 'tenant-backup-restore-confirm');
     await dialog.locator('[data-test=confirm-yes]').click();
     await page.getByText('Backup restored', { exact: true }).waitFor({ timeout: 60_000 });
-    await section.locator('[data-test=restore-sentence]', { hasText: 'the check confirmed all' }).waitFor();
+    await section.locator('[data-test=restore-sentence]', { hasText: 'Proven: restic' }).waitFor();
     // The backup taken first is listed too.
     await section.getByText('Backup before a restore').waitFor();
     await settle(page);
@@ -105,7 +105,7 @@ describe('tenant backups in the portal and the console', () => {
     await page.waitForURL(`**/tenants/${COPY}`, { timeout: 90_000 });
     await page.getByText('Restored into Acme Backups (copy)', { exact: true }).waitFor();
     const copies = await stack.api<ApiPage<TenantBackup>>(owner, 'GET', `/tenants/${A}/backups`);
-    expect(copies.items.some((backup) => backup.restores.some((restore) => restore.into.slug === COPY && restore.drill?.passed === true))).toBe(true);
+    expect(copies.items.some((backup) => backup.restores.some((restore) => restore.into.slug === COPY && restore.drill?.passed === true && restore.drill.verifiedAgainstSnapshot))).toBe(true);
   });
 
   it('refuses to terminate when the backup taken first fails, says why, and terminates without a backup when the operator gives a reason', async () => {

@@ -15,14 +15,21 @@ export interface PlanBackups {
   keepDaily: number;
 }
 
-/** The restore drill: the restored volume's file list compared with the one recorded at backup time. */
+/**
+ * The restore drill: how a restore was proven. restic reads every restored
+ * file back and checks its content against the snapshot (restore --verify);
+ * and when a file list was recorded at backup time, the restored volume's
+ * file list is compared with it.
+ */
 export interface RestoreDrill {
   /** The file list's checksum recorded with the snapshot (null when files changed during that backup). */
   expectedChecksum: string | null;
   /** The restored volume's file list, read back after the restore. */
   actualChecksum: string | null;
   files: number | null;
-  /** True: equal; false: they differ; null: nothing recorded to compare with. */
+  /** restic read the restored files back and found them equal to the snapshot's content (false for restores made before it did). */
+  verifiedAgainstSnapshot: boolean;
+  /** True: the file lists are equal, or none was recorded and restic verified the content; false: they differ; null: nothing proven. */
   passed: boolean | null;
 }
 

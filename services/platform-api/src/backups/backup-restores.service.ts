@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { RestoreDrill, RestoreOutcome, TenantBackup as TenantBackupShape } from '@tessera/contracts';
+import type { RestoreOutcome, TenantBackup as TenantBackupShape } from '@tessera/contracts';
 import { mutation, tenantTarget, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
 import { Clock } from '../common/clock';
@@ -13,16 +13,17 @@ import { TenantsRepository } from '../tenants/tenants.repository';
 import { TenantsService } from '../tenants/tenants.service';
 import type { BackupRecord, BackupRestoreRow } from './backup.schema';
 import { BackupsRepository } from './backups.repository';
-import { backupActor, BackupsService, sentenceOf, workspaceOf } from './backups.service';
+import { backupActor, BackupsService, restoreDrill, sentenceOf, workspaceOf } from './backups.service';
 import { mapRestore, type RestoreBackupDto, type RestoreIntoNewTenantDto } from './backups.dto';
 
 /**
  * Restores, each proven by the restore drill. Into the same workspace: a
  * backup of the current data first (no restore without it), the workspace
- * stopped, the snapshot restored beside the current files and checked
- * against its recorded file list before anything is replaced, then the
- * volume read back and compared again (the drill), and the workspace
- * started. Into a new tenant: the tenant opened (same plan and partner, the
+ * stopped, the snapshot restored beside the current files, read back by
+ * restic against the snapshot's content and checked against its recorded
+ * file list (when files did not change during that backup) before anything
+ * is replaced, then the volume read back and compared again (the drill), and
+ * the workspace started. Into a new tenant: the tenant opened (same plan and partner, the
  * source's owners as owners), provisioned, and its empty volume restored
  * from the source's repository the same way. Every restore, failed or not,
  * is recorded on the backup it restored.
@@ -99,8 +100,8 @@ export class BackupRestoresService {
 
   /**
    * Stops the target's workspace, restores the snapshot into its volume (the
-   * adapter checks the staged files against the recorded list before it
-   * replaces anything), reads the volume back for the drill, records the
+   * adapter has restic verify the staged files against the snapshot, and
+   * checks them against the recorded list, before it replaces anything), reads the volume back for the drill, records the
    * restore on the backup and starts the workspace again, also when the
    * restore failed (then with its data untouched).
    */
@@ -110,16 +111,11 @@ export class BackupRestoresService {
     try {
       await this.runtime.stop(workspace);
       // The restore reads the volume back once the files are in place: that list is the drill's.
-      const { manifest: read } = await this.runtime.restoreVolume(workspace, repository, backup.snapshotId, backup.fileListChecksum, from);
-      const drill: RestoreDrill = {
-        expectedChecksum: backup.fileListChecksum,
-        actualChecksum: read.checksum,
-        files: read.files,
-        passed: backup.fileListChecksum ? read.checksum === backup.fileListChecksum : null,
-      };
+      const restored = await this.runtime.restoreVolume(workspace, repository, backup.snapshotId, backup.fileListChecksum, from);
+      const drill = restoreDrill(backup.fileListChecksum, restored);
       row.drill = drill;
       if (drill.passed === false) {
-        row.error = `The restore drill failed: the restored volume's file list (${read.files} files) differs from the one recorded with the backup.`;
+        row.error = `The restore drill failed: the restored volume's file list (${restored.manifest.files} files) differs from the one recorded with the backup.`;
       } else {
         row.result = 'succeeded';
       }

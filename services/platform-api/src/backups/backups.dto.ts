@@ -60,7 +60,8 @@ export function mapRestore(restore: BackupRestoreRow, people: Map<string, string
     into: { id: restore.intoTenantId, slug: restore.intoSlug },
     result: restore.result,
     safetyBackupId: restore.safetyBackupId,
-    drill: restore.drill,
+    // Restores recorded before restic verified them carry no verifiedAgainstSnapshot: they were not.
+    drill: restore.drill ? { ...restore.drill, verifiedAgainstSnapshot: restore.drill.verifiedAgainstSnapshot === true } : null,
     error: restore.error,
     by: who(restore.by, people),
   };

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { BackupTrigger, Page, TenantBackup as TenantBackupShape } from '@tessera/contracts';
+import type { BackupTrigger, Page, RestoreDrill, TenantBackup as TenantBackupShape } from '@tessera/contracts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { actorKind, type Actor } from '../auth/actor';
@@ -7,7 +7,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { Notifier } from '../common/notifier';
 import { AppConfig } from '../config/app-config';
-import { ContainerRuntime, type BackupRepository, type WorkspaceRef } from '../integrations/containers/container-runtime.port';
+import { ContainerRuntime, type BackupRepository, type VolumeRestore, type WorkspaceRef } from '../integrations/containers/container-runtime.port';
 import { IntegrationDisabled, IntegrationError, isIntegrationError } from '../integrations/integration-error';
 import { mutation, tenantTarget, type Mutation } from '../audit/mutation';
 import { PlanCatalog } from '../plans/plan-catalog.service';
@@ -29,6 +29,23 @@ export function backupActor(actor: Actor | null): BackupActorRecord {
 }
 
 export const workspaceOf = (tenant: { id: string; slug: string }): WorkspaceRef => ({ tenantId: tenant.id, slug: tenant.slug });
+
+/**
+ * The restore drill of a finished restore: restic verified the restored
+ * content against the snapshot (restore --verify) and, when the backup
+ * recorded its file list, the restored volume's list is compared with it.
+ * Without a recorded list, restic's verification is the proof.
+ */
+export function restoreDrill(expected: string | null, restored: VolumeRestore): RestoreDrill {
+  const verifiedAgainstSnapshot = restored.verifiedFiles !== null;
+  return {
+    expectedChecksum: expected,
+    actualChecksum: restored.manifest.checksum,
+    files: restored.manifest.files,
+    verifiedAgainstSnapshot,
+    passed: expected ? restored.manifest.checksum === expected : verifiedAgainstSnapshot ? true : null,
+  };
+}
 
 /**
  * Tenant backups: each takes a restic snapshot of the workspace's data volume

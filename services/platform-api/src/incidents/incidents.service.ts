@@ -243,7 +243,13 @@ export class IncidentsService {
     const { result } = await this.restores.restoreInPlace(actor, tenant, backup.id, { replaceCurrentData: true, reason: `Remediation of the incident "${incident.title}"` });
     const taken = `the backup of ${backup.startedAt.toISOString()}`;
     if (result.restore.result !== 'succeeded') return { ok: false, text: `Tried to ${words.doing} (${taken}), and it failed: ${result.restore.error ?? 'no reason was given'}. The current data was kept.` };
-    const drill = result.restore.drill?.passed ? `; the check confirmed ${result.restore.drill.files === null ? 'the files' : `all ${result.restore.drill.files} files`} match the backup` : '';
+    const proof = result.restore.drill;
+    const files = proof?.files === null || proof?.files === undefined ? 'the files' : `all ${proof.files} files`;
+    const drill = !proof?.passed
+      ? ''
+      : proof.expectedChecksum
+        ? `; the check confirmed ${files} match the backup${proof.verifiedAgainstSnapshot ? ' (its file list, and their content read back against the snapshot)' : ''}`
+        : `; the check confirmed ${files} match the backup (their content read back against the snapshot)`;
     return { ok: true, text: `${words.done} (${taken})${drill}. The data it replaced was backed up first.` };
   }
 

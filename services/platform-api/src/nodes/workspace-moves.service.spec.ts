@@ -33,7 +33,7 @@ class MemoryRuntime {
   }
   restoreVolume(_workspace: unknown, _repository: unknown, snapshotId: string, expected: string | null) {
     this.calls.push(`restore ${snapshotId} on ${this.pinned} expecting ${expected === CHECKSUM ? 'the backup' : expected}`);
-    return Promise.resolve({ manifest: { checksum: this.restoredChecksum, files: 3 } });
+    return Promise.resolve({ manifest: { checksum: this.restoredChecksum, files: 3 }, verifiedFiles: 3 });
   }
   status() {
     return Promise.resolve({ state: 'running', node: `host-${this.pinned}`, image: 'w', startedAt: null, cpuPercent: null, memoryBytes: null, memoryLimitBytes: null });
@@ -84,7 +84,7 @@ describe('WorkspaceMovesService', () => {
     const answer = await service.move(operator, tenant, 'n2', 'Emptying host-n1');
     expect(runtime.calls).toEqual(['stop', 'backup before_move', 'ensure n2 stopped', 'restore snap1 on n2 expecting the backup', 'ensure n2 running']);
     expect(recorded).toEqual([{ workspace: expect.objectContaining({ state: 'ok', handle: 'svc@n2' }) }]);
-    expect(restores).toEqual([expect.objectContaining({ result: 'succeeded', drill: { expectedChecksum: CHECKSUM, actualChecksum: CHECKSUM, files: 3, passed: true } })]);
+    expect(restores).toEqual([expect.objectContaining({ result: 'succeeded', drill: { expectedChecksum: CHECKSUM, actualChecksum: CHECKSUM, files: 3, verifiedAgainstSnapshot: true, passed: true } })]);
     expect(isMutation(answer)).toBe(true);
     expect(answer.result).toMatchObject({ from: { id: 'n1', name: 'host-n1' }, to: { id: 'n2', name: 'host-n2' }, backupId: 'b1', files: 3, workspace: { state: 'running', node: 'host-n2' } });
     expect(answer.result.message).toBe('The workspace of Acme moved from host-n1 to host-n2 with its 3 files (checked against the backup) and is running there. Its old volume on host-n1 is kept until an operator removes it.');

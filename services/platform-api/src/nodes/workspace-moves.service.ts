@@ -2,14 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { WorkspaceMoveOutcome, WorkspaceMoveTarget, WorkspaceMoveTargets } from '@tessera/contracts';
 import { mutation, tenantTarget, type Mutation } from '../audit/mutation';
 import type { Actor } from '../auth/actor';
-import { backupActor, BackupsService, sentenceOf, workspaceOf } from '../backups/backups.service';
+import { backupActor, BackupsService, restoreDrill, sentenceOf, workspaceOf } from '../backups/backups.service';
 import { BackupsRepository } from '../backups/backups.repository';
 import type { BackupRecord } from '../backups/backup.schema';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { ContainerNodes, type EngineNode } from '../integrations/containers/container-nodes.port';
-import { ContainerRuntime, type BackupRepository, type WorkspaceSpec } from '../integrations/containers/container-runtime.port';
+import { ContainerRuntime, type BackupRepository, type VolumeRestore, type WorkspaceSpec } from '../integrations/containers/container-runtime.port';
 import { IntegrationError } from '../integrations/integration-error';
 import { ReconcileService } from '../provisioning/reconcile.service';
 import { WorkspaceStep } from '../provisioning/steps/workspace.step';
@@ -177,7 +177,7 @@ export class WorkspaceMovesService {
         throw error;
       }
       const passed = restored.manifest.checksum === expected;
-      await this.recordRestore(actor, tenant, backup.id, expected, restored.manifest, passed ? null : `The restore drill on ${to.name} failed: the restored file list (${restored.manifest.files} files) differs from the backup's.`);
+      await this.recordRestore(actor, tenant, backup.id, expected, restored, passed ? null : `The restore drill on ${to.name} failed: the restored file list (${restored.manifest.files} files) differs from the backup's.`);
       if (!passed) throw new Error(`the data restored on ${to.name} differs from the backup's file list`);
       files = restored.manifest.files;
       const ensured = await this.runtime.ensureWorkspace({ ...spec, moveTo: to.id });
@@ -238,14 +238,14 @@ export class WorkspaceMovesService {
   }
 
   /** The move's restore, recorded on the backup it restored like any restore, with its drill. */
-  private async recordRestore(actor: Actor, tenant: TenantRecord, backupId: string, expected: string, read: { checksum: string; files: number } | null, error: string | null): Promise<void> {
+  private async recordRestore(actor: Actor, tenant: TenantRecord, backupId: string, expected: string, restored: VolumeRestore | null, error: string | null): Promise<void> {
     await this.backupRecords.addRestore(backupId, {
       at: this.clock.now(),
       intoTenantId: tenant.id,
       intoSlug: tenant.slug,
       result: error ? 'failed' : 'succeeded',
       safetyBackupId: null,
-      drill: read ? { expectedChecksum: expected, actualChecksum: read.checksum, files: read.files, passed: read.checksum === expected } : null,
+      drill: restored ? restoreDrill(expected, restored) : null,
       error,
       by: backupActor(actor),
     });

@@ -12,7 +12,8 @@ import { isIntegrationError } from '../../src/integrations/integration-error';
 /**
  * The backup helper on the real engine (Podman) with real restic: files
  * written into a workspace's data volume are backed up, destroyed out of
- * band, restored, and compared; a damaged repository is refused.
+ * band, restored (restic verifying the restored files against the snapshot),
+ * and compared; a damaged repository is refused.
  */
 describe('workspace backups on the real engine', () => {
   const socket = testEngineSocket();
@@ -58,10 +59,22 @@ describe('workspace backups on the real engine', () => {
     expect((await runtime.volumeManifest(workspace, BACKUP_IMAGE, 100)).checksum).not.toBe(before.checksum);
 
     const restored = await runtime.restoreVolume(workspace, repository, backup.snapshotId, backup.manifest!.checksum);
-    expect(restored.manifest).toEqual({ checksum: before.checksum, files: 3 });
+    expect(restored).toEqual({ manifest: { checksum: before.checksum, files: 3 }, verifiedFiles: 3 });
     const after = await runtime.volumeManifest(workspace, BACKUP_IMAGE, 100);
     expect(after.lines).toEqual(before.lines);
     expect(after.lines.some((line) => line.endsWith('./intruder.txt'))).toBe(false);
+  }, 120_000);
+
+  it('restores a snapshot with no recorded file list, and restic reads every restored file back against the snapshot', async () => {
+    // As for a backup taken while files changed: nothing recorded to compare with, so restic's verification is the proof.
+    await inVolume('mkdir -p /data/notes && head -c 200000 /dev/urandom > /data/notes/big.bin && echo two > /data/notes/b.txt && chown -R 65534:65534 /data');
+    const before = await runtime.volumeManifest(workspace, BACKUP_IMAGE, 100);
+    const backup = await runtime.backupVolume(workspace, repository, ['test']);
+    await inVolume('rm -rf /data/notes && echo "not the backup" > /data/intruder.txt');
+
+    const restored = await runtime.restoreVolume(workspace, repository, backup.snapshotId, null);
+    expect(restored).toEqual({ manifest: { checksum: before.checksum, files: before.files }, verifiedFiles: before.files });
+    expect((await runtime.volumeManifest(workspace, BACKUP_IMAGE, 100)).lines).toEqual(before.lines);
   }, 120_000);
 
   it('keeps only the last snapshots when retention is applied', async () => {
@@ -91,6 +104,14 @@ describe('workspace backups on the real engine', () => {
     );
     expect(isIntegrationError(failure, 'backups')).toBe(true);
     expect(String((failure as Error).message)).toMatch(/nothing was replaced/);
+    expect((await runtime.volumeManifest(workspace, BACKUP_IMAGE, 100)).checksum).toBe(current.checksum);
+    // Without a recorded file list to compare with, too: restic refuses, and nothing is replaced.
+    const unrecorded = await runtime.restoreVolume(workspace, repository, backup.snapshotId, null).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(isIntegrationError(unrecorded, 'backups')).toBe(true);
+    expect(String((unrecorded as Error).message)).toMatch(/nothing was replaced.*the repository is damaged/);
     expect((await runtime.volumeManifest(workspace, BACKUP_IMAGE, 100)).checksum).toBe(current.checksum);
   }, 120_000);
 });

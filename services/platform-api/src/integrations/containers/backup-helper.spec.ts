@@ -1,4 +1,5 @@
-import { explainHelperError, manifestOf, parseHelperOutput } from './backup-helper';
+import type { BackupRepository } from './container-runtime.port';
+import { explainHelperError, manifestOf, parseHelperOutput, restoreWith, type HelperOptions } from './backup-helper';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -33,5 +34,42 @@ describe('the backup helper output', () => {
       'restic could not back up the volume: the repository is damaged: restic cannot read some of its data back',
     );
     expect(explainHelperError('restic could not back up the volume: something new went wrong')).toBe('restic could not back up the volume: something new went wrong');
+  });
+
+  it("says in words that restored files did not read back as the snapshot's (restic 0.14's restore --verify errors)", () => {
+    const own = 'restic read the restored files back and they differ from the snapshot (nothing was replaced)';
+    const damaged = `${own}: ignoring error for /data/.tessera-restore/data/docs/a.txt: Unexpected content in /data/.tessera-restore/data/docs/a.txt, starting at offset 0 Fatal: There were 1 errors `;
+    expect(explainHelperError(damaged)).toBe(`${own}: some restored files, read back, do not match the snapshot's content (the disk or file system that holds the volume may be failing)`);
+    const shortened = `${own}: ignoring error for /data/.tessera-restore/data/b: Invalid file size for /data/.tessera-restore/data/b: expected 300000, got 4096 Fatal: There were 1 errors `;
+    expect(explainHelperError(shortened)).toMatch(/nothing was replaced\): some restored files, read back, do not match the snapshot's content/);
+  });
+});
+
+describe('a restore through the helper', () => {
+  const repository: BackupRepository = { location: 'tessera-backups', password: 'secret', s3: null, image: 'backup' };
+  const helper = (stdout: string) => {
+    const runs: { operation: string; options: HelperOptions }[] = [];
+    const run = (operation: string, options: HelperOptions) => {
+      runs.push({ operation, options });
+      return Promise.resolve(parseHelperOutput(stdout));
+    };
+    return { run, runs };
+  };
+
+  it("answers the restored file list and how many files restic verified against the snapshot", async () => {
+    const { run, runs } = helper(`@@tessera verified 3\n@@tessera restored ${A} ${A} 3\n`);
+    expect(await restoreWith(run, repository, B, null)).toEqual({ manifest: { checksum: A, files: 3 }, verifiedFiles: 3 });
+    expect(runs).toEqual([{ operation: 'restore', options: { repository, readOnly: false, env: { SNAPSHOT: B, EXPECTED: '' } } }]);
+  });
+
+  it('answers no verified files when the helper did not say restic verified them', async () => {
+    const { run } = helper(`@@tessera restored ${A} ${A} 3\n`);
+    expect((await restoreWith(run, repository, B, A)).verifiedFiles).toBeNull();
+  });
+
+  it('refuses a snapshot id that is not one, without running the helper', async () => {
+    const { run, runs } = helper('');
+    await expect(restoreWith(run, repository, 'latest; rm -rf /', null)).rejects.toThrow('That is not a snapshot id');
+    expect(runs).toEqual([]);
   });
 });

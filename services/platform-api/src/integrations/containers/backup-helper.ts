@@ -21,10 +21,13 @@ import type { BackupRepository, SnapshotRetention, VolumeBackup, VolumeManifest,
  * fails is said (`retention-failed`) and does not fail the backup.
  *
  * A restore first restores the snapshot into the staging folder inside the
- * same volume, compares its file list with the one recorded at backup time,
- * and only then replaces the volume's contents with it (renames, in one
- * file system): a snapshot that restic cannot read (a damaged repository) or
- * whose files differ from the record replaces nothing.
+ * same volume with `--verify` (restic reads every restored file back and
+ * checks its content against the snapshot's blobs, and says how many it
+ * checked: `verified <files>`), compares its file list with the one recorded
+ * at backup time when there is one, and only then replaces the volume's
+ * contents with it (renames, in one file system): a snapshot that restic
+ * cannot read (a damaged repository), whose restored files do not read back
+ * as the snapshot's, or whose files differ from the record replaces nothing.
  */
 export const HELPER_SCRIPT = String.raw`
 set -u
@@ -59,7 +62,13 @@ backup)
   ;;
 restore)
   rm -rf "$S" && mkdir "$S" || fail "the volume has no room to stage the restore"
-  restic restore "$SNAPSHOT" --no-cache --target "$S" > /tmp/out 2>/tmp/err || { rm -rf "$S"; fail "restic could not restore the snapshot (nothing was replaced): $(last_error)"; }
+  if ! restic restore "$SNAPSHOT" --no-cache --verify --target "$S" > /tmp/out 2>/tmp/err; then
+    rm -rf "$S"
+    grep -q '^verifying files in' /tmp/out && fail "restic read the restored files back and they differ from the snapshot (nothing was replaced): $(last_error)"
+    fail "restic could not restore the snapshot (nothing was replaced): $(last_error)"
+  fi
+  verified=$(sed -n 's/^finished verifying \([0-9]*\) files.*/\1/p' /tmp/out)
+  [ -n "$verified" ] || { rm -rf "$S"; fail "restic did not say it read the restored files back (nothing was replaced)"; }
   [ -d "$S/data" ] || { rm -rf "$S"; fail "the snapshot holds no workspace data (nothing was replaced)"; }
   manifest "$S/data" || { rm -rf "$S"; fail "the restored files could not be read (nothing was replaced)"; }
   staged="$M"
@@ -72,6 +81,7 @@ restore)
   chown "$(stat -c %u:%g "$S/data")" /data && chmod "$(stat -c %a "$S/data")" /data || fail "the volume's folder could not be given the snapshot's owner"
   rm -rf "$S"
   manifest /data || fail "the restored volume could not be read"
+  say "verified $verified"
   say "restored $staged $M $N"
   ;;
 manifest)
@@ -198,6 +208,7 @@ export function helperEnvironment(workspace: WorkspaceRef, operation: string, op
  * meet (restic 0.14's messages); null for any other, which is then quoted.
  */
 const RESTIC_CAUSES: [RegExp, string][] = [
+  [/Unexpected content in|Invalid file size for/i, "some restored files, read back, do not match the snapshot's content (the disk or file system that holds the volume may be failing)"],
   [/wrong password or no key found/i, "the repository's password (BACKUP_PASSWORD) does not open it: it was made with another one"],
   [/ciphertext verification failed|invalid data returned|checksum mismatch|does not match|unexpected EOF|pack .* not found|load\(<(data|index|snapshot)/i, 'the repository is damaged: restic cannot read some of its data back'],
   [/repository is already locked|unable to create lock/i, 'another backup or restore of this workspace holds the repository, try again when it has finished'],
@@ -257,7 +268,8 @@ export async function restoreWith(run: HelperRun, repository: BackupRepository, 
   const output = await run('restore', { repository, readOnly: false, env: { SNAPSHOT: snapshotId, EXPECTED: expected ?? '' }, ...(from ? { repositoryOf: from.tenantId } : {}) });
   const [, checksum, files] = (output.said.get('restored') ?? '').split(' ');
   if (!checksum || !files) throw new IntegrationError('backups', 'unavailable', 'The restore finished without reading the restored volume back');
-  return { manifest: { checksum, files: Number(files) } };
+  const verified = output.said.get('verified');
+  return { manifest: { checksum, files: Number(files) }, verifiedFiles: verified && /^[0-9]+$/.test(verified) ? Number(verified) : null };
 }
 
 export async function manifestWith(run: HelperRun, limit: number): Promise<VolumeManifest & { lines: string[] }> {

@@ -161,6 +161,8 @@ export interface SnapshotRetention {
 export interface VolumeRestore {
   /** The restored volume's file list, read after the restore (the restore drill compares it). */
   manifest: VolumeManifest;
+  /** How many restored files restic read back and found equal to the snapshot's content (restore --verify); null when it did not say. */
+  verifiedFiles: number | null;
 }
 
 /**
