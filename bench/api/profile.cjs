@@ -1,7 +1,7 @@
 // Loaded into the API process by bench/api (node --require, with
 // BENCH_API_PROFILE set): a CPU profile and the event loop's delay over a
-// window the benchmark chooses. SIGWINCH starts a window; the next SIGWINCH ends
-// it and writes `<BENCH_API_PROFILE>/<n>.cpuprofile` and `<n>.loop.json`
+// window the benchmark chooses. SIGWINCH starts a window (and writes
+// `<n>.started` once the profiler runs); the next SIGWINCH ends it and writes `<BENCH_API_PROFILE>/<n>.cpuprofile` and `<n>.loop.json`
 // (the loop's delay in ms: p50, p99, max), n counting windows from 1.
 // A signal, not a request, so the measured routes stay untouched; SIGWINCH
 // because Nest's shutdown hooks take SIGUSR2 (and SIGWINCH is ignored by default).
@@ -26,6 +26,8 @@ process.on('SIGWINCH', async () => {
     // 200 µs between samples: fine enough for requests of a few hundred µs of CPU.
     await post('Profiler.setSamplingInterval', { interval: 200 });
     await post('Profiler.start');
+    // The benchmark starts its window when this is there: starting the profiler can hold the loop for a second on a loaded machine.
+    writeFileSync(join(folder, `${windowNumber}.started`), '');
     return;
   }
   const { profile } = await post('Profiler.stop');
