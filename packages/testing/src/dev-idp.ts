@@ -40,7 +40,17 @@ export class DevIdpProcess {
     options: { seedDemo?: boolean; redirectUris?: Partial<Record<'portal' | 'operator', { callback: string; logout: string }>>; env?: Record<string, string> } = {},
   ): Promise<DevIdpProcess> {
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: build dev-idp first (pnpm -r build)`);
-    const port = await freePort();
+    // freePort's port is free when asked, not when dev-idp binds it: another test's server (Mailpit, seen in CI) can take
+    // it first. Then dev-idp exits, and it is started again on another port.
+    for (let attempt = 1; ; attempt += 1) {
+      const idp = await DevIdpProcess.startOn(await freePort(), mongodbUri, options);
+      if (idp) return idp;
+      if (attempt >= 3) throw new Error('dev-idp exited three times: each port it was given was taken');
+    }
+  }
+
+  /** dev-idp on `port`, once it answers as itself; null when it exited (the port was taken). */
+  private static async startOn(port: number, mongodbUri: string, options: Parameters<typeof DevIdpProcess.start>[1] = {}): Promise<DevIdpProcess | null> {
     const origin = `http://127.0.0.1:${port}`;
     const child = spawn(process.execPath, [ENTRY], {
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -68,9 +78,12 @@ export class DevIdpProcess {
     process.once('exit', orphanGuard);
     child.once('exit', () => process.off('exit', orphanGuard));
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (child.exitCode !== null) throw new Error(`dev-idp exited with code ${child.exitCode}`);
+      if (child.exitCode !== null) return null;
       try {
-        if ((await fetch(`${idp.issuer('portal')}.well-known/openid-configuration`)).ok) return idp;
+        // Its own discovery document, not any server's 200 on that port.
+        const answer = await fetch(`${idp.issuer('portal')}.well-known/openid-configuration`);
+        const discovery = answer.ok ? ((await answer.json().catch(() => null)) as { issuer?: string } | null) : null;
+        if (discovery?.issuer === idp.issuer('portal')) return idp;
       } catch {
         // not listening yet
       }
