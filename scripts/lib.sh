@@ -418,17 +418,28 @@ bench_smoke() { # name
 # every benchmark's smoke mode, then the benchmarks' own tests, each one check
 # through the caller's `check` (name, command…), each in a process group of its
 # own. Logs the seconds each took and the whole stage's.
+# A check (the caller's check function) that, when it fails, is tried once
+# more: a smoke on a machine that three lanes keep busy has failed on load
+# alone. A second try that passes is recorded as passed and named FLAKY, so
+# that it is seen and mended; a second failure stands.
+check_twice() { # name, command…
+  local name="$1"; shift
+  if "$@"; then check "$name" true; return 0; fi
+  log "$name failed; once more"
+  if "$@"; then check "$name (FLAKY: failed on the first try, passed on the second)" true; else check "$name" false; fi
+}
+
 bench_smoke_stage() {
   local started=$SECONDS at bench test
   export CONTAINER_ENGINE_SOCKET="${TESSERA_TEST_ENGINE_SOCKET:-}" TRAEFIK_VERSION OAUTH2_PROXY_VERSION
   for bench in $(bench_names); do
     at=$SECONDS
-    check "benchmark smoke: $bench" bench_smoke "$bench"
+    check_twice "benchmark smoke: $bench" bench_smoke "$bench"
     log "benchmark smoke: $bench took $((SECONDS - at)) s"
   done
   for test in "$ROOT"/bench/*/*.test.mjs; do
     at=$SECONDS
-    check "benchmark test: ${test#"$ROOT/"}" in_own_process_group node --test "$test"
+    check_twice "benchmark test: ${test#"$ROOT/"}" in_own_process_group node --test "$test"
     log "benchmark test: ${test#"$ROOT/"} took $((SECONDS - at)) s"
   done
   log "benchmark smoke stage: $((SECONDS - started)) s"

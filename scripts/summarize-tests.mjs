@@ -1,6 +1,6 @@
 // Totals every suite of one test run: the Jest-format JSON reports in the
 // folder given, plus whole checks passed as "name:passed|failed".
-// Prints a line per suite, then "N passed, N failed"; exits 1 if any failed.
+// Prints a line per suite, and each flaky one (failed, then passed alone), then "N passed, N failed"; exits 1 if any failed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,19 +17,38 @@ for (const check of checks) {
   lines.push(`${ok ? 'ok  ' : 'FAIL'} ${check.slice(0, at)}`);
 }
 
-for (const file of readdirSync(folder).filter((name) => name.endsWith('.json')).sort()) {
-  const report = JSON.parse(readFileSync(join(folder, file), 'utf8'));
-  for (const suite of report.testResults ?? []) {
-    const tests = suite.assertionResults ?? [];
-    const good = tests.filter((t) => t.status === 'passed').length;
-    // A suite that failed to run (syntax error, failing hook) has no passing tests to show for it.
-    const bad = tests.filter((t) => t.status === 'failed').length + (suite.status === 'failed' && tests.every((t) => t.status !== 'failed') ? 1 : 0);
+// <name>.again.json holds a second run of <name>'s failed files, alone (scripts/test.sh):
+// a file in it counts by that run, and is named FLAKY with what failed the first time.
+const counts = (suite) => {
+  const tests = suite.assertionResults ?? [];
+  const good = tests.filter((t) => t.status === 'passed').length;
+  // A suite that failed to run (syntax error, failing hook) has no passing tests to show for it.
+  const bad = tests.filter((t) => t.status === 'failed').length + (suite.status === 'failed' && tests.every((t) => t.status !== 'failed') ? 1 : 0);
+  return { good, bad, failedNames: tests.filter((t) => t.status === 'failed').map((t) => t.fullName ?? t.title) };
+};
+const read = (file) => JSON.parse(readFileSync(join(folder, file), 'utf8'));
+const reports = readdirSync(folder).filter((name) => name.endsWith('.json') && !name.endsWith('.again.json')).sort();
+const flaky = [];
+
+for (const file of reports) {
+  const name = file.replace(/\.json$/, '');
+  const again = readdirSync(folder).includes(`${name}.again.json`) ? new Map(read(`${name}.again.json`).testResults?.map((suite) => [suite.name, suite]) ?? []) : new Map();
+  for (const first of read(file).testResults ?? []) {
+    const suite = again.get(first.name) ?? first;
+    const { good, bad } = counts(suite);
     passed += good;
     failed += bad;
+    const where = suite.name.split('/').slice(-3).join('/');
     const seconds = suite.endTime && suite.startTime ? ` in ${Math.round((suite.endTime - suite.startTime) / 1000)} s` : '';
-    lines.push(`${bad ? 'FAIL' : 'ok  '} ${file.replace(/\.json$/, '')}: ${suite.name.split('/').slice(-3).join('/')} (${good} passed, ${bad} failed${seconds})`);
+    const second = suite === first ? '' : ', run again alone';
+    lines.push(`${bad ? 'FAIL' : 'ok  '} ${name}: ${where} (${good} passed, ${bad} failed${seconds}${second})`);
+    if (suite !== first && bad === 0) {
+      const before = counts(first);
+      flaky.push(`FLAKY ${name}: ${where} failed ${before.bad} on the first run and passed alone: ${before.failedNames.join('; ') || 'a hook failed'}`);
+    }
   }
 }
+if (flaky.length) lines.push('', ...flaky);
 
 console.log(`\nSummary\n${lines.join('\n')}\n`);
 console.log(`${passed} passed, ${failed} failed`);

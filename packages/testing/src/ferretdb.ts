@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,15 +9,41 @@ export interface RunningFerretDb {
   stop(): Promise<void>;
 }
 
-/** A free loopback port, as the kernel hands one out. */
+/**
+ * A free port for a test's server, drawn from the 12,000 ports just below the
+ * kernel's ephemeral range. The kernel never hands those out by itself, neither
+ * to a server listening on port 0 nor to an outgoing connection, so between
+ * this answer and the server's bind only another freePort caller can take it,
+ * and a random draw from 12,000 makes that rare. (A port from the ephemeral
+ * range could be given to any other process in that gap: in CI another test's
+ * server once answered where dev-idp was to listen.) The port is free on every
+ * interface when answered.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const low = ephemeralLow() - 12_000;
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = low + Math.floor(Math.random() * 12_000);
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port below ${low + 12_000} after 50 draws`);
+}
+
+/** The first port of the kernel's ephemeral range (32768 unless configured). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 13_024) return low;
+  } catch {
+    // not Linux: the IANA range's start
+  }
+  return 49_152;
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
 }
 
