@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import type { LiveEventRecord } from './live-event.schema';
 import { LiveEvents } from './live-events.service';
+import { UsersService } from '../users/users.service';
 import { LiveStreamService, toLiveEvent } from './live-stream.service';
 
 const HEARTBEAT_MS = 15_000;
@@ -22,6 +23,7 @@ export class LiveEventsController {
   constructor(
     private readonly events: LiveEvents,
     private readonly streams: LiveStreamService,
+    private readonly users: UsersService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -31,7 +33,10 @@ export class LiveEventsController {
    * happens. `Last-Event-ID` resumes after an event. A stream ends after
    * LIVE_STREAM_MAX_SECONDS; the browser reconnects at once, resuming, and
    * its access is checked again, so a person whose access ended stops seeing
-   * events within that time.
+   * events within that time. A person disabled meanwhile gets no further
+   * event (checked before each one, through the users cache: at once on this
+   * process, READ_CACHE_SYNC_MS on the others), and the stream ends at the
+   * next event or heartbeat.
    */
   @Get('stream')
   @Access.authenticated()
@@ -59,7 +64,13 @@ export class LiveEventsController {
       response.write(text);
       if (response.writableLength > MAX_BUFFERED) close();
     };
-    const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const userId = actor.user!.id;
+    const heartbeat = setInterval(() => {
+      this.users.stillEnabled(userId).then(
+        (enabled) => (enabled ? write(': keep-alive\n\n') : close()),
+        () => write(': keep-alive\n\n'),
+      );
+    }, HEARTBEAT_MS);
     const end = setTimeout(close, this.config.liveEvents.streamMaxSeconds * 1_000);
     request.on('close', close);
     response.on('close', close);
@@ -74,7 +85,9 @@ export class LiveEventsController {
       if (resent.has(event.id) || closed) return;
       chain = chain
         .then(async () => {
-          if (!closed && (await canSee(event))) write(`id: ${event.id}\ndata: ${JSON.stringify(toLiveEvent(event))}\n\n`);
+          if (closed) return;
+          if (!(await this.users.stillEnabled(userId))) return close();
+          if (await canSee(event)) write(`id: ${event.id}\ndata: ${JSON.stringify(toLiveEvent(event))}\n\n`);
         })
         .catch((error: unknown) => {
           // A lookup failed (the database is away): end this stream; the browser comes back and resumes.

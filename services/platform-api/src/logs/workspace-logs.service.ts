@@ -11,6 +11,7 @@ import { DomainError } from '../common/errors/domain-error';
 import { AppConfig } from '../config/app-config';
 import { ContainerRuntime } from '../integrations/containers/container-runtime.port';
 import { IntegrationDisabled } from '../integrations/integration-error';
+import { UsersService } from '../users/users.service';
 import { LogSessionsRepository } from './log-sessions.repository';
 
 /** Where a resumed stream picks up: the last line's timestamp, and how many lines with that timestamp were sent. */
@@ -64,6 +65,7 @@ export class WorkspaceLogsService implements BeforeApplicationShutdown {
     private readonly runtime: ContainerRuntime,
     private readonly sessions: LogSessionsRepository,
     private readonly access: AccessRepository,
+    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
@@ -211,9 +213,9 @@ export class WorkspaceLogsService implements BeforeApplicationShutdown {
     return undefined;
   }
 
-  /** What the guard decided at the start, asked again: a role that grants the permission, or an approved grant. */
+  /** What the guard decided at the start, asked again: a person not disabled, with a role that grants the permission or an approved grant. */
   private async stillAllowed(actor: Actor, tenant: TenantAccess): Promise<boolean> {
-    if (!actor.user) return false;
+    if (!actor.user || !(await this.users.stillEnabled(actor.user.id))) return false;
     const membership = await this.access.tenantRole(tenant.id, actor.user.id);
     if (membership && ROLE_PERMISSIONS[membership.role].includes('workspace.logs')) return true;
     if (!actor.isOperator) return false;

@@ -27,6 +27,17 @@ export class UsersService {
   ) {}
 
   /**
+   * Whether this person may still be served: not disabled. Read through the
+   * users cache, as every request's token is (ActorService), so an open stream
+   * learns of a disable within the same bound: at once in this process,
+   * READ_CACHE_SYNC_MS in the others.
+   */
+  async stillEnabled(userId: string): Promise<boolean> {
+    const user = await this.users.findById(userId);
+    return user !== null && !user.disabledAt;
+  }
+
+  /**
    * The local user for someone invited through the identity provider, created
    * ahead of their first sign-in under the subject their tokens will carry.
    */

@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AuditEvent, Page, PersonChange, PersonDetail, PersonSummary } from '@tessera/contracts';
+import { until } from '@tessera/testing';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { IdentityDirectory } from '../../src/integrations/identity/identity-directory.port';
@@ -7,6 +8,7 @@ import { UsersRepository } from '../../src/users/users.repository';
 import { caller, startAppWithDevIdp } from '../support/app';
 import { TestClock } from '../support/clock';
 import { edgeClient } from '../support/edge';
+import { EventStreamClient } from '../support/sse';
 
 jest.setTimeout(60_000);
 
@@ -96,6 +98,27 @@ describe('people administration', () => {
     const [disable] = await auditOf('person.disable');
     expect(disable).toMatchObject({ action: 'person.disable', reason: 'Left the company', target: { type: 'user', id: ids['dora'] } });
     expect((await auditOf('person.enable'))[0]).toMatchObject({ reason: 'Came back' });
+  });
+
+  it("ends a disabled person's open live event stream, sending it nothing more", async () => {
+    const stream = await EventStreamClient.open(t, bearer['dora']!);
+    try {
+      await call('post', `/people/${ids['dora']}/disable`, 'opal', { reason: 'Stream check' }).expect(200);
+      await call('patch', '/tenants/doras', 'opal', { name: "Dora's Place, renamed" }).expect(200);
+      await until('the stream ends', () => stream.hasEnded);
+      expect(stream.received.filter((event) => event.data.tenantSlug === 'doras' && event.data.change === 'tenant.update')).toEqual([]);
+    } finally {
+      stream.close();
+      await call('post', `/people/${ids['dora']}/enable`, 'opal', {}).expect(200);
+    }
+    // Re-enabled, she opens a stream again and sees her tenant's changes.
+    const again = await EventStreamClient.open(t, bearer['dora']!);
+    try {
+      await call('patch', '/tenants/doras', 'opal', { name: "Dora's Place" }).expect(200);
+      await again.next('the rename after re-enabling', (event) => event.tenantSlug === 'doras' && event.change === 'tenant.update');
+    } finally {
+      again.close();
+    }
   });
 
   it("refuses a disabled person's workspace cookie at the edge on the next request, and lets it back in when re-enabled", async () => {

@@ -187,6 +187,20 @@ describe('workspace logs', () => {
     await until('the stream is let go', () => streams().length === 0);
   });
 
+  it('ends a followed stream with a reason when its reader is disabled', async () => {
+    const ownerId = (await call('get', '/users/me', 'owner').expect(200)).body.id as string;
+    const owner = await follow('owner');
+    await until('the stream is open', () => streams().length === 1);
+    await call('post', `/people/${ownerId}/disable`, 'operator', { reason: 'Left the company' }).expect(200);
+    try {
+      await until('the stream ends', () => owner.ended);
+      expect(owner.events.at(-1)).toEqual({ event: 'end', data: JSON.stringify({ reason: 'Your access to these logs has ended' }) });
+      expect(streams()).toHaveLength(0);
+    } finally {
+      await call('post', `/people/${ownerId}/enable`, 'operator', { reason: 'Came back' }).expect(200);
+    }
+  });
+
   it('ends a followed stream with a reason when the access ends, and when the workspace stops', async () => {
     const id = await grant();
     const operator = await follow('operator');

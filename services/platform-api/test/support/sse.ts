@@ -69,6 +69,11 @@ export class EventStreamClient {
     this.abort.abort();
   }
 
+  /** The server ended the stream (or the connection broke). */
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = '';
