@@ -40,8 +40,8 @@ export class DevIdpProcess {
     options: { seedDemo?: boolean; redirectUris?: Partial<Record<'portal' | 'operator', { callback: string; logout: string }>>; env?: Record<string, string> } = {},
   ): Promise<DevIdpProcess> {
     if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: build dev-idp first (pnpm -r build)`);
-    // freePort's port is free when asked, not when dev-idp binds it: another test's server can take it first (in CI one
-    // answered the readiness check with an HTML page). Then dev-idp exits, and it is started again on another port.
+    // freePort's port is free when asked, not when dev-idp binds it: another freePort caller can take it first. Then
+    // dev-idp exits, and it is started again on another port.
     for (let attempt = 1; ; attempt += 1) {
       const idp = await DevIdpProcess.startOn(await freePort(), mongodbUri, options);
       if (idp) return idp;

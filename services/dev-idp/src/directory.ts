@@ -84,6 +84,8 @@ export class Directory {
   readonly devices: Collection<DeviceRecord>;
   private readonly counters: Collection<{ _id: string; seq: number }>;
   private readonly settings: Collection<{ _id: string; value: unknown }>;
+  /** nextPk's calls, one after another. */
+  private pkQueue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly client: MongoClient,
@@ -137,9 +139,27 @@ export class Directory {
     }
   }
 
-  private async nextPk(kind: string): Promise<number> {
-    const counter = await this.counters.findOneAndUpdate({ _id: kind }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
-    return counter?.seq ?? 1;
+  /**
+   * The next number of a kind, one at a time in this process: two upserts of
+   * a counter not yet stored, at once, make the database refuse one with a
+   * duplicate key (E11000; seen in CI when a test created a person while the
+   * API made its groups), and FerretDB v1 can lose one of two concurrent
+   * increments. Another process's upsert can still meet ours: that is tried
+   * again, on the counter now stored.
+   */
+  private nextPk(kind: string): Promise<number> {
+    const next = this.pkQueue.then(async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const counter = await this.counters.findOneAndUpdate({ _id: kind }, { $inc: { seq: 1 } }, { upsert: true, returnDocument: 'after' });
+          return counter?.seq ?? 1;
+        } catch (error: unknown) {
+          if ((error as { code?: unknown }).code !== 11000 || attempt >= 3) throw error;
+        }
+      }
+    });
+    this.pkQueue = next.catch(() => undefined);
+    return next;
   }
 
   async createUser(input: { username: string; name: string; email?: string; password?: string; isActive?: boolean; attributes?: Record<string, unknown>; type?: UserRecord['type'] }): Promise<UserRecord> {

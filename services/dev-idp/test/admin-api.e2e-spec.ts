@@ -64,3 +64,27 @@ describe("dev-idp's Authentik-shaped admin API", () => {
     ]);
   });
 });
+
+describe("dev-idp's admin API under concurrent creates", () => {
+  const database = testDatabaseUri('idp_admin_concurrent');
+  let idp: DevIdpProcess;
+
+  beforeAll(async () => {
+    // No demo accounts: the first group and user of this database are the ones created at once below.
+    idp = await DevIdpProcess.start(database);
+  });
+  afterAll(async () => {
+    await idp.stop();
+    await dropDatabase(database);
+  });
+
+  it('creates ten groups and ten users at once on a fresh database, each with a number of its own', async () => {
+    const [groups, users] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, (_, index) => idp.admin('POST', '/core/groups/', { name: `tenant:at-once-${index}` }))),
+      Promise.all(Array.from({ length: 10 }, (_, index) => idp.admin('POST', '/core/users/', { username: `at-once-${index}`, name: `At once ${index}` }))),
+    ]);
+    expect([...groups, ...users].map((answer) => answer.status)).toEqual(Array(20).fill(201));
+    expect(new Set(groups.map((answer) => (answer.body as { num_pk: number }).num_pk)).size).toBe(10);
+    expect(new Set(users.map((answer) => (answer.body as { pk: number }).pk)).size).toBe(10);
+  });
+});
