@@ -140,7 +140,9 @@ describe('token checks against a real issuer', () => {
 });
 
 describe('JWKS fetching and key rotation', () => {
-  const cooldownMs = 400;
+  // Far longer than a test takes on a loaded machine: the platform's clock also runs with real time, and only the
+  // moved clock may end a cooldown here (at 400 ms, CI's sixteen requests outlasted one and saw a second fetch).
+  const cooldownMs = 60_000;
   let t: Awaited<ReturnType<typeof startAppWithTestIssuer>>;
 
   beforeAll(async () => {
