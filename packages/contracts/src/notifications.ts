@@ -102,6 +102,15 @@ export const DELIVERY_STATES = ['pending', 'sent', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /** One webhook delivery: what was sent, and what the receiver answered. */
+/** One attempt of a delivery, as the receiver answered it. */
+export interface DeliveryAttempt {
+  at: string;
+  /** The receiver's HTTP status (null: no answer). */
+  status: number | null;
+  /** The start of the receiver's answer, or why there was none. */
+  answer: string | null;
+}
+
 export interface WebhookDelivery {
   id: string;
   endpointId: string;
@@ -115,6 +124,8 @@ export interface WebhookDelivery {
   lastStatus: number | null;
   /** The start of the receiver's answer, or why there was none. */
   lastResponse: string | null;
+  /** Every attempt's answer, oldest first (at most NOTIFICATIONS_MAX_ATTEMPTS). */
+  answers: DeliveryAttempt[];
   createdAt: string;
   sentAt: string | null;
 }

@@ -146,16 +146,16 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     }
     const now = this.clock.now();
     if (outcome.ok) {
-      await this.outbox.recordAttempt(delivery.id, { state: 'sent', attempts, nextAttemptAt: null, lastStatus: outcome.status, lastResponse: outcome.answer, sentAt: now });
+      await this.outbox.recordAttempt(delivery.id, now, { state: 'sent', attempts, nextAttemptAt: null, lastStatus: outcome.status, lastResponse: outcome.answer, sentAt: now });
       return 'sent';
     }
     if (outcome.final || attempts >= this.config.notifications.maxAttempts) {
-      await this.outbox.recordAttempt(delivery.id, { state: 'failed', attempts, nextAttemptAt: null, lastStatus: outcome.status, lastResponse: outcome.answer, sentAt: null });
+      await this.outbox.recordAttempt(delivery.id, now, { state: 'failed', attempts, nextAttemptAt: null, lastStatus: outcome.status, lastResponse: outcome.answer, sentAt: null });
       this.logger.warn({ delivery: delivery.id, channel: delivery.channel, attempts }, `a ${delivery.kind} notice could not be delivered: ${outcome.answer}`);
       return 'failed';
     }
     const nextAttemptAt = new Date(now.getTime() + backoffMs(this.config.notifications.retryBaseMs, attempts));
-    await this.outbox.recordAttempt(delivery.id, { state: 'pending', attempts, nextAttemptAt, lastStatus: outcome.status, lastResponse: outcome.answer, sentAt: null });
+    await this.outbox.recordAttempt(delivery.id, now, { state: 'pending', attempts, nextAttemptAt, lastStatus: outcome.status, lastResponse: outcome.answer, sentAt: null });
     return 'retrying';
   }
 

@@ -107,6 +107,10 @@ export class NotificationDelivery {
   @Prop({ type: String, default: null })
   lastResponse: string | null;
 
+  /** Every attempt's answer, oldest first: the delivery log. */
+  @Prop({ type: [Object], default: [] })
+  answers: DeliveryAttemptRecord[];
+
   @Prop({ type: Date, default: null })
   sentAt: Date | null;
 
@@ -137,8 +141,16 @@ export interface DeliveryRecord {
   nextAttemptAt: Date | null;
   lastStatus: number | null;
   lastResponse: string | null;
+  answers: DeliveryAttemptRecord[];
   sentAt: Date | null;
   createdAt: Date;
+}
+
+/** One attempt of a delivery, stored as it went. */
+export interface DeliveryAttemptRecord {
+  at: Date;
+  status: number | null;
+  answer: string | null;
 }
 
 /** A webhook endpoint of a tenant, a partner or the platform. Disabled, never deleted. */

@@ -74,6 +74,7 @@ export function mapDelivery(delivery: DeliveryRecord, notice: NotificationRecord
     nextAttemptAt: delivery.state === 'pending' ? (delivery.nextAttemptAt?.toISOString() ?? null) : null,
     lastStatus: delivery.lastStatus,
     lastResponse: delivery.lastResponse,
+    answers: delivery.answers.map((attempt) => ({ at: attempt.at.toISOString(), status: attempt.status, answer: attempt.answer })),
     createdAt: delivery.createdAt.toISOString(),
     sentAt: delivery.sentAt?.toISOString() ?? null,
   };

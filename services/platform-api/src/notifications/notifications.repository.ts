@@ -5,6 +5,7 @@ import { Types, type Model } from 'mongoose';
 import { isDuplicateKeyError } from '../common/errors/domain-error';
 import { MODEL } from '../common/model-names';
 import type {
+  DeliveryAttemptRecord,
   DeliveryRecord,
   Notification,
   NotificationDelivery,
@@ -48,6 +49,7 @@ const toDelivery = (row: DeliveryRow): DeliveryRecord => ({
   nextAttemptAt: row.nextAttemptAt ?? null,
   lastStatus: row.lastStatus ?? null,
   lastResponse: row.lastResponse ?? null,
+  answers: (row.answers ?? []).map((attempt) => ({ at: attempt.at, status: attempt.status ?? null, answer: attempt.answer ?? null })),
   sentAt: row.sentAt ?? null,
   createdAt: row.createdAt,
 });
@@ -151,9 +153,10 @@ export class NotificationsRepository {
     return rows.map(toDelivery);
   }
 
-  /** Records one attempt's outcome. */
-  async recordAttempt(id: string, outcome: { state: DeliveryRecord['state']; attempts: number; nextAttemptAt: Date | null; lastStatus: number | null; lastResponse: string | null; sentAt: Date | null }): Promise<void> {
-    await this.deliveries.updateOne({ _id: new Types.ObjectId(id) }, { $set: outcome }).exec();
+  /** Records one attempt's outcome, and adds its answer to the delivery's log. */
+  async recordAttempt(id: string, at: Date, outcome: { state: DeliveryRecord['state']; attempts: number; nextAttemptAt: Date | null; lastStatus: number | null; lastResponse: string | null; sentAt: Date | null }): Promise<void> {
+    const answer: DeliveryAttemptRecord = { at, status: outcome.lastStatus, answer: outcome.lastResponse };
+    await this.deliveries.updateOne({ _id: new Types.ObjectId(id) }, { $set: outcome, $push: { answers: answer } }).exec();
   }
 
   /** An endpoint's deliveries, newest first. */

@@ -117,6 +117,7 @@ describe('notifications', () => {
     expect(JSON.parse(post.body)).toMatchObject({ type: 'workspace.down', subject: 'Notified Ltd is down', tenant: { id: tenantId, slug: 'notified' } });
     const [delivery] = await deliveriesOf('owen', '/tenants/notified/webhooks', endpoint.id);
     expect(delivery).toMatchObject({ state: 'sent', attempts: 1, lastStatus: 200, lastResponse: 'thanks', subject: 'Notified Ltd is down' });
+    expect(delivery!.answers).toEqual([{ at: expect.any(String), status: 200, answer: 'thanks' }]);
     expect(post.headers['tessera-delivery']).toBe(delivery!.id);
     await call('post', `/tenants/notified/webhooks/${endpoint.id}/disable`, 'owen').expect(200);
   });
@@ -145,7 +146,7 @@ describe('notifications', () => {
     expect(toOperator.HTML).not.toContain('#0f766e');
   });
 
-  it('retries a failing receiver with a doubling delay on the moved clock, logs each answer trimmed, and gives up after the last attempt', async () => {
+  it('retries a failing receiver with a doubling delay on the moved clock, logs every attempt\'s answer trimmed, and gives up after the last attempt', async () => {
     const endpoint = (await call('post', '/system/webhooks', 'opal', { url: `${receiver.url}/fail/platform`, kinds: ['incident.opened'] }).expect(201)).body as CreatedWebhookEndpoint;
     await notifier.notify({ kind: 'incident.opened', subject: 'The edge probe is failing', text: 'Traefik does not answer.', key: 'edge-failing' });
     await notifier.notify({ kind: 'workspace.down', tenantId, subject: 'Not for this endpoint', text: 'Its kinds leave this out.' });
@@ -171,6 +172,13 @@ describe('notifications', () => {
     expect(await dispatcher.pass()).toMatchObject({ failed: 1 });
     [delivery] = await deliveriesOf('opal', '/system/webhooks', endpoint.id);
     expect(delivery).toMatchObject({ state: 'failed', attempts: 3, nextAttemptAt: null, lastStatus: 500 });
+    // The log keeps every attempt's answer, at the platform's time of each: the clock was moved 31 s, then 61 s more
+    // (it runs with real time besides, so each gap is at least that).
+    expect(delivery!.answers.map((answer) => answer.status)).toEqual([500, 500, 500]);
+    expect(delivery!.answers.every((answer) => answer.answer!.startsWith('receiver broke: xxx') && answer.answer!.length === 500)).toBe(true);
+    const times = delivery!.answers.map((answer) => Date.parse(answer.at));
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(31_000);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(61_000);
     expect(receiver.received.filter((r) => r.path === '/fail/platform')).toHaveLength(3);
     expect((await deliveriesOf('opal', '/system/webhooks', endpoint.id))).toHaveLength(1);
     await call('post', `/system/webhooks/${endpoint.id}/disable`, 'opal').expect(200);
@@ -257,6 +265,28 @@ describe('notifications', () => {
     expect((await mailpit.waitFor('owen@example.test', /Notified Ltd was suspended/)).Text).toContain('Unpaid since March');
     // Operators hear of neither: they made both changes themselves.
     expect((await mailpit.messages()).some((m) => /past due|suspended/.test(m.Subject) && m.To.some((to) => to.Address === 'opal@example.test'))).toBe(false);
+  });
+
+  it("tells operators of a sign-up waiting for approval, and its owner of the decision, with the operator's words", async () => {
+    await mailpit.clear();
+    await call('patch', '/system/settings', 'opal', { signupApproval: true }).expect(200);
+    try {
+      await call('post', '/tenants', 'ada', { slug: 'ada-first', name: 'Ada First' }).expect(201);
+      await call('post', '/tenants', 'ada', { slug: 'ada-second', name: 'Ada Second' }).expect(201);
+      await dispatcher.pass();
+      expect((await mailpit.waitFor('opal@example.test', /Ada First waits for approval/)).Text).toContain('Nothing is set up until an operator approves');
+      await mailpit.waitFor('opal@example.test', /Ada Second waits for approval/);
+
+      await call('post', '/tenants/ada-first/approve', 'opal', { reason: 'Known customer' }).expect(200);
+      await call('post', '/tenants/ada-second/reject', 'opal', { reason: 'A duplicate of ada-first' }).expect(200);
+      await dispatcher.pass();
+      expect((await mailpit.waitFor('ada@example.test', /Ada First was approved/)).Text).toContain('The operator wrote: Known customer');
+      expect((await mailpit.waitFor('ada@example.test', /Ada Second was not approved/)).Text).toContain('The operator wrote: A duplicate of ada-first');
+      // The operator decided: told of the sign-ups, not of the decisions.
+      expect((await mailpit.messages()).some((m) => /approved/.test(m.Subject) && m.To.some((to) => to.Address === 'opal@example.test'))).toBe(false);
+    } finally {
+      await call('patch', '/system/settings', 'opal', { signupApproval: false }).expect(200);
+    }
   });
 
   // Last: it moves the clock a day on.
