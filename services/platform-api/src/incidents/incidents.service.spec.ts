@@ -47,7 +47,7 @@ describe('IncidentsService opening and resolving', () => {
     const { rows, repository } = memoryRepository();
     const tenants = { findById: () => Promise.resolve(null) };
     const none = {} as never;
-    const leases = { acquire: () => Promise.resolve(true), release: () => Promise.resolve() };
+    const leases = { holding: <T>(_key: string, _holder: string, _options: unknown, work: () => Promise<T>) => work() };
     const service = new IncidentsService(repository, tenants as never, none, none, none, none, notifier, new Clock(), leases as never, none, none);
     return { service, notifier, rows };
   };

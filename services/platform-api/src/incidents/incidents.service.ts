@@ -100,17 +100,12 @@ export class IncidentsService {
     if (incident.state !== 'open') throw DomainError.conflict('That incident is resolved already: there is nothing to acknowledge');
     if (incident.acknowledgedAt) throw DomainError.conflict('That incident is acknowledged already');
     const now = this.clock.now();
-    // One acknowledgement, whoever clicks at the same moment: under a lease, read again (see resolveOnce).
-    const key = `incident-acknowledge:${incident.id}`;
-    if (!(await this.leases.acquire(key, this.holder, 60_000))) throw DomainError.conflict('Someone is acknowledging that incident right now');
-    let updated: IncidentRecord | null;
-    try {
+    // One acknowledgement, whoever clicks at the same moment: read again under the incident's write lease.
+    const updated = await this.writing(incident.id, async () => {
       const current = await this.incidents.findById(incident.id);
       if (!current || current.state !== 'open' || current.acknowledgedAt) throw DomainError.conflict('That incident is acknowledged already');
-      updated = await this.incidents.append(incident.id, { at: now, type: 'acknowledged', by: this.operator(actor), text: 'Acknowledged: an operator is looking into it.' }, { acknowledgedAt: now }, { acknowledgedAt: null });
-    } finally {
-      await this.leases.release(key, this.holder).catch(() => undefined);
-    }
+      return this.incidents.append(incident.id, { at: now, type: 'acknowledged', by: this.operator(actor), text: 'Acknowledged: an operator is looking into it.' }, { acknowledgedAt: now }, { acknowledgedAt: null });
+    });
     if (!updated) throw DomainError.conflict('That incident changed meanwhile: read it again');
     return mutation(await this.get(updated.id), { ...this.target(updated), action: 'incident.acknowledge', changes: { acknowledgedAt: { from: null, to: now.toISOString() } } });
   }
@@ -144,7 +139,7 @@ export class IncidentsService {
     const outcome = await this.run(actor, incident, tenant, action);
     const at = this.clock.now();
     const entry: IncidentEntryRecord = { at, type: 'action', by: this.operator(actor), action, outcome: outcome.ok ? 'succeeded' : 'failed', text: outcome.text };
-    const updated = (await this.incidents.append(incident.id, entry)) ?? (await this.incidents.note(incident.id, entry)) ?? incident;
+    const updated = (await this.writing(incident.id, async () => (await this.incidents.append(incident.id, entry)) ?? (await this.incidents.note(incident.id, entry)))) ?? incident;
     const after = await this.recheck(updated);
     return mutation(await this.get(after.id), {
       action: AUDIT_ACTIONS[action],
@@ -195,18 +190,25 @@ export class IncidentsService {
    * entries and people are never told twice. (The update is conditional on
    * the incident being open, but FerretDB v1 does not apply a conditional
    * update atomically; an insert, which the lease is, decides on both.)
-   * Null when it was resolved already, or is being resolved right now.
+   * Null when it was resolved already.
    */
-  private async resolveOnce(incident: IncidentRecord, entry: IncidentEntryRecord, resolution: 'automatic' | 'operator'): Promise<IncidentRecord | null> {
-    const key = `incident-resolve:${incident.id}`;
-    if (!(await this.leases.acquire(key, this.holder, 60_000))) return null;
-    try {
+  private resolveOnce(incident: IncidentRecord, entry: IncidentEntryRecord, resolution: 'automatic' | 'operator'): Promise<IncidentRecord | null> {
+    return this.writing(incident.id, async () => {
       const current = await this.incidents.findById(incident.id);
       if (!current || current.state !== 'open') return null;
-      return await this.incidents.resolve(current, entry, resolution);
-    } finally {
-      await this.leases.release(key, this.holder).catch(() => undefined);
-    }
+      return this.incidents.resolve(current, entry, resolution);
+    });
+  }
+
+  /**
+   * Runs one write of an incident's record under its write lease, in this
+   * process and across processes: FerretDB v1 applies an update as a read
+   * and a write, so two at once (a remediation's action entry and the
+   * pass's resolution) could lose one. Seen in CI under load: the incident
+   * resolved, and the action that fixed it was missing from its timeline.
+   */
+  private writing<T>(id: string, write: () => Promise<T>): Promise<T> {
+    return this.leases.holding(`incident:${id}`, this.holder, { ttlMs: 60_000, waitMs: 15_000, busy: 'That incident is being changed right now: try again in a moment' }, write);
   }
 
   private async run(actor: Actor, incident: IncidentRecord, tenant: TenantRecord, action: IncidentAction): Promise<{ ok: boolean; text: string }> {
@@ -275,7 +277,7 @@ export class IncidentsService {
       : `${incident.title}: this incident is resolved. ${incident.timeline.at(-1)?.text ?? ''}`.trim();
     await this.notifier.notify({ kind, tenantId: tenant?.id ?? null, partnerId: tenant?.partnerId ?? null, subject, text, key: `${kind}:${incident.id}` });
     const who = tenant ? "Operators and the tenant's owners were told" : 'Operators were told';
-    await this.incidents.note(incident.id, { at: this.clock.now(), type: 'notified', by: system(), text: `${who} that it ${opened ? 'opened' : 'is resolved'}.` });
+    await this.writing(incident.id, () => this.incidents.note(incident.id, { at: this.clock.now(), type: 'notified', by: system(), text: `${who} that it ${opened ? 'opened' : 'is resolved'}.` }));
   }
 
   private async find(id: string): Promise<IncidentRecord> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import type { Collection, Connection } from 'mongoose';
 import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors/domain-error';
 
 interface Lease {
   _id: string;
@@ -38,6 +39,26 @@ export class LeaseRepository {
     if (current && current.expiresAt.getTime() > this.clock.now().getTime()) return false;
     if (current) await this.leases.deleteOne({ _id: key, holder: current.holder, expiresAt: current.expiresAt });
     return this.insert(key, holder, ttlMs);
+  }
+
+  /**
+   * Runs `work` while holding the lease on `key`, waiting for it (real time,
+   * up to `waitMs`) while someone else holds it: writes that must not meet,
+   * in this process or in others. A 409 saying `busy` when it stays held.
+   */
+  async holding<T>(key: string, holder: string, options: { ttlMs: number; waitMs: number; busy: string }, work: () => Promise<T>): Promise<T> {
+    const deadline = this.clock.monotonic() + options.waitMs;
+    let pause = 5;
+    while (!(await this.acquire(key, holder, options.ttlMs))) {
+      if (this.clock.monotonic() >= deadline) throw DomainError.conflict(options.busy);
+      await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+      pause = Math.min(pause * 2, 100);
+    }
+    try {
+      return await work();
+    } finally {
+      await this.release(key, holder).catch(() => undefined);
+    }
   }
 
   /** Whether someone holds the lease on `key` now (a row that has not expired). */

@@ -5,6 +5,7 @@ import { IncidentsRepository } from '../../src/incidents/incidents.repository';
 import { IncidentsService } from '../../src/incidents/incidents.service';
 import { LeaseRepository } from '../../src/provisioning/lease.repository';
 import { TenantsRepository } from '../../src/tenants/tenants.repository';
+import { UsersRepository } from '../../src/users/users.repository';
 import { TestClock } from '../support/clock';
 import { openDataModule, type DataModule } from '../support/data-module';
 
@@ -53,5 +54,24 @@ describe('resolving an incident', () => {
     expect(after?.timeline.filter((entry) => entry.type === 'resolved')).toHaveLength(1);
     expect(after?.timeline.filter((entry) => entry.type === 'notified')).toHaveLength(2); // opened, resolved
     expect(notifier.notices.filter((notice) => notice.kind === 'incident.resolved')).toHaveLength(1);
+  });
+
+  it("loses no entry when an operator's acknowledgement and the pass's resolution of the same incident land at once", async () => {
+    const incidents = data.module.get(IncidentsRepository);
+    const none = {} as never;
+    const service = new IncidentsService(incidents, data.module.get(TenantsRepository), data.module.get(UsersRepository), none, none, none, new RecordingNotifier(), clock, new LeaseRepository(data.module.get<Connection>(getConnectionToken()), clock), none, none);
+    const operator = { subject: 'opal', audiences: ['operator'], user: { id: '0123456789abcdef01234567' }, isOperator: true, groups: [] } as never;
+    for (let round = 0; round < 12; round += 1) {
+      const opened = await service.open({ cause: `probe:race-${round}`, kind: 'probe', failing: true, title: 'A probe is failing', detail: 'It fails.', probe: 'edge', tenantId: null }, new Date(clock.now().getTime() - 300_000));
+      const [acknowledged, resolved] = await Promise.allSettled([service.acknowledge(operator, opened!.id), service.resolveAutomatically(opened!, 'the probe answers again.')]);
+      const after = await incidents.findById(opened!.id);
+      // The resolution always lands; the acknowledgement lands when it came first, and then its entry is kept.
+      expect(resolved).toMatchObject({ status: 'fulfilled', value: expect.objectContaining({ state: 'resolved' }) });
+      expect(after?.state).toBe('resolved');
+      expect(after?.timeline.filter((entry) => entry.type === 'resolved')).toHaveLength(1);
+      expect(after?.timeline.some((entry) => entry.type === 'acknowledged')).toBe(acknowledged.status === 'fulfilled');
+      expect(after?.acknowledgedAt !== null).toBe(acknowledged.status === 'fulfilled');
+      if (acknowledged.status === 'rejected') expect(acknowledged.reason).toMatchObject({ code: 'CONFLICT' });
+    }
   });
 });
